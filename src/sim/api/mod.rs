@@ -1,0 +1,228 @@
+//! The Kubernetes-compatible HTTP API of one simulated cluster, as an axum `Router`.
+//!
+//! The router knows nothing of TLS, tokens or faults (see `sim::serve`), so tests can drive it
+//! in-process and the same router serves kubectl and kube-rs over HTTPS. Resource paths are parsed
+//! by hand rather than with route patterns because the API's shape depends on the registry at
+//! request time: a path exists only while its kind is served.
+
+mod body;
+mod discovery;
+mod objects;
+mod openapi;
+mod watch;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::cluster::SimCluster;
+use super::resources::ResourceType;
+use super::status::ApiError;
+
+/// Largest request body accepted; larger ones get 413 (kube-apiserver's limit is 3 MiB).
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// The API of one cluster.
+pub fn router(cluster: Arc<SimCluster>) -> Router {
+    Router::new().fallback(dispatch).with_state(cluster)
+}
+
+/// What a resource path names.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub rt: Arc<ResourceType>,
+    /// The version in the path: objects are returned in it.
+    pub version: String,
+    /// `None`: all namespaces (or a cluster-scoped type).
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub subresource: Option<String>,
+}
+
+pub(crate) type Query = HashMap<String, String>;
+
+async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> Response {
+    cluster.requests.fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parse_query(parts.uri.query().unwrap_or(""));
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let method = parts.method.clone();
+
+    let fixed = match (method.clone(), segments.as_slice()) {
+        (Method::GET, ["version"]) => Some(discovery::version().into_response()),
+        (Method::GET, ["healthz" | "livez" | "readyz"]) => Some("ok".into_response()),
+        (Method::GET, ["api"]) => Some(discovery::core_versions(&cluster, &parts.headers)),
+        (Method::GET, ["apis"]) => Some(discovery::groups(&cluster, &parts.headers)),
+        (Method::GET, ["apis", group]) => Some(discovery::group(&cluster, group)),
+        (Method::GET, ["api", "v1"]) => Some(discovery::resources(&cluster, "", "v1")),
+        (Method::GET, ["apis", group, version]) => Some(discovery::resources(&cluster, group, version)),
+        (Method::GET, ["openapi", "v3"]) => Some(openapi::root(&cluster)),
+        (Method::GET, ["openapi", "v3", rest @ ..]) => Some(openapi::group_version(&cluster, rest)),
+        _ => None,
+    };
+    if let Some(response) = fixed {
+        return response;
+    }
+
+    let target = match resolve(&cluster, &segments) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError {
+                code: 413,
+                reason: "RequestEntityTooLarge",
+                message: format!("the request body is larger than the limit of {MAX_BODY} bytes"),
+                details: None,
+            }
+            .into_response();
+        }
+    };
+    let result = match (method.as_str(), &target.name) {
+        ("GET", None) if is_true(&query, "watch") => return watch::serve(&cluster, &target, &query),
+        ("GET", None) => objects::list(&cluster, &target, &query),
+        ("GET", Some(_)) => objects::get(&cluster, &target),
+        ("POST", None) => objects::create(&cluster, &target, &parts.headers, &body, &query),
+        ("PUT", Some(_)) => objects::update(&cluster, &target, &parts.headers, &body),
+        ("PATCH", Some(_)) => objects::patch(&cluster, &target, &parts.headers, &body, &query),
+        ("DELETE", Some(_)) => objects::delete(&cluster, &target),
+        (m, _) => Err(ApiError::method_not_allowed(m)),
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Maps `/api/v1/...` and `/apis/<group>/<version>/...` onto a served type.
+fn resolve(cluster: &SimCluster, segments: &[&str]) -> Result<Target, ApiError> {
+    let not_found = || ApiError::no_such_path(&format!("/{}", segments.join("/")));
+    let (group, version, rest) = match segments {
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return Err(not_found()),
+    };
+    // `namespaces/<ns>/status` is the namespace's own subresource, not a kind named "status".
+    let (namespace, plural, name, sub) = match rest {
+        ["namespaces", ns, sub @ ("status" | "finalize")] if group.is_empty() => (None, "namespaces", Some(*ns), Some(*sub)),
+        ["namespaces", ns, plural, tail @ ..] => (Some(*ns), *plural, tail.first().copied(), tail.get(1).copied()),
+        [plural, tail @ ..] => (None, *plural, tail.first().copied(), tail.get(1).copied()),
+        [] => return Err(not_found()),
+    };
+    let tail_len = match rest {
+        ["namespaces", _, "status" | "finalize"] if group.is_empty() => 0,
+        ["namespaces", _, _, tail @ ..] => tail.len(),
+        [_, tail @ ..] => tail.len(),
+        [] => 0,
+    };
+    if tail_len > 2 {
+        return Err(not_found());
+    }
+    let rt = cluster.store.resource(group, version, plural).ok_or_else(not_found)?;
+    if namespace.is_some() && !rt.namespaced {
+        return Err(not_found());
+    }
+    if namespace.is_none() && rt.namespaced && name.is_some() {
+        return Err(not_found());
+    }
+    if let Some(sub) = sub {
+        let known = (sub == "status" && rt.status_subresource) || (sub == "finalize" && rt.plural == "namespaces");
+        if !known {
+            return Err(not_found());
+        }
+    }
+    Ok(Target {
+        rt,
+        version: version.to_string(),
+        namespace: namespace.map(str::to_string),
+        name: name.map(str::to_string),
+        subresource: sub.map(str::to_string),
+    })
+}
+
+/// Query pairs; kube-rs sends empty pairs (`?&force=true`), which are skipped.
+fn parse_query(query: &str) -> Query {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub(crate) fn is_true(query: &Query, key: &str) -> bool {
+    matches!(query.get(key).map(String::as_str), Some("true" | "1"))
+}
+
+/// A JSON response with the given status code.
+pub(crate) fn json_response(code: u16, value: &Value) -> Response {
+    Response::builder()
+        .status(code)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(value.to_string()))
+        .unwrap_or_else(|_| ApiError::internal("failed to build response").into_response())
+}
+
+pub(crate) fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_decoding_skips_empty_pairs() {
+        let q = parse_query("&labelSelector=app%3Dx&fieldManager=kubectl+apply&&force=true");
+        assert_eq!(q["labelSelector"], "app=x");
+        assert_eq!(q["fieldManager"], "kubectl apply");
+        assert!(is_true(&q, "force"));
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

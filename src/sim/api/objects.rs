@@ -1,0 +1,167 @@
+//! Handlers for object reads and writes: get, list, create, update, patch, delete.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::body::{apply_patch, decode_applied, decode_object, server_side_apply};
+use super::{Query, Target, content_type, is_true, json_response};
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::sim::cluster::{Operation, SimCluster};
+use crate::sim::resources::ResourceType;
+use crate::sim::status::ApiError;
+use crate::sim::store::{Part, text};
+
+/// An object as the requested version shows it (versions share one storage form).
+pub(crate) fn present(object: &Arc<Value>, target: &Target) -> Value {
+    let mut v = (**object).clone();
+    v["apiVersion"] = json!(target.rt.api_version(&target.version));
+    v
+}
+
+fn ok(code: u16, object: &Arc<Value>, target: &Target) -> Response {
+    json_response(code, &present(object, target))
+}
+
+fn namespace(target: &Target) -> &str {
+    target.namespace.as_deref().unwrap_or("")
+}
+
+fn name(target: &Target) -> &str {
+    target.name.as_deref().unwrap_or("")
+}
+
+fn part(target: &Target) -> Part {
+    if target.subresource.as_deref() == Some("status") { Part::Status } else { Part::Main }
+}
+
+fn refuse_dry_run(query: &Query) -> Result<(), ApiError> {
+    if query.contains_key("dryRun") {
+        return Err(ApiError::bad_request("dryRun is not supported by the fedrun simulator"));
+    }
+    Ok(())
+}
+
+pub fn get(cluster: &SimCluster, target: &Target) -> Result<Response, ApiError> {
+    let object = cluster.store.get(&target.rt, namespace(target), name(target))?;
+    Ok(ok(200, &object, target))
+}
+
+/// Parses `labelSelector`/`fieldSelector` into one predicate on objects.
+pub(crate) fn selectors(query: &Query) -> Result<impl Fn(&Value) -> bool + Send + Sync + 'static, ApiError> {
+    let labels = match query.get("labelSelector").filter(|s| !s.is_empty()) {
+        Some(s) => Some(LabelSelector::parse(s).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?),
+        None => None,
+    };
+    let fields = match query.get("fieldSelector").filter(|s| !s.is_empty()) {
+        Some(s) => Some(FieldSelector::parse(s).map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?),
+        None => None,
+    };
+    Ok(move |o: &Value| labels.as_ref().is_none_or(|l| l.matches_object(o)) && fields.as_ref().is_none_or(|f| f.matches(o)))
+}
+
+pub fn list(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Response, ApiError> {
+    let keep = selectors(query)?;
+    let (items, rv) = cluster.store.list(&target.rt, target.namespace.as_deref(), &keep);
+    let items: Vec<Value> = items.iter().map(|o| present(o, target)).collect();
+    Ok(json_response(
+        200,
+        &json!({
+            "kind": format!("{}List", target.rt.kind),
+            "apiVersion": target.rt.api_version(&target.version),
+            "metadata": {"resourceVersion": rv.to_string()},
+            "items": items,
+        }),
+    ))
+}
+
+pub fn create(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &[u8], query: &Query) -> Result<Response, ApiError> {
+    refuse_dry_run(query)?;
+    if target.subresource.is_some() {
+        return Err(ApiError::method_not_allowed("POST"));
+    }
+    let object = decode_object(headers, body)?;
+    check_kind(&target.rt, &target.version, &object)?;
+    cluster.admit(&target.rt, Operation::Create, &object)?;
+    let created = cluster.store.create(&target.rt, namespace(target), object)?;
+    Ok(ok(201, &created, target))
+}
+
+pub fn update(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let object = decode_object(headers, body)?;
+    check_kind(&target.rt, &target.version, &object)?;
+    cluster.admit(&target.rt, Operation::Update, &object)?;
+    let updated = cluster.store.update(&target.rt, namespace(target), name(target), object, part(target))?;
+    Ok(ok(200, &updated, target))
+}
+
+pub fn patch(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &[u8], query: &Query) -> Result<Response, ApiError> {
+    refuse_dry_run(query)?;
+    let ct = content_type(headers);
+    let rt = &target.rt;
+    let (object, created) = if ct == "application/apply-patch+yaml" {
+        let manager = query
+            .get("fieldManager")
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| ApiError::bad_request("PATCH: fieldManager is required for apply requests"))?;
+        let applied = decode_applied(body)?;
+        check_kind(rt, &target.version, &applied)?;
+        if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
+            return Err(ApiError::bad_request("apply configurations must set apiVersion and kind"));
+        }
+        let applied_name = text(&applied, "/metadata/name");
+        if !applied_name.is_empty() && applied_name != name(target) {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({applied_name}) does not match the name on the URL ({})",
+                name(target)
+            )));
+        }
+        let _force = is_true(query, "force");
+        cluster.store.modify(rt, namespace(target), name(target), part(target), true, |current| {
+            let desired = server_side_apply(current, applied, manager);
+            let op = if current.is_some() { Operation::Update } else { Operation::Create };
+            cluster.admit(rt, op, &desired)?;
+            Ok(desired)
+        })?
+    } else {
+        cluster.store.modify(rt, namespace(target), name(target), part(target), false, |current| {
+            let current = current.ok_or_else(|| ApiError::not_found(rt, name(target)))?;
+            let desired = apply_patch(rt, current, &ct, body)?;
+            cluster.admit(rt, Operation::Update, &desired)?;
+            Ok(desired)
+        })?
+    };
+    Ok(ok(if created { 201 } else { 200 }, &object, target))
+}
+
+pub fn delete(cluster: &SimCluster, target: &Target) -> Result<Response, ApiError> {
+    if target.subresource.is_some() {
+        return Err(ApiError::method_not_allowed("DELETE"));
+    }
+    let deleted = cluster.store.delete(&target.rt, namespace(target), name(target))?;
+    Ok(ok(200, &deleted, target))
+}
+
+/// The body's apiVersion/kind, when present, must be those of the endpoint.
+fn check_kind(rt: &ResourceType, version: &str, object: &Value) -> Result<(), ApiError> {
+    if let Some(kind) = object.get("kind").and_then(Value::as_str) {
+        if kind != rt.kind {
+            return Err(ApiError::bad_request(format!(
+                "the kind of the object ({kind}) does not match the kind of the endpoint ({})",
+                rt.kind
+            )));
+        }
+    }
+    if let Some(api_version) = object.get("apiVersion").and_then(Value::as_str) {
+        let served = rt.versions.iter().any(|v| rt.api_version(v) == api_version);
+        if !served {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({api_version}) does not match the expected API version ({})",
+                rt.api_version(version)
+            )));
+        }
+    }
+    Ok(())
+}

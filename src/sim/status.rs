@@ -1,0 +1,134 @@
+//! Errors as a Kubernetes API server reports them: a `Status` object with code, reason and message.
+//!
+//! Clients (kubectl, kube-rs) print `message` and branch on `code`/`reason`, so every failure the
+//! simulator produces goes through this one type and renders exactly like kube-apiserver's.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::resources::ResourceType;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub code: u16,
+    pub reason: &'static str,
+    pub message: String,
+    /// `(name, group, kind)` of the object concerned, rendered as `details`.
+    pub details: Option<(String, String, String)>,
+}
+
+impl ApiError {
+    fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError { code, reason, message: message.into(), details: None }
+    }
+
+    fn about(mut self, rt: &ResourceType, name: &str) -> Self {
+        self.details = Some((name.to_string(), rt.group.clone(), rt.plural.clone()));
+        self
+    }
+
+    pub fn not_found(rt: &ResourceType, name: &str) -> Self {
+        Self::new(404, "NotFound", format!("{} \"{}\" not found", rt.qualified_plural(), name)).about(rt, name)
+    }
+
+    pub fn namespace_not_found(namespace: &str) -> Self {
+        ApiError {
+            details: Some((namespace.to_string(), String::new(), "namespaces".into())),
+            ..Self::new(404, "NotFound", format!("namespaces \"{namespace}\" not found"))
+        }
+    }
+
+    /// A path or kind the server does not serve (what a client sees before a CRD is installed).
+    pub fn no_such_path(path: &str) -> Self {
+        Self::new(404, "NotFound", format!("the server could not find the requested resource ({path})"))
+    }
+
+    pub fn already_exists(rt: &ResourceType, name: &str) -> Self {
+        Self::new(409, "AlreadyExists", format!("{} \"{}\" already exists", rt.qualified_plural(), name)).about(rt, name)
+    }
+
+    pub fn conflict(rt: &ResourceType, name: &str) -> Self {
+        Self::new(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
+                rt.qualified_plural(),
+                name
+            ),
+        )
+        .about(rt, name)
+    }
+
+    /// 422: the object is well-formed but not acceptable; `field` names what is wrong.
+    pub fn invalid(rt: &ResourceType, name: &str, field: &str, detail: impl std::fmt::Display) -> Self {
+        let kind = &rt.kind;
+        Self::new(422, "Invalid", format!("{kind} \"{name}\" is invalid: {field}: {detail}")).about(rt, name)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+
+    pub fn method_not_allowed(method: &str) -> Self {
+        Self::new(405, "MethodNotAllowed", format!("the server does not allow this method on the requested resource ({method})"))
+    }
+
+    pub fn unsupported_media_type(content_type: &str) -> Self {
+        Self::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got {content_type:?})"))
+    }
+
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(410, "Expired", message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, "InternalError", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(403, "Forbidden", message)
+    }
+
+    /// Rejection by an admission webhook that does not answer (as when an operator is still starting).
+    pub fn webhook_failed(message: impl Into<String>) -> Self {
+        Self::new(500, "InternalError", message)
+    }
+
+    /// The `Status` object itself.
+    pub fn to_status(&self) -> Value {
+        let mut status = json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        });
+        if let Some((name, group, kind)) = &self.details {
+            let mut details = json!({ "name": name, "kind": kind });
+            if !group.is_empty() {
+                details["group"] = json!(group);
+            }
+            status["details"] = details;
+        }
+        status
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (code, [(axum::http::header::CONTENT_TYPE, "application/json")], self.to_status().to_string()).into_response()
+    }
+}

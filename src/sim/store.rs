@@ -1,0 +1,838 @@
+//! The object store of one simulated cluster: objects, resource versions and the event log.
+//!
+//! Every write goes through here so that the bookkeeping real clients rely on is kept in one place:
+//! a monotonic `resourceVersion`, `uid`, `creationTimestamp`, `generation` (bumped on spec changes),
+//! the status subresource split, pruning of custom resources, 409s on stale updates, namespace
+//! deletion cascading, and CRDs registering their kinds. A write that changes nothing is a no-op
+//! (no new resourceVersion, no event), which is what makes re-applied playbooks report "unchanged".
+//!
+//! Watches replay the bounded event log from a resourceVersion and then follow a broadcast channel;
+//! both are taken under one lock so a watcher never misses or repeats an event. Controllers in the
+//! simulator use the same store and the same events.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use tokio::sync::{Notify, broadcast};
+
+use super::resources::{Registry, ResourceType, prune};
+use super::status::ApiError;
+use crate::names;
+
+/// How many past events a watch can resume from before it gets 410 Gone.
+const EVENT_LOG_LEN: usize = 20_000;
+const BROADCAST_CAPACITY: usize = 8_192;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Added => "ADDED",
+            EventKind::Modified => "MODIFIED",
+            EventKind::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change to one object.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub rv: u64,
+    pub kind: EventKind,
+    pub group: String,
+    pub plural: String,
+    pub namespace: String,
+    pub object: Arc<Value>,
+}
+
+/// Which part of an object a write may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The main endpoint: everything but status when the type has a status subresource.
+    Main,
+    /// The `/status` subresource: only status.
+    Status,
+    /// Controllers writing both at once (the simulator's own components).
+    Whole,
+}
+
+type TypeKey = (String, String);
+type ObjKey = (String, String);
+
+struct Inner {
+    rv: u64,
+    registry: Registry,
+    objects: BTreeMap<TypeKey, BTreeMap<ObjKey, Arc<Value>>>,
+    log: VecDeque<Arc<Event>>,
+}
+
+/// A persisted copy of the store, written atomically by the simulator.
+#[derive(Serialize, Deserialize)]
+pub struct Snapshot {
+    pub rv: u64,
+    pub objects: Vec<SnapshotObject>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SnapshotObject {
+    pub group: String,
+    pub plural: String,
+    pub object: Value,
+}
+
+pub struct Store {
+    inner: RwLock<Inner>,
+    events: broadcast::Sender<Arc<Event>>,
+    /// Signalled after every effective write, so the persister can save.
+    pub changed: Notify,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store {
+            inner: RwLock::new(Inner {
+                rv: 1,
+                registry: Registry::with_builtins(),
+                objects: BTreeMap::new(),
+                log: VecDeque::new(),
+            }),
+            events: broadcast::channel(BROADCAST_CAPACITY).0,
+            changed: Notify::new(),
+        }
+    }
+
+    /// Rebuilds a store from a snapshot: CRDs first, so their kinds are registered again.
+    pub fn from_snapshot(snapshot: Snapshot) -> Self {
+        let store = Store::new();
+        {
+            let mut inner = store.write();
+            inner.rv = snapshot.rv.max(1);
+            for o in &snapshot.objects {
+                if o.group == "apiextensions.k8s.io" && o.plural == "customresourcedefinitions" {
+                    if let Ok(rt) = ResourceType::from_crd(&o.object) {
+                        inner.registry.register(rt);
+                    }
+                }
+            }
+            for o in snapshot.objects {
+                let ns = text(&o.object, "/metadata/namespace").to_string();
+                let name = text(&o.object, "/metadata/name").to_string();
+                inner
+                    .objects
+                    .entry((o.group, o.plural))
+                    .or_default()
+                    .insert((ns, name), Arc::new(o.object));
+            }
+        }
+        store
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let inner = self.read();
+        let objects = inner
+            .objects
+            .iter()
+            .flat_map(|((group, plural), objs)| {
+                objs.values().map(move |o| SnapshotObject {
+                    group: group.clone(),
+                    plural: plural.clone(),
+                    object: (**o).clone(),
+                })
+            })
+            .collect();
+        Snapshot { rv: inner.rv, objects }
+    }
+
+    // A poisoned lock only means a panic elsewhere; the data is still consistent because every
+    // write is applied in one step, so keep serving rather than cascading the panic.
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn resource_version(&self) -> u64 {
+        self.read().rv
+    }
+
+    /// The type served at `group/version/plural`.
+    pub fn resource(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceType>> {
+        self.read().registry.lookup(group, version, plural).cloned()
+    }
+
+    /// The type with this group and kind (any served version), for callers that know the kind.
+    pub fn resource_for_kind(&self, group: &str, kind: &str) -> Option<Arc<ResourceType>> {
+        self.read()
+            .registry
+            .types()
+            .iter()
+            .find(|t| t.group == group && t.kind == kind)
+            .cloned()
+    }
+
+    /// A copy of the registry, for discovery documents.
+    pub fn registry(&self) -> Registry {
+        self.read().registry.clone()
+    }
+
+    /// Registers a kind that the simulated platform serves without a CRD (e.g. OpenShift's routes).
+    pub fn register_type(&self, rt: ResourceType) {
+        self.write().registry.register(rt);
+    }
+
+    pub fn get(&self, rt: &ResourceType, namespace: &str, name: &str) -> Result<Arc<Value>, ApiError> {
+        let inner = self.read();
+        inner
+            .objects
+            .get(&key(rt))
+            .and_then(|objs| objs.get(&(scope(rt, namespace), name.to_string())))
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(rt, name))
+    }
+
+    /// Objects of a type, in one namespace or all (`None`), with the list's resourceVersion.
+    pub fn list(&self, rt: &ResourceType, namespace: Option<&str>, keep: &dyn Fn(&Value) -> bool) -> (Vec<Arc<Value>>, u64) {
+        let inner = self.read();
+        let items = inner
+            .objects
+            .get(&key(rt))
+            .into_iter()
+            .flat_map(|objs| objs.iter())
+            .filter(|((ns, _), _)| namespace.is_none_or(|want| !rt.namespaced || ns == want))
+            .map(|(_, o)| o)
+            .filter(|o| keep(o))
+            .cloned()
+            .collect();
+        (items, inner.rv)
+    }
+
+    /// Creates an object; `generateName` is honoured when the name is empty.
+    pub fn create(&self, rt: &ResourceType, namespace: &str, mut object: Value) -> Result<Arc<Value>, ApiError> {
+        let mut inner = self.write();
+        if text(&object, "/metadata/name").is_empty() {
+            let prefix = text(&object, "/metadata/generateName").to_string();
+            if prefix.is_empty() {
+                return Err(ApiError::invalid(rt, "", "metadata.name", "Required value: name or generateName is required"));
+            }
+            let name = loop {
+                let candidate = format!("{prefix}{}", random_suffix());
+                if !inner.contains(rt, namespace, &candidate) {
+                    break candidate;
+                }
+            };
+            set_meta(&mut object, "name", json!(name));
+        }
+        let name = text(&object, "/metadata/name").to_string();
+        if inner.contains(rt, namespace, &name) {
+            return Err(ApiError::already_exists(rt, &name));
+        }
+        let new = prepare(&inner, rt, namespace, None, object, Part::Main)?;
+        Ok(inner.commit(&self.events, &self.changed, rt, new, EventKind::Added))
+    }
+
+    /// Replaces an object (PUT). A `resourceVersion` in the body must match (optimistic concurrency).
+    pub fn update(&self, rt: &ResourceType, namespace: &str, name: &str, object: Value, part: Part) -> Result<Arc<Value>, ApiError> {
+        self.modify(rt, namespace, name, part, false, |current| {
+            let current = current.ok_or_else(|| ApiError::not_found(rt, name))?;
+            let wanted = text(&object, "/metadata/resourceVersion");
+            if !wanted.is_empty() && wanted != text(current, "/metadata/resourceVersion") {
+                return Err(ApiError::conflict(rt, name));
+            }
+            Ok(object)
+        })
+        .map(|(o, _)| o)
+    }
+
+    /// Read-modify-write under the store lock, so patches never race with other writers.
+    /// `f` gets the current object (or `None`) and returns the desired one; with `create_missing`
+    /// a missing object is created (server-side apply). Returns the object and whether it was created.
+    pub fn modify(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        part: Part,
+        create_missing: bool,
+        f: impl FnOnce(Option<&Value>) -> Result<Value, ApiError>,
+    ) -> Result<(Arc<Value>, bool), ApiError> {
+        let mut inner = self.write();
+        let current = inner
+            .objects
+            .get(&key(rt))
+            .and_then(|objs| objs.get(&(scope(rt, namespace), name.to_string())))
+            .cloned();
+        if current.is_none() && !create_missing {
+            return Err(ApiError::not_found(rt, name));
+        }
+        let mut desired = f(current.as_deref())?;
+        if text(&desired, "/metadata/name").is_empty() {
+            set_meta(&mut desired, "name", json!(name));
+        }
+        if text(&desired, "/metadata/name") != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                text(&desired, "/metadata/name")
+            )));
+        }
+        match current {
+            None => {
+                let new = prepare(&inner, rt, namespace, None, desired, Part::Main)?;
+                Ok((inner.commit(&self.events, &self.changed, rt, new, EventKind::Added), true))
+            }
+            Some(old) => {
+                let new = prepare(&inner, rt, namespace, Some(&old), desired, part)?;
+                if same_object(&old, &new) {
+                    return Ok((old, false));
+                }
+                Ok((inner.commit(&self.events, &self.changed, rt, new, EventKind::Modified), false))
+            }
+        }
+    }
+
+    /// Deletes an object; a namespace takes its contents with it, a CRD its kind and objects.
+    pub fn delete(&self, rt: &ResourceType, namespace: &str, name: &str) -> Result<Arc<Value>, ApiError> {
+        let mut inner = self.write();
+        let removed = inner
+            .objects
+            .get_mut(&key(rt))
+            .and_then(|objs| objs.remove(&(scope(rt, namespace), name.to_string())))
+            .ok_or_else(|| ApiError::not_found(rt, name))?;
+        if rt.group.is_empty() && rt.plural == "namespaces" {
+            let doomed: Vec<(TypeKey, ObjKey)> = inner
+                .objects
+                .iter()
+                .flat_map(|(tk, objs)| objs.keys().filter(|(ns, _)| ns == name).map(move |ok| (tk.clone(), ok.clone())))
+                .collect();
+            for (tk, ok) in doomed {
+                if let Some(obj) = inner.objects.get_mut(&tk).and_then(|objs| objs.remove(&ok)) {
+                    inner.record(&self.events, &tk, &ok.0, obj, EventKind::Deleted);
+                }
+            }
+        }
+        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
+            let group = text(&removed, "/spec/group").to_string();
+            let plural = text(&removed, "/spec/names/plural").to_string();
+            let tk = (group.clone(), plural.clone());
+            if let Some(objs) = inner.objects.remove(&tk) {
+                for ((ns, _), obj) in objs {
+                    inner.record(&self.events, &tk, &ns, obj, EventKind::Deleted);
+                }
+            }
+            inner.registry.unregister(&group, &plural);
+        }
+        let deleted = inner.record(&self.events, &key(rt), &scope(rt, namespace), removed, EventKind::Deleted);
+        self.changed.notify_one();
+        Ok(deleted)
+    }
+
+    /// Events after `rv` (from the log) and a receiver for those that follow, taken atomically.
+    /// `rv == 0` means "from now": no replay.
+    pub fn watch_from(&self, rv: u64) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>), ApiError> {
+        let inner = self.read();
+        let receiver = self.events.subscribe();
+        if rv == 0 || rv >= inner.rv {
+            return Ok((Vec::new(), receiver));
+        }
+        let oldest = inner.log.front().map(|e| e.rv).unwrap_or(inner.rv);
+        if rv + 1 < oldest {
+            return Err(ApiError::gone(format!("too old resource version: {rv} ({})", oldest - 1)));
+        }
+        let replay = inner.log.iter().filter(|e| e.rv > rv).cloned().collect();
+        Ok((replay, receiver))
+    }
+
+    /// A receiver of every future event (for the simulator's controllers).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.events.subscribe()
+    }
+
+    /// Number of objects, per `plural.group`, for `fedrun sim status`.
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        let inner = self.read();
+        inner
+            .objects
+            .iter()
+            .filter(|(_, objs)| !objs.is_empty())
+            .map(|((g, p), objs)| (if g.is_empty() { p.clone() } else { format!("{p}.{g}") }, objs.len()))
+            .collect()
+    }
+}
+
+impl Inner {
+    fn contains(&self, rt: &ResourceType, namespace: &str, name: &str) -> bool {
+        self.objects
+            .get(&key(rt))
+            .is_some_and(|objs| objs.contains_key(&(scope(rt, namespace), name.to_string())))
+    }
+
+    /// Stores a prepared object under a new resourceVersion and publishes the event.
+    fn commit(&mut self, events: &broadcast::Sender<Arc<Event>>, changed: &Notify, rt: &ResourceType, mut object: Value, kind: EventKind) -> Arc<Value> {
+        self.rv += 1;
+        set_meta(&mut object, "resourceVersion", json!(self.rv.to_string()));
+        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
+            // prepare() validated it; registering here keeps kind and object in step.
+            if let Ok(new_type) = ResourceType::from_crd(&object) {
+                self.registry.register(new_type);
+            }
+        }
+        let ns = text(&object, "/metadata/namespace").to_string();
+        let name = text(&object, "/metadata/name").to_string();
+        let object = Arc::new(object);
+        self.objects.entry(key(rt)).or_default().insert((ns.clone(), name), object.clone());
+        self.publish(events, key(rt), ns, object.clone(), kind);
+        changed.notify_one();
+        object
+    }
+
+    /// Publishes a deletion (a new resourceVersion stamped on the last state).
+    fn record(&mut self, events: &broadcast::Sender<Arc<Event>>, tk: &TypeKey, namespace: &str, object: Arc<Value>, kind: EventKind) -> Arc<Value> {
+        self.rv += 1;
+        let mut last = (*object).clone();
+        set_meta(&mut last, "resourceVersion", json!(self.rv.to_string()));
+        let last = Arc::new(last);
+        self.publish(events, tk.clone(), namespace.to_string(), last.clone(), kind);
+        last
+    }
+
+    fn publish(&mut self, events: &broadcast::Sender<Arc<Event>>, (group, plural): TypeKey, namespace: String, object: Arc<Value>, kind: EventKind) {
+        let event = Arc::new(Event { rv: self.rv, kind, group, plural, namespace, object });
+        if self.log.len() == EVENT_LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back(event.clone());
+        // No receivers is fine: nobody is watching.
+        let _ = events.send(event);
+    }
+}
+
+fn key(rt: &ResourceType) -> TypeKey {
+    (rt.group.clone(), rt.plural.clone())
+}
+
+/// Cluster-scoped objects live under the empty namespace whatever the caller passed.
+fn scope(rt: &ResourceType, namespace: &str) -> String {
+    if rt.namespaced { namespace.to_string() } else { String::new() }
+}
+
+pub(crate) fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+fn set_meta(object: &mut Value, field: &str, value: Value) {
+    if !object.is_object() {
+        return;
+    }
+    let meta = object
+        .as_object_mut()
+        .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+        .expect("checked object");
+    if !meta.is_object() {
+        *meta = json!({});
+    }
+    if let Some(m) = meta.as_object_mut() {
+        m.insert(field.to_string(), value);
+    }
+}
+
+/// Turns what a client sent into what is stored: validation, server-owned metadata, the
+/// status-subresource split, pruning and defaults.
+fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value>, mut new: Value, part: Part) -> Result<Value, ApiError> {
+    let name = text(&new, "/metadata/name").to_string();
+    if !new.is_object() {
+        return Err(ApiError::bad_request("the object must be a JSON object"));
+    }
+    if !new.get("metadata").is_none_or(Value::is_object) {
+        return Err(ApiError::invalid(rt, &name, "metadata", "Invalid value: must be an object"));
+    }
+    let version = rt.storage_version().to_string();
+    if let Some(kind) = new.get("kind").and_then(Value::as_str) {
+        if kind != rt.kind {
+            return Err(ApiError::bad_request(format!(
+                "the kind of the object ({kind}) does not match the kind of the endpoint ({})",
+                rt.kind
+            )));
+        }
+    }
+    new["apiVersion"] = json!(rt.api_version(&version));
+    new["kind"] = json!(rt.kind);
+    let check = if matches!(rt.plural.as_str(), "namespaces" | "services") && rt.group.is_empty() {
+        names::dns1123_label(&name)
+    } else {
+        names::dns1123_subdomain(&name)
+    };
+    if let Err(e) = check {
+        return Err(ApiError::invalid(rt, &name, "metadata.name", format!("Invalid value: \"{name}\": {e}")));
+    }
+    if rt.namespaced {
+        let body_ns = text(&new, "/metadata/namespace");
+        if !body_ns.is_empty() && body_ns != namespace {
+            return Err(ApiError::bad_request(format!(
+                "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({namespace})"
+            )));
+        }
+        if !inner.contains(&namespace_type(inner), "", namespace) {
+            return Err(ApiError::namespace_not_found(namespace));
+        }
+        set_meta(&mut new, "namespace", json!(namespace));
+    } else if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("namespace");
+    }
+    for field in ["labels", "annotations"] {
+        if let Some(map) = new.pointer(&format!("/metadata/{field}")) {
+            let ok = map.is_null() || map.as_object().is_some_and(|m| m.values().all(Value::is_string));
+            if !ok {
+                return Err(ApiError::invalid(rt, &name, &format!("metadata.{field}"), "Invalid value: values must be strings"));
+            }
+        }
+    }
+    if let (Some(schema), Some(_)) = (&rt.schema, new.get("spec").or(new.get("status"))) {
+        prune(&mut new, schema);
+    }
+    if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
+        let declared = ResourceType::from_crd(&new).map_err(|e| ApiError::invalid(rt, &name, "spec", e))?;
+        if part != Part::Status {
+            new["status"] = crd_status(&declared);
+        }
+    }
+
+    let mut meta = new.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+    match old {
+        None => {
+            meta.insert("uid".into(), json!(uid()));
+            meta.insert("creationTimestamp".into(), json!(now()));
+            meta.insert("generation".into(), json!(1));
+            if rt.status_subresource && part == Part::Main && !is_crd(rt) {
+                new.as_object_mut().map(|o| o.remove("status"));
+            }
+            new["metadata"] = Value::Object(meta);
+            defaults(rt, &mut new);
+        }
+        Some(old) => {
+            let old_meta = old.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+            for keep in ["uid", "creationTimestamp", "generation", "resourceVersion"] {
+                match old_meta.get(keep) {
+                    Some(v) => meta.insert(keep.into(), v.clone()),
+                    None => meta.remove(keep),
+                };
+            }
+            new["metadata"] = Value::Object(meta);
+            if rt.status_subresource {
+                match part {
+                    Part::Main => copy_field(old, &mut new, "status"),
+                    Part::Status => {
+                        let status = new.get("status").cloned();
+                        new = old.clone();
+                        match status {
+                            Some(s) => new["status"] = s,
+                            None => {
+                                new.as_object_mut().map(|o| o.remove("status"));
+                            }
+                        }
+                    }
+                    Part::Whole => {}
+                }
+            }
+            if spec_of(old) != spec_of(&new) {
+                let generation = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+                new["metadata"]["generation"] = json!(generation + 1);
+            }
+            defaults(rt, &mut new);
+        }
+    }
+    Ok(new)
+}
+
+fn namespace_type(inner: &Inner) -> ResourceType {
+    inner.registry.find("", "namespaces").map(|t| (**t).clone()).unwrap_or_else(|| {
+        crate::sim::resources::builtin_types()
+            .into_iter()
+            .find(|t| t.plural == "namespaces")
+            .expect("namespaces is a built-in type")
+    })
+}
+
+fn is_crd(rt: &ResourceType) -> bool {
+    rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions"
+}
+
+fn copy_field(from: &Value, to: &mut Value, field: &str) {
+    match from.get(field) {
+        Some(v) => to[field] = v.clone(),
+        None => {
+            to.as_object_mut().map(|o| o.remove(field));
+        }
+    }
+}
+
+/// Everything but metadata and status: what `generation` tracks.
+fn spec_of(v: &Value) -> Map<String, Value> {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Equal apart from server bookkeeping that changes on every write (managedFields timestamps).
+fn same_object(old: &Value, new: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            if let Some(Value::Array(fields)) = m.get_mut("managedFields") {
+                for f in fields {
+                    f.as_object_mut().map(|o| o.remove("time"));
+                }
+            }
+        }
+        v
+    };
+    strip(old) == strip(new)
+}
+
+/// The defaults kube-apiserver fills in for the built-in kinds we serve.
+fn defaults(rt: &ResourceType, obj: &mut Value) {
+    if !rt.group.is_empty() && rt.group != "apps" {
+        return;
+    }
+    match rt.plural.as_str() {
+        "namespaces" => {
+            obj["spec"] = json!({"finalizers": ["kubernetes"]});
+            if obj.pointer("/status/phase").is_none() {
+                obj["status"] = json!({"phase": "Active"});
+            }
+            let name = text(obj, "/metadata/name").to_string();
+            if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                let labels = m.entry("labels").or_insert_with(|| json!({}));
+                if labels.is_object() {
+                    labels["kubernetes.io/metadata.name"] = json!(name);
+                }
+            }
+        }
+        "services" => {
+            let spec = obj.as_object_mut().map(|o| o.entry("spec").or_insert_with(|| json!({})));
+            if let Some(spec @ Value::Object(_)) = spec {
+                if spec.get("type").is_none() {
+                    spec["type"] = json!("ClusterIP");
+                }
+                if spec.get("clusterIP").is_none() && spec["type"] != "ExternalName" {
+                    let ip = cluster_ip(text(obj, "/metadata/name"));
+                    obj["spec"]["clusterIP"] = json!(ip);
+                    obj["spec"]["clusterIPs"] = json!([ip]);
+                }
+                if let Some(ports) = obj.pointer_mut("/spec/ports").and_then(Value::as_array_mut) {
+                    for p in ports {
+                        if p.get("protocol").is_none() && p.is_object() {
+                            p["protocol"] = json!("TCP");
+                        }
+                        if p.get("targetPort").is_none() && p.is_object() {
+                            p["targetPort"] = p.get("port").cloned().unwrap_or(json!(0));
+                        }
+                    }
+                }
+            }
+        }
+        "deployments" => {
+            if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
+                if spec.get("replicas").is_none() {
+                    spec["replicas"] = json!(1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A stable, plausible ClusterIP derived from the name (no allocator needed in a simulator).
+fn cluster_ip(name: &str) -> String {
+    let h = name.bytes().fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
+    format!("172.30.{}.{}", (h >> 8) & 0xff, (h & 0xfe).max(2))
+}
+
+fn crd_status(rt: &ResourceType) -> Value {
+    let t = now();
+    json!({
+        "acceptedNames": {"kind": rt.kind, "plural": rt.plural, "singular": rt.singular, "shortNames": rt.short_names, "listKind": format!("{}List", rt.kind)},
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": t},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": t},
+        ],
+        "storedVersions": [rt.storage_version()],
+    })
+}
+
+/// RFC 3339 timestamp in UTC with second precision, as Kubernetes writes them.
+pub fn now() -> String {
+    let t = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn uid() -> String {
+    let b: [u8; 16] = rand::random();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
+        (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
+        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
+    )
+}
+
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..5).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (Store, Arc<ResourceType>, Arc<ResourceType>) {
+        let s = Store::new();
+        let ns = s.resource("", "v1", "namespaces").unwrap();
+        let cm = s.resource("", "v1", "configmaps").unwrap();
+        s.create(&ns, "", json!({"metadata": {"name": "demo"}})).unwrap();
+        (s, ns, cm)
+    }
+
+    #[test]
+    fn create_fills_server_metadata_and_rejects_duplicates() {
+        let (s, _, cm) = store();
+        let o = s.create(&cm, "demo", json!({"metadata": {"name": "a"}, "data": {"k": "v"}})).unwrap();
+        assert_eq!(o["apiVersion"], "v1");
+        assert_eq!(o["metadata"]["namespace"], "demo");
+        assert_eq!(o["metadata"]["generation"], 1);
+        assert!(!text(&o, "/metadata/uid").is_empty());
+        let err = s.create(&cm, "demo", json!({"metadata": {"name": "a"}})).unwrap_err();
+        assert_eq!((err.code, err.reason), (409, "AlreadyExists"));
+    }
+
+    #[test]
+    fn create_in_a_missing_namespace_is_not_found() {
+        let (s, _, cm) = store();
+        let err = s.create(&cm, "nope", json!({"metadata": {"name": "a"}})).unwrap_err();
+        assert_eq!(err.message, "namespaces \"nope\" not found");
+    }
+
+    #[test]
+    fn invalid_names_are_422() {
+        let (s, _, cm) = store();
+        let err = s.create(&cm, "demo", json!({"metadata": {"name": "Bad_Name"}})).unwrap_err();
+        assert_eq!(err.code, 422);
+        assert!(err.message.contains("metadata.name"), "{}", err.message);
+    }
+
+    #[test]
+    fn generate_name_gets_a_suffix() {
+        let (s, _, cm) = store();
+        let o = s.create(&cm, "demo", json!({"metadata": {"generateName": "x-"}})).unwrap();
+        let name = text(&o, "/metadata/name");
+        assert!(name.starts_with("x-") && name.len() == 7, "{name}");
+    }
+
+    #[test]
+    fn stale_update_conflicts_and_noop_update_keeps_resource_version() {
+        let (s, _, cm) = store();
+        let o = s.create(&cm, "demo", json!({"metadata": {"name": "a"}, "data": {"k": "v"}})).unwrap();
+        let rv = text(&o, "/metadata/resourceVersion").to_string();
+        let same = s.update(&cm, "demo", "a", (*o).clone(), Part::Main).unwrap();
+        assert_eq!(text(&same, "/metadata/resourceVersion"), rv);
+        let mut changed = (*o).clone();
+        changed["data"]["k"] = json!("w");
+        let newer = s.update(&cm, "demo", "a", changed.clone(), Part::Main).unwrap();
+        assert_ne!(text(&newer, "/metadata/resourceVersion"), rv);
+        assert_eq!(newer["metadata"]["generation"], 2);
+        changed["data"]["k"] = json!("z");
+        let err = s.update(&cm, "demo", "a", changed, Part::Main).unwrap_err();
+        assert_eq!((err.code, err.reason), (409, "Conflict"));
+    }
+
+    #[test]
+    fn status_subresource_splits_writes() {
+        let (s, _, _) = store();
+        let dep = s.resource("apps", "v1", "deployments").unwrap();
+        let o = s
+            .create(&dep, "demo", json!({"metadata": {"name": "d"}, "spec": {"replicas": 2}, "status": {"x": 1}}))
+            .unwrap();
+        assert!(o.get("status").is_none(), "status is dropped on create");
+        let mut with_status = (*o).clone();
+        with_status["status"] = json!({"availableReplicas": 2});
+        with_status["spec"]["replicas"] = json!(5);
+        let after = s.update(&dep, "demo", "d", with_status, Part::Status).unwrap();
+        assert_eq!(after["status"]["availableReplicas"], 2);
+        assert_eq!(after["spec"]["replicas"], 2, "spec untouched through /status");
+        assert_eq!(after["metadata"]["generation"], 1);
+    }
+
+    #[test]
+    fn namespace_deletion_cascades_with_events() {
+        let (s, ns, cm) = store();
+        s.create(&cm, "demo", json!({"metadata": {"name": "a"}})).unwrap();
+        let mut rx = s.subscribe();
+        s.delete(&ns, "", "demo").unwrap();
+        assert!(s.get(&cm, "demo", "a").is_err());
+        let first = rx.try_recv().unwrap();
+        assert_eq!((first.kind, first.plural.as_str()), (EventKind::Deleted, "configmaps"));
+        assert_eq!(rx.try_recv().unwrap().plural, "namespaces");
+    }
+
+    #[test]
+    fn crd_registers_and_unregisters_its_kind() {
+        let s = Store::new();
+        let crds = s.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions").unwrap();
+        let crd = json!({"metadata": {"name": "widgets.example.com"}, "spec": {"group": "example.com", "scope": "Cluster",
+            "names": {"plural": "widgets", "kind": "Widget"}, "versions": [{"name": "v1", "served": true, "storage": true}]}});
+        let created = s.create(&crds, "", crd).unwrap();
+        assert_eq!(created["status"]["conditions"][1]["type"], "Established");
+        let widgets = s.resource("example.com", "v1", "widgets").unwrap();
+        s.create(&widgets, "", json!({"metadata": {"name": "w"}})).unwrap();
+        s.delete(&crds, "", "widgets.example.com").unwrap();
+        assert!(s.resource("example.com", "v1", "widgets").is_none());
+    }
+
+    #[test]
+    fn watch_replays_from_a_resource_version_and_expires_old_ones() {
+        let (s, _, cm) = store();
+        let rv = s.resource_version();
+        s.create(&cm, "demo", json!({"metadata": {"name": "a"}})).unwrap();
+        s.create(&cm, "demo", json!({"metadata": {"name": "b"}})).unwrap();
+        let (replay, _rx) = s.watch_from(rv).unwrap();
+        let names: Vec<_> = replay.iter().map(|e| text(&e.object, "/metadata/name").to_string()).collect();
+        assert_eq!(names, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn snapshot_round_trips_with_custom_kinds() {
+        let s = Store::new();
+        let crds = s.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions").unwrap();
+        s.create(&crds, "", json!({"metadata": {"name": "widgets.example.com"}, "spec": {"group": "example.com", "scope": "Cluster",
+            "names": {"plural": "widgets", "kind": "Widget"}, "versions": [{"name": "v1", "served": true, "storage": true}]}}))
+            .unwrap();
+        let widgets = s.resource("example.com", "v1", "widgets").unwrap();
+        s.create(&widgets, "", json!({"metadata": {"name": "w"}})).unwrap();
+        let text_form = serde_json::to_string(&s.snapshot()).unwrap();
+        let back = Store::from_snapshot(serde_json::from_str(&text_form).unwrap());
+        let widgets = back.resource("example.com", "v1", "widgets").unwrap();
+        assert!(back.get(&widgets, "", "w").is_ok());
+        assert_eq!(back.resource_version(), s.resource_version());
+    }
+}
