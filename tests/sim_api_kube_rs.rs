@@ -7,10 +7,13 @@ use std::sync::Arc;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+use kube::Client;
+use kube::api::{
+    Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams, WatchEvent,
+    WatchParams,
+};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::discovery::Discovery;
-use kube::Client;
 use serde_json::json;
 
 use fedrun::sim::api::router;
@@ -18,19 +21,27 @@ use fedrun::sim::cluster::{Provider, SimCluster};
 use fedrun::sim::store::Store;
 
 fn client() -> (Client, Arc<SimCluster>) {
-    let cluster = Arc::new(SimCluster::new("test", Provider::Aws, Arc::new(Store::new())));
+    let cluster = Arc::new(SimCluster::new(
+        "test",
+        Provider::Aws,
+        Arc::new(Store::new()),
+    ));
     (Client::new(router(cluster.clone()), "default"), cluster)
 }
 
 async fn namespace(client: &Client, name: &str) {
     let api: Api<Namespace> = Api::all(client.clone());
-    api.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap())
-        .await
-        .unwrap();
+    api.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
+    )
+    .await
+    .unwrap();
 }
 
 fn configmap(name: &str, labels: serde_json::Value, data: serde_json::Value) -> ConfigMap {
-    serde_json::from_value(json!({"metadata": {"name": name, "labels": labels}, "data": data})).unwrap()
+    serde_json::from_value(json!({"metadata": {"name": name, "labels": labels}, "data": data}))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -38,14 +49,27 @@ async fn crud_round_trip() {
     let (client, _) = client();
     namespace(&client, "demo").await;
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), "demo");
-    let created = api.create(&PostParams::default(), &configmap("a", json!({}), json!({"k": "v"}))).await.unwrap();
+    let created = api
+        .create(
+            &PostParams::default(),
+            &configmap("a", json!({}), json!({"k": "v"})),
+        )
+        .await
+        .unwrap();
     assert!(created.metadata.uid.is_some());
     let got = api.get("a").await.unwrap();
     assert_eq!(got.data.unwrap()["k"], "v");
 
     let mut changed = api.get("a").await.unwrap();
-    changed.data.as_mut().unwrap().insert("k".into(), "w".into());
-    let replaced = api.replace("a", &PostParams::default(), &changed).await.unwrap();
+    changed
+        .data
+        .as_mut()
+        .unwrap()
+        .insert("k".into(), "w".into());
+    let replaced = api
+        .replace("a", &PostParams::default(), &changed)
+        .await
+        .unwrap();
     assert_eq!(replaced.data.unwrap()["k"], "w");
 
     api.delete("a", &DeleteParams::default()).await.unwrap();
@@ -63,13 +87,40 @@ async fn list_with_label_and_field_selectors() {
     namespace(&client, "demo").await;
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), "demo");
     for (name, app) in [("a", "x"), ("b", "y"), ("c", "x")] {
-        api.create(&PostParams::default(), &configmap(name, json!({"app": app}), json!({}))).await.unwrap();
+        api.create(
+            &PostParams::default(),
+            &configmap(name, json!({"app": app}), json!({})),
+        )
+        .await
+        .unwrap();
     }
-    let names = |list: kube::core::ObjectList<ConfigMap>| list.items.into_iter().map(|c| c.metadata.name.unwrap()).collect::<Vec<_>>();
-    assert_eq!(names(api.list(&ListParams::default().labels("app=x")).await.unwrap()), vec!["a", "c"]);
-    assert_eq!(names(api.list(&ListParams::default().fields("metadata.name=b")).await.unwrap()), vec!["b"]);
+    let names = |list: kube::core::ObjectList<ConfigMap>| {
+        list.items
+            .into_iter()
+            .map(|c| c.metadata.name.unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(
+            api.list(&ListParams::default().labels("app=x"))
+                .await
+                .unwrap()
+        ),
+        vec!["a", "c"]
+    );
+    assert_eq!(
+        names(
+            api.list(&ListParams::default().fields("metadata.name=b"))
+                .await
+                .unwrap()
+        ),
+        vec!["b"]
+    );
     let all: Api<ConfigMap> = Api::all(client.clone());
-    assert_eq!(all.list(&ListParams::default()).await.unwrap().items.len(), 3);
+    assert_eq!(
+        all.list(&ListParams::default()).await.unwrap().items.len(),
+        3
+    );
 }
 
 #[tokio::test]
@@ -79,13 +130,33 @@ async fn watch_reports_changes_after_a_resource_version() {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), "demo");
     let list = api.list(&ListParams::default()).await.unwrap();
     let rv = list.metadata.resource_version.unwrap();
-    let mut stream = api.watch(&WatchParams::default().timeout(5), &rv).await.unwrap().boxed();
-    api.create(&PostParams::default(), &configmap("w", json!({}), json!({"n": "1"}))).await.unwrap();
-    api.patch("w", &PatchParams::default(), &Patch::Merge(json!({"data": {"n": "2"}}))).await.unwrap();
+    let mut stream = api
+        .watch(&WatchParams::default().timeout(5), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    api.create(
+        &PostParams::default(),
+        &configmap("w", json!({}), json!({"n": "1"})),
+    )
+    .await
+    .unwrap();
+    api.patch(
+        "w",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"n": "2"}})),
+    )
+    .await
+    .unwrap();
     api.delete("w", &DeleteParams::default()).await.unwrap();
     let mut seen = Vec::new();
     while seen.len() < 3 {
-        match stream.try_next().await.unwrap().expect("stream ended early") {
+        match stream
+            .try_next()
+            .await
+            .unwrap()
+            .expect("stream ended early")
+        {
             WatchEvent::Added(c) => seen.push(format!("added {}", c.data.unwrap()["n"])),
             WatchEvent::Modified(c) => seen.push(format!("modified {}", c.data.unwrap()["n"])),
             WatchEvent::Deleted(_) => seen.push("deleted".into()),
@@ -107,16 +178,34 @@ async fn server_side_apply_twice_is_idempotent() {
                  "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx:1"}]}}}
     });
     let params = PatchParams::apply("fedrun").force();
-    let first = api.patch("web", &params, &Patch::Apply(&deployment)).await.unwrap();
-    let second = api.patch("web", &params, &Patch::Apply(&deployment)).await.unwrap();
-    assert_eq!(first.metadata.resource_version, second.metadata.resource_version, "no-op apply must not write");
+    let first = api
+        .patch("web", &params, &Patch::Apply(&deployment))
+        .await
+        .unwrap();
+    let second = api
+        .patch("web", &params, &Patch::Apply(&deployment))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.metadata.resource_version, second.metadata.resource_version,
+        "no-op apply must not write"
+    );
     assert_eq!(second.metadata.generation, Some(1));
-    let managers: Vec<_> = second.metadata.managed_fields.unwrap().into_iter().map(|m| m.manager.unwrap()).collect();
+    let managers: Vec<_> = second
+        .metadata
+        .managed_fields
+        .unwrap()
+        .into_iter()
+        .map(|m| m.manager.unwrap())
+        .collect();
     assert_eq!(managers, vec!["fedrun"]);
 
     let mut scaled = deployment.clone();
     scaled["spec"]["replicas"] = json!(3);
-    let third = api.patch("web", &params, &Patch::Apply(&scaled)).await.unwrap();
+    let third = api
+        .patch("web", &params, &Patch::Apply(&scaled))
+        .await
+        .unwrap();
     assert_eq!(third.metadata.generation, Some(2));
 }
 
@@ -125,13 +214,25 @@ async fn stale_update_conflicts() {
     let (client, _) = client();
     namespace(&client, "demo").await;
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), "demo");
-    let original = api.create(&PostParams::default(), &configmap("c", json!({}), json!({"k": "1"}))).await.unwrap();
+    let original = api
+        .create(
+            &PostParams::default(),
+            &configmap("c", json!({}), json!({"k": "1"})),
+        )
+        .await
+        .unwrap();
     let mut first = original.clone();
     first.data.as_mut().unwrap().insert("k".into(), "2".into());
-    api.replace("c", &PostParams::default(), &first).await.unwrap();
+    api.replace("c", &PostParams::default(), &first)
+        .await
+        .unwrap();
     let mut stale = original;
     stale.data.as_mut().unwrap().insert("k".into(), "3".into());
-    match api.replace("c", &PostParams::default(), &stale).await.unwrap_err() {
+    match api
+        .replace("c", &PostParams::default(), &stale)
+        .await
+        .unwrap_err()
+    {
         kube::Error::Api(s) => assert_eq!((s.code, s.reason.as_str()), (409, "Conflict")),
         other => panic!("expected conflict, got {other:?}"),
     }
@@ -145,11 +246,17 @@ async fn crd_makes_a_kind_discoverable_and_served() {
     let ar = ApiResource::from_gvk_with_plural(&gvk, "widgets");
     let widgets: Api<DynamicObject> = Api::namespaced_with(client.clone(), "demo", &ar);
     let before = widgets.list(&ListParams::default()).await.unwrap_err();
-    assert!(matches!(before, kube::Error::Api(ref s) if s.code == 404), "{before:?}");
+    assert!(
+        matches!(before, kube::Error::Api(ref s) if s.code == 404),
+        "{before:?}"
+    );
 
     let crds: Api<DynamicObject> = Api::all_with(
         client.clone(),
-        &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"), "customresourcedefinitions"),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
     );
     let crd = json!({
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
@@ -160,7 +267,13 @@ async fn crd_makes_a_kind_discoverable_and_served() {
                                    "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
                                    "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}}]}
     });
-    crds.patch("widgets.example.com", &PatchParams::apply("fedrun"), &Patch::Apply(&crd)).await.unwrap();
+    crds.patch(
+        "widgets.example.com",
+        &PatchParams::apply("fedrun"),
+        &Patch::Apply(&crd),
+    )
+    .await
+    .unwrap();
 
     let discovery = Discovery::new(client.clone()).run().await.unwrap();
     let (found, caps) = discovery.resolve_gvk(&gvk).expect("Widget discoverable");
@@ -168,11 +281,25 @@ async fn crd_makes_a_kind_discoverable_and_served() {
     assert_eq!(caps.scope, kube::discovery::Scope::Namespaced);
 
     let w = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3, "unknown": true}});
-    let created = widgets.patch("w1", &PatchParams::apply("fedrun"), &Patch::Apply(&w)).await.unwrap();
-    assert_eq!(created.data["spec"], json!({"size": 3}), "unknown fields are pruned");
-    widgets
-        .patch_status("w1", &PatchParams::default(), &Patch::Merge(json!({"status": {"phase": "Ready"}})))
+    let created = widgets
+        .patch("w1", &PatchParams::apply("fedrun"), &Patch::Apply(&w))
         .await
         .unwrap();
-    assert_eq!(widgets.get("w1").await.unwrap().data["status"]["phase"], "Ready");
+    assert_eq!(
+        created.data["spec"],
+        json!({"size": 3}),
+        "unknown fields are pruned"
+    );
+    widgets
+        .patch_status(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"phase": "Ready"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        widgets.get("w1").await.unwrap().data["status"]["phase"],
+        "Ready"
+    );
 }

@@ -28,7 +28,9 @@ impl FromStr for Provider {
             "aws" => Ok(Provider::Aws),
             "azure" => Ok(Provider::Azure),
             "gcp" => Ok(Provider::Gcp),
-            other => Err(format!("unknown provider {other:?} (expected aws, azure or gcp)")),
+            other => Err(format!(
+                "unknown provider {other:?} (expected aws, azure or gcp)"
+            )),
         }
     }
 }
@@ -77,11 +79,18 @@ impl SimCluster {
     }
 
     pub fn add_admission(&self, check: Arc<dyn Admission>) {
-        self.admission.write().unwrap_or_else(|e| e.into_inner()).push(check);
+        self.admission
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(check);
     }
 
     pub fn admit(&self, rt: &ResourceType, op: Operation, object: &Value) -> Result<(), ApiError> {
-        let checks = self.admission.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let checks = self
+            .admission
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         checks.iter().try_for_each(|c| c.admit(rt, op, object))
     }
 

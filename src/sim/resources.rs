@@ -108,24 +108,42 @@ impl ResourceType {
             .unwrap_or_else(|| kind.to_ascii_lowercase());
         let strings = |v: Option<&Value>| -> Vec<String> {
             v.and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let scope = text(spec.get("scope"), "spec.scope")?;
         let namespaced = match scope.as_str() {
             "Namespaced" => true,
             "Cluster" => false,
-            other => return Err(format!("spec.scope: Unsupported value: \"{other}\": supported values: \"Cluster\", \"Namespaced\"")),
+            other => {
+                return Err(format!(
+                    "spec.scope: Unsupported value: \"{other}\": supported values: \"Cluster\", \"Namespaced\""
+                ));
+            }
         };
         let expected = format!("{plural}.{group}");
-        let name = crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        let name = crd
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if name != expected {
-            return Err(format!("metadata.name: Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group (\"{expected}\")"));
+            return Err(format!(
+                "metadata.name: Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group (\"{expected}\")"
+            ));
         }
         let mut versions = Vec::new();
         let mut status_subresource = false;
         let mut schema = None;
-        for v in spec.get("versions").and_then(Value::as_array).into_iter().flatten() {
+        for v in spec
+            .get("versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if v.get("served").and_then(Value::as_bool) == Some(false) {
                 continue;
             }
@@ -169,7 +187,9 @@ impl ResourceType {
 /// The kinds every simulated cluster serves from the start.
 pub fn builtin_types() -> Vec<ResourceType> {
     vec![
-        ResourceType::builtin("", "v1", "Namespace", "namespaces", false).short(&["ns"]).with_status(),
+        ResourceType::builtin("", "v1", "Namespace", "namespaces", false)
+            .short(&["ns"])
+            .with_status(),
         ResourceType::builtin("", "v1", "ConfigMap", "configmaps", true).short(&["cm"]),
         ResourceType::builtin("", "v1", "Secret", "secrets", true),
         ResourceType::builtin("", "v1", "Service", "services", true)
@@ -177,7 +197,10 @@ pub fn builtin_types() -> Vec<ResourceType> {
             .with_status()
             .all_category(),
         ResourceType::builtin("", "v1", "ServiceAccount", "serviceaccounts", true).short(&["sa"]),
-        ResourceType::builtin("", "v1", "Pod", "pods", true).short(&["po"]).with_status().all_category(),
+        ResourceType::builtin("", "v1", "Pod", "pods", true)
+            .short(&["po"])
+            .with_status()
+            .all_category(),
         ResourceType::builtin("", "v1", "Endpoints", "endpoints", true).short(&["ep"]),
         ResourceType::builtin("", "v1", "Event", "events", true).short(&["ev"]),
         ResourceType::builtin("apps", "v1", "Deployment", "deployments", true)
@@ -208,19 +231,26 @@ pub struct Registry {
 
 impl Registry {
     pub fn with_builtins() -> Self {
-        Registry { types: builtin_types().into_iter().map(Arc::new).collect() }
+        Registry {
+            types: builtin_types().into_iter().map(Arc::new).collect(),
+        }
     }
 
     /// Adds or replaces the type with the same group and plural.
     pub fn register(&mut self, rt: ResourceType) {
-        match self.types.iter_mut().find(|t| t.group == rt.group && t.plural == rt.plural) {
+        match self
+            .types
+            .iter_mut()
+            .find(|t| t.group == rt.group && t.plural == rt.plural)
+        {
             Some(existing) => *existing = Arc::new(rt),
             None => self.types.push(Arc::new(rt)),
         }
     }
 
     pub fn unregister(&mut self, group: &str, plural: &str) {
-        self.types.retain(|t| !(t.group == group && t.plural == plural));
+        self.types
+            .retain(|t| !(t.group == group && t.plural == plural));
     }
 
     /// The type served at `group/version/plural`, if any.
@@ -231,7 +261,9 @@ impl Registry {
     }
 
     pub fn find(&self, group: &str, plural: &str) -> Option<&Arc<ResourceType>> {
-        self.types.iter().find(|t| t.group == group && t.plural == plural)
+        self.types
+            .iter()
+            .find(|t| t.group == group && t.plural == plural)
     }
 
     pub fn types(&self) -> &[Arc<ResourceType>] {
@@ -259,8 +291,15 @@ impl Registry {
     }
 
     /// Types served at one group/version, for `APIResourceList`s.
-    pub fn in_group_version<'a>(&'a self, group: &'a str, version: &'a str) -> impl Iterator<Item = &'a ResourceType> {
-        self.types.iter().map(|t| t.as_ref()).filter(move |t| t.group == group && t.serves(version))
+    pub fn in_group_version<'a>(
+        &'a self,
+        group: &'a str,
+        version: &'a str,
+    ) -> impl Iterator<Item = &'a ResourceType> {
+        self.types
+            .iter()
+            .map(|t| t.as_ref())
+            .filter(move |t| t.group == group && t.serves(version))
     }
 }
 
@@ -271,7 +310,10 @@ pub fn prune(value: &mut Value, schema: &Value) {
 }
 
 fn prune_at(value: &mut Value, schema: &Value, root: bool) {
-    if schema.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true)
+    if schema
+        .get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        == Some(true)
         && schema.get("properties").is_none()
     {
         return;
@@ -280,7 +322,10 @@ fn prune_at(value: &mut Value, schema: &Value, root: bool) {
         Value::Object(map) => {
             let props = schema.get("properties").and_then(Value::as_object);
             let additional = schema.get("additionalProperties");
-            let preserve = schema.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true);
+            let preserve = schema
+                .get("x-kubernetes-preserve-unknown-fields")
+                .and_then(Value::as_bool)
+                == Some(true);
             map.retain(|key, child| {
                 if root && matches!(key.as_str(), "apiVersion" | "kind" | "metadata") {
                     return true;
@@ -363,7 +408,11 @@ mod tests {
         reg.register(ResourceType::from_crd(&crd()).unwrap());
         let groups = reg.groups();
         assert_eq!(groups[0].0, "");
-        assert!(groups.iter().any(|(g, v)| g == "example.com" && v == &vec!["v1", "v1alpha1"]));
+        assert!(
+            groups
+                .iter()
+                .any(|(g, v)| g == "example.com" && v == &vec!["v1", "v1alpha1"])
+        );
         assert!(reg.lookup("example.com", "v1alpha1", "widgets").is_some());
         reg.unregister("example.com", "widgets");
         assert!(reg.lookup("example.com", "v1", "widgets").is_none());

@@ -20,7 +20,12 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        ApiError { code, reason, message: message.into(), details: None }
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+        }
     }
 
     fn about(mut self, rt: &ResourceType, name: &str) -> Self {
@@ -29,23 +34,41 @@ impl ApiError {
     }
 
     pub fn not_found(rt: &ResourceType, name: &str) -> Self {
-        Self::new(404, "NotFound", format!("{} \"{}\" not found", rt.qualified_plural(), name)).about(rt, name)
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{}\" not found", rt.qualified_plural(), name),
+        )
+        .about(rt, name)
     }
 
     pub fn namespace_not_found(namespace: &str) -> Self {
         ApiError {
             details: Some((namespace.to_string(), String::new(), "namespaces".into())),
-            ..Self::new(404, "NotFound", format!("namespaces \"{namespace}\" not found"))
+            ..Self::new(
+                404,
+                "NotFound",
+                format!("namespaces \"{namespace}\" not found"),
+            )
         }
     }
 
     /// A path or kind the server does not serve (what a client sees before a CRD is installed).
     pub fn no_such_path(path: &str) -> Self {
-        Self::new(404, "NotFound", format!("the server could not find the requested resource ({path})"))
+        Self::new(
+            404,
+            "NotFound",
+            format!("the server could not find the requested resource ({path})"),
+        )
     }
 
     pub fn already_exists(rt: &ResourceType, name: &str) -> Self {
-        Self::new(409, "AlreadyExists", format!("{} \"{}\" already exists", rt.qualified_plural(), name)).about(rt, name)
+        Self::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{}\" already exists", rt.qualified_plural(), name),
+        )
+        .about(rt, name)
     }
 
     pub fn conflict(rt: &ResourceType, name: &str) -> Self {
@@ -62,9 +85,19 @@ impl ApiError {
     }
 
     /// 422: the object is well-formed but not acceptable; `field` names what is wrong.
-    pub fn invalid(rt: &ResourceType, name: &str, field: &str, detail: impl std::fmt::Display) -> Self {
+    pub fn invalid(
+        rt: &ResourceType,
+        name: &str,
+        field: &str,
+        detail: impl std::fmt::Display,
+    ) -> Self {
         let kind = &rt.kind;
-        Self::new(422, "Invalid", format!("{kind} \"{name}\" is invalid: {field}: {detail}")).about(rt, name)
+        Self::new(
+            422,
+            "Invalid",
+            format!("{kind} \"{name}\" is invalid: {field}: {detail}"),
+        )
+        .about(rt, name)
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -72,11 +105,21 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(method: &str) -> Self {
-        Self::new(405, "MethodNotAllowed", format!("the server does not allow this method on the requested resource ({method})"))
+        Self::new(
+            405,
+            "MethodNotAllowed",
+            format!("the server does not allow this method on the requested resource ({method})"),
+        )
     }
 
     pub fn unsupported_media_type(content_type: &str) -> Self {
-        Self::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got {content_type:?})"))
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got {content_type:?})"
+            ),
+        )
     }
 
     pub fn gone(message: impl Into<String>) -> Self {
@@ -129,6 +172,11 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (code, [(axum::http::header::CONTENT_TYPE, "application/json")], self.to_status().to_string()).into_response()
+        (
+            code,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            self.to_status().to_string(),
+        )
+            .into_response()
     }
 }

@@ -65,6 +65,8 @@ pub enum Part {
 }
 
 type TypeKey = (String, String);
+/// Events to replay, then the live feed.
+pub type WatchStart = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
 type ObjKey = (String, String);
 
 struct Inner {
@@ -122,10 +124,11 @@ impl Store {
             let mut inner = store.write();
             inner.rv = snapshot.rv.max(1);
             for o in &snapshot.objects {
-                if o.group == "apiextensions.k8s.io" && o.plural == "customresourcedefinitions" {
-                    if let Ok(rt) = ResourceType::from_crd(&o.object) {
-                        inner.registry.register(rt);
-                    }
+                if o.group == "apiextensions.k8s.io"
+                    && o.plural == "customresourcedefinitions"
+                    && let Ok(rt) = ResourceType::from_crd(&o.object)
+                {
+                    inner.registry.register(rt);
                 }
             }
             for o in snapshot.objects {
@@ -154,7 +157,10 @@ impl Store {
                 })
             })
             .collect();
-        Snapshot { rv: inner.rv, objects }
+        Snapshot {
+            rv: inner.rv,
+            objects,
+        }
     }
 
     // A poisoned lock only means a panic elsewhere; the data is still consistent because every
@@ -196,7 +202,12 @@ impl Store {
         self.write().registry.register(rt);
     }
 
-    pub fn get(&self, rt: &ResourceType, namespace: &str, name: &str) -> Result<Arc<Value>, ApiError> {
+    pub fn get(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Arc<Value>, ApiError> {
         let inner = self.read();
         inner
             .objects
@@ -207,7 +218,12 @@ impl Store {
     }
 
     /// Objects of a type, in one namespace or all (`None`), with the list's resourceVersion.
-    pub fn list(&self, rt: &ResourceType, namespace: Option<&str>, keep: &dyn Fn(&Value) -> bool) -> (Vec<Arc<Value>>, u64) {
+    pub fn list(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        keep: &dyn Fn(&Value) -> bool,
+    ) -> (Vec<Arc<Value>>, u64) {
         let inner = self.read();
         let items = inner
             .objects
@@ -223,12 +239,22 @@ impl Store {
     }
 
     /// Creates an object; `generateName` is honoured when the name is empty.
-    pub fn create(&self, rt: &ResourceType, namespace: &str, mut object: Value) -> Result<Arc<Value>, ApiError> {
+    pub fn create(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        mut object: Value,
+    ) -> Result<Arc<Value>, ApiError> {
         let mut inner = self.write();
         if text(&object, "/metadata/name").is_empty() {
             let prefix = text(&object, "/metadata/generateName").to_string();
             if prefix.is_empty() {
-                return Err(ApiError::invalid(rt, "", "metadata.name", "Required value: name or generateName is required"));
+                return Err(ApiError::invalid(
+                    rt,
+                    "",
+                    "metadata.name",
+                    "Required value: name or generateName is required",
+                ));
             }
             let name = loop {
                 let candidate = format!("{prefix}{}", random_suffix());
@@ -247,7 +273,14 @@ impl Store {
     }
 
     /// Replaces an object (PUT). A `resourceVersion` in the body must match (optimistic concurrency).
-    pub fn update(&self, rt: &ResourceType, namespace: &str, name: &str, object: Value, part: Part) -> Result<Arc<Value>, ApiError> {
+    pub fn update(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        object: Value,
+        part: Part,
+    ) -> Result<Arc<Value>, ApiError> {
         self.modify(rt, namespace, name, part, false, |current| {
             let current = current.ok_or_else(|| ApiError::not_found(rt, name))?;
             let wanted = text(&object, "/metadata/resourceVersion");
@@ -293,20 +326,31 @@ impl Store {
         match current {
             None => {
                 let new = prepare(&inner, rt, namespace, None, desired, Part::Main)?;
-                Ok((inner.commit(&self.events, &self.changed, rt, new, EventKind::Added), true))
+                Ok((
+                    inner.commit(&self.events, &self.changed, rt, new, EventKind::Added),
+                    true,
+                ))
             }
             Some(old) => {
                 let new = prepare(&inner, rt, namespace, Some(&old), desired, part)?;
                 if same_object(&old, &new) {
                     return Ok((old, false));
                 }
-                Ok((inner.commit(&self.events, &self.changed, rt, new, EventKind::Modified), false))
+                Ok((
+                    inner.commit(&self.events, &self.changed, rt, new, EventKind::Modified),
+                    false,
+                ))
             }
         }
     }
 
     /// Deletes an object; a namespace takes its contents with it, a CRD its kind and objects.
-    pub fn delete(&self, rt: &ResourceType, namespace: &str, name: &str) -> Result<Arc<Value>, ApiError> {
+    pub fn delete(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Arc<Value>, ApiError> {
         let mut inner = self.write();
         let removed = inner
             .objects
@@ -317,7 +361,11 @@ impl Store {
             let doomed: Vec<(TypeKey, ObjKey)> = inner
                 .objects
                 .iter()
-                .flat_map(|(tk, objs)| objs.keys().filter(|(ns, _)| ns == name).map(move |ok| (tk.clone(), ok.clone())))
+                .flat_map(|(tk, objs)| {
+                    objs.keys()
+                        .filter(|(ns, _)| ns == name)
+                        .map(move |ok| (tk.clone(), ok.clone()))
+                })
                 .collect();
             for (tk, ok) in doomed {
                 if let Some(obj) = inner.objects.get_mut(&tk).and_then(|objs| objs.remove(&ok)) {
@@ -336,14 +384,20 @@ impl Store {
             }
             inner.registry.unregister(&group, &plural);
         }
-        let deleted = inner.record(&self.events, &key(rt), &scope(rt, namespace), removed, EventKind::Deleted);
+        let deleted = inner.record(
+            &self.events,
+            &key(rt),
+            &scope(rt, namespace),
+            removed,
+            EventKind::Deleted,
+        );
         self.changed.notify_one();
         Ok(deleted)
     }
 
     /// Events after `rv` (from the log) and a receiver for those that follow, taken atomically.
     /// `rv == 0` means "from now": no replay.
-    pub fn watch_from(&self, rv: u64) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>), ApiError> {
+    pub fn watch_from(&self, rv: u64) -> Result<WatchStart, ApiError> {
         let inner = self.read();
         let receiver = self.events.subscribe();
         if rv == 0 || rv >= inner.rv {
@@ -351,7 +405,10 @@ impl Store {
         }
         let oldest = inner.log.front().map(|e| e.rv).unwrap_or(inner.rv);
         if rv + 1 < oldest {
-            return Err(ApiError::gone(format!("too old resource version: {rv} ({})", oldest - 1)));
+            return Err(ApiError::gone(format!(
+                "too old resource version: {rv} ({})",
+                oldest - 1
+            )));
         }
         let replay = inner.log.iter().filter(|e| e.rv > rv).cloned().collect();
         Ok((replay, receiver))
@@ -369,7 +426,16 @@ impl Store {
             .objects
             .iter()
             .filter(|(_, objs)| !objs.is_empty())
-            .map(|((g, p), objs)| (if g.is_empty() { p.clone() } else { format!("{p}.{g}") }, objs.len()))
+            .map(|((g, p), objs)| {
+                (
+                    if g.is_empty() {
+                        p.clone()
+                    } else {
+                        format!("{p}.{g}")
+                    },
+                    objs.len(),
+                )
+            })
             .collect()
     }
 }
@@ -382,7 +448,14 @@ impl Inner {
     }
 
     /// Stores a prepared object under a new resourceVersion and publishes the event.
-    fn commit(&mut self, events: &broadcast::Sender<Arc<Event>>, changed: &Notify, rt: &ResourceType, mut object: Value, kind: EventKind) -> Arc<Value> {
+    fn commit(
+        &mut self,
+        events: &broadcast::Sender<Arc<Event>>,
+        changed: &Notify,
+        rt: &ResourceType,
+        mut object: Value,
+        kind: EventKind,
+    ) -> Arc<Value> {
         self.rv += 1;
         set_meta(&mut object, "resourceVersion", json!(self.rv.to_string()));
         if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
@@ -394,24 +467,54 @@ impl Inner {
         let ns = text(&object, "/metadata/namespace").to_string();
         let name = text(&object, "/metadata/name").to_string();
         let object = Arc::new(object);
-        self.objects.entry(key(rt)).or_default().insert((ns.clone(), name), object.clone());
+        self.objects
+            .entry(key(rt))
+            .or_default()
+            .insert((ns.clone(), name), object.clone());
         self.publish(events, key(rt), ns, object.clone(), kind);
         changed.notify_one();
         object
     }
 
     /// Publishes a deletion (a new resourceVersion stamped on the last state).
-    fn record(&mut self, events: &broadcast::Sender<Arc<Event>>, tk: &TypeKey, namespace: &str, object: Arc<Value>, kind: EventKind) -> Arc<Value> {
+    fn record(
+        &mut self,
+        events: &broadcast::Sender<Arc<Event>>,
+        tk: &TypeKey,
+        namespace: &str,
+        object: Arc<Value>,
+        kind: EventKind,
+    ) -> Arc<Value> {
         self.rv += 1;
         let mut last = (*object).clone();
         set_meta(&mut last, "resourceVersion", json!(self.rv.to_string()));
         let last = Arc::new(last);
-        self.publish(events, tk.clone(), namespace.to_string(), last.clone(), kind);
+        self.publish(
+            events,
+            tk.clone(),
+            namespace.to_string(),
+            last.clone(),
+            kind,
+        );
         last
     }
 
-    fn publish(&mut self, events: &broadcast::Sender<Arc<Event>>, (group, plural): TypeKey, namespace: String, object: Arc<Value>, kind: EventKind) {
-        let event = Arc::new(Event { rv: self.rv, kind, group, plural, namespace, object });
+    fn publish(
+        &mut self,
+        events: &broadcast::Sender<Arc<Event>>,
+        (group, plural): TypeKey,
+        namespace: String,
+        object: Arc<Value>,
+        kind: EventKind,
+    ) {
+        let event = Arc::new(Event {
+            rv: self.rv,
+            kind,
+            group,
+            plural,
+            namespace,
+            object,
+        });
         if self.log.len() == EVENT_LOG_LEN {
             self.log.pop_front();
         }
@@ -427,7 +530,11 @@ fn key(rt: &ResourceType) -> TypeKey {
 
 /// Cluster-scoped objects live under the empty namespace whatever the caller passed.
 fn scope(rt: &ResourceType, namespace: &str) -> String {
-    if rt.namespaced { namespace.to_string() } else { String::new() }
+    if rt.namespaced {
+        namespace.to_string()
+    } else {
+        String::new()
+    }
 }
 
 pub(crate) fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
@@ -452,23 +559,28 @@ fn set_meta(object: &mut Value, field: &str, value: Value) {
 
 /// Turns what a client sent into what is stored: validation, server-owned metadata, the
 /// status-subresource split, pruning and defaults.
-fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value>, mut new: Value, part: Part) -> Result<Value, ApiError> {
+fn prepare(
+    inner: &Inner,
+    rt: &ResourceType,
+    namespace: &str,
+    old: Option<&Value>,
+    mut new: Value,
+    part: Part,
+) -> Result<Value, ApiError> {
     let name = text(&new, "/metadata/name").to_string();
     if !new.is_object() {
         return Err(ApiError::bad_request("the object must be a JSON object"));
     }
     if !new.get("metadata").is_none_or(Value::is_object) {
-        return Err(ApiError::invalid(rt, &name, "metadata", "Invalid value: must be an object"));
+        return Err(ApiError::invalid(
+            rt,
+            &name,
+            "metadata",
+            "Invalid value: must be an object",
+        ));
     }
+    // The API layer checked the body's kind against the endpoint; the store just stamps it.
     let version = rt.storage_version().to_string();
-    if let Some(kind) = new.get("kind").and_then(Value::as_str) {
-        if kind != rt.kind {
-            return Err(ApiError::bad_request(format!(
-                "the kind of the object ({kind}) does not match the kind of the endpoint ({})",
-                rt.kind
-            )));
-        }
-    }
     new["apiVersion"] = json!(rt.api_version(&version));
     new["kind"] = json!(rt.kind);
     let check = if matches!(rt.plural.as_str(), "namespaces" | "services") && rt.group.is_empty() {
@@ -477,7 +589,12 @@ fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value
         names::dns1123_subdomain(&name)
     };
     if let Err(e) = check {
-        return Err(ApiError::invalid(rt, &name, "metadata.name", format!("Invalid value: \"{name}\": {e}")));
+        return Err(ApiError::invalid(
+            rt,
+            &name,
+            "metadata.name",
+            format!("Invalid value: \"{name}\": {e}"),
+        ));
     }
     if rt.namespaced {
         let body_ns = text(&new, "/metadata/namespace");
@@ -495,9 +612,17 @@ fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value
     }
     for field in ["labels", "annotations"] {
         if let Some(map) = new.pointer(&format!("/metadata/{field}")) {
-            let ok = map.is_null() || map.as_object().is_some_and(|m| m.values().all(Value::is_string));
+            let ok = map.is_null()
+                || map
+                    .as_object()
+                    .is_some_and(|m| m.values().all(Value::is_string));
             if !ok {
-                return Err(ApiError::invalid(rt, &name, &format!("metadata.{field}"), "Invalid value: values must be strings"));
+                return Err(ApiError::invalid(
+                    rt,
+                    &name,
+                    &format!("metadata.{field}"),
+                    "Invalid value: values must be strings",
+                ));
             }
         }
     }
@@ -505,13 +630,18 @@ fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value
         prune(&mut new, schema);
     }
     if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
-        let declared = ResourceType::from_crd(&new).map_err(|e| ApiError::invalid(rt, &name, "spec", e))?;
+        let declared =
+            ResourceType::from_crd(&new).map_err(|e| ApiError::invalid(rt, &name, "spec", e))?;
         if part != Part::Status {
             new["status"] = crd_status(&declared);
         }
     }
 
-    let mut meta = new.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut meta = new
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     match old {
         None => {
             meta.insert("uid".into(), json!(uid()));
@@ -524,7 +654,11 @@ fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value
             defaults(rt, &mut new);
         }
         Some(old) => {
-            let old_meta = old.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+            let old_meta = old
+                .get("metadata")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             for keep in ["uid", "creationTimestamp", "generation", "resourceVersion"] {
                 match old_meta.get(keep) {
                     Some(v) => meta.insert(keep.into(), v.clone()),
@@ -549,7 +683,10 @@ fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value
                 }
             }
             if spec_of(old) != spec_of(&new) {
-                let generation = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+                let generation = old
+                    .pointer("/metadata/generation")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
                 new["metadata"]["generation"] = json!(generation + 1);
             }
             defaults(rt, &mut new);
@@ -559,12 +696,16 @@ fn prepare(inner: &Inner, rt: &ResourceType, namespace: &str, old: Option<&Value
 }
 
 fn namespace_type(inner: &Inner) -> ResourceType {
-    inner.registry.find("", "namespaces").map(|t| (**t).clone()).unwrap_or_else(|| {
-        crate::sim::resources::builtin_types()
-            .into_iter()
-            .find(|t| t.plural == "namespaces")
-            .expect("namespaces is a built-in type")
-    })
+    inner
+        .registry
+        .find("", "namespaces")
+        .map(|t| (**t).clone())
+        .unwrap_or_else(|| {
+            crate::sim::resources::builtin_types()
+                .into_iter()
+                .find(|t| t.plural == "namespaces")
+                .expect("namespaces is a built-in type")
+        })
 }
 
 fn is_crd(rt: &ResourceType) -> bool {
@@ -585,7 +726,9 @@ fn spec_of(v: &Value) -> Map<String, Value> {
     v.as_object()
         .map(|o| {
             o.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind"))
+                .filter(|(k, _)| {
+                    !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind")
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         })
@@ -596,11 +739,11 @@ fn spec_of(v: &Value) -> Map<String, Value> {
 fn same_object(old: &Value, new: &Value) -> bool {
     let strip = |v: &Value| {
         let mut v = v.clone();
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            if let Some(Value::Array(fields)) = m.get_mut("managedFields") {
-                for f in fields {
-                    f.as_object_mut().map(|o| o.remove("time"));
-                }
+        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut)
+            && let Some(Value::Array(fields)) = m.get_mut("managedFields")
+        {
+            for f in fields {
+                f.as_object_mut().map(|o| o.remove("time"));
             }
         }
         v
@@ -628,7 +771,9 @@ fn defaults(rt: &ResourceType, obj: &mut Value) {
             }
         }
         "services" => {
-            let spec = obj.as_object_mut().map(|o| o.entry("spec").or_insert_with(|| json!({})));
+            let spec = obj
+                .as_object_mut()
+                .map(|o| o.entry("spec").or_insert_with(|| json!({})));
             if let Some(spec @ Value::Object(_)) = spec {
                 if spec.get("type").is_none() {
                     spec["type"] = json!("ClusterIP");
@@ -651,10 +796,10 @@ fn defaults(rt: &ResourceType, obj: &mut Value) {
             }
         }
         "deployments" => {
-            if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
-                if spec.get("replicas").is_none() {
-                    spec["replicas"] = json!(1);
-                }
+            if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object())
+                && spec.get("replicas").is_none()
+            {
+                spec["replicas"] = json!(1);
             }
         }
         _ => {}
@@ -663,7 +808,9 @@ fn defaults(rt: &ResourceType, obj: &mut Value) {
 
 /// A stable, plausible ClusterIP derived from the name (no allocator needed in a simulator).
 fn cluster_ip(name: &str) -> String {
-    let h = name.bytes().fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
+    let h = name
+        .bytes()
+        .fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
     format!("172.30.{}.{}", (h >> 8) & 0xff, (h & 0xfe).max(2))
 }
 
@@ -681,8 +828,11 @@ fn crd_status(rt: &ResourceType) -> Value {
 
 /// RFC 3339 timestamp in UTC with second precision, as Kubernetes writes them.
 pub fn now() -> String {
-    let t = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    let t = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn uid() -> String {
@@ -699,7 +849,9 @@ fn uid() -> String {
 
 fn random_suffix() -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..5).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+    (0..5)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 #[cfg(test)]
@@ -710,33 +862,46 @@ mod tests {
         let s = Store::new();
         let ns = s.resource("", "v1", "namespaces").unwrap();
         let cm = s.resource("", "v1", "configmaps").unwrap();
-        s.create(&ns, "", json!({"metadata": {"name": "demo"}})).unwrap();
+        s.create(&ns, "", json!({"metadata": {"name": "demo"}}))
+            .unwrap();
         (s, ns, cm)
     }
 
     #[test]
     fn create_fills_server_metadata_and_rejects_duplicates() {
         let (s, _, cm) = store();
-        let o = s.create(&cm, "demo", json!({"metadata": {"name": "a"}, "data": {"k": "v"}})).unwrap();
+        let o = s
+            .create(
+                &cm,
+                "demo",
+                json!({"metadata": {"name": "a"}, "data": {"k": "v"}}),
+            )
+            .unwrap();
         assert_eq!(o["apiVersion"], "v1");
         assert_eq!(o["metadata"]["namespace"], "demo");
         assert_eq!(o["metadata"]["generation"], 1);
         assert!(!text(&o, "/metadata/uid").is_empty());
-        let err = s.create(&cm, "demo", json!({"metadata": {"name": "a"}})).unwrap_err();
+        let err = s
+            .create(&cm, "demo", json!({"metadata": {"name": "a"}}))
+            .unwrap_err();
         assert_eq!((err.code, err.reason), (409, "AlreadyExists"));
     }
 
     #[test]
     fn create_in_a_missing_namespace_is_not_found() {
         let (s, _, cm) = store();
-        let err = s.create(&cm, "nope", json!({"metadata": {"name": "a"}})).unwrap_err();
+        let err = s
+            .create(&cm, "nope", json!({"metadata": {"name": "a"}}))
+            .unwrap_err();
         assert_eq!(err.message, "namespaces \"nope\" not found");
     }
 
     #[test]
     fn invalid_names_are_422() {
         let (s, _, cm) = store();
-        let err = s.create(&cm, "demo", json!({"metadata": {"name": "Bad_Name"}})).unwrap_err();
+        let err = s
+            .create(&cm, "demo", json!({"metadata": {"name": "Bad_Name"}}))
+            .unwrap_err();
         assert_eq!(err.code, 422);
         assert!(err.message.contains("metadata.name"), "{}", err.message);
     }
@@ -744,7 +909,9 @@ mod tests {
     #[test]
     fn generate_name_gets_a_suffix() {
         let (s, _, cm) = store();
-        let o = s.create(&cm, "demo", json!({"metadata": {"generateName": "x-"}})).unwrap();
+        let o = s
+            .create(&cm, "demo", json!({"metadata": {"generateName": "x-"}}))
+            .unwrap();
         let name = text(&o, "/metadata/name");
         assert!(name.starts_with("x-") && name.len() == 7, "{name}");
     }
@@ -752,13 +919,23 @@ mod tests {
     #[test]
     fn stale_update_conflicts_and_noop_update_keeps_resource_version() {
         let (s, _, cm) = store();
-        let o = s.create(&cm, "demo", json!({"metadata": {"name": "a"}, "data": {"k": "v"}})).unwrap();
+        let o = s
+            .create(
+                &cm,
+                "demo",
+                json!({"metadata": {"name": "a"}, "data": {"k": "v"}}),
+            )
+            .unwrap();
         let rv = text(&o, "/metadata/resourceVersion").to_string();
-        let same = s.update(&cm, "demo", "a", (*o).clone(), Part::Main).unwrap();
+        let same = s
+            .update(&cm, "demo", "a", (*o).clone(), Part::Main)
+            .unwrap();
         assert_eq!(text(&same, "/metadata/resourceVersion"), rv);
         let mut changed = (*o).clone();
         changed["data"]["k"] = json!("w");
-        let newer = s.update(&cm, "demo", "a", changed.clone(), Part::Main).unwrap();
+        let newer = s
+            .update(&cm, "demo", "a", changed.clone(), Part::Main)
+            .unwrap();
         assert_ne!(text(&newer, "/metadata/resourceVersion"), rv);
         assert_eq!(newer["metadata"]["generation"], 2);
         changed["data"]["k"] = json!("z");
@@ -771,40 +948,56 @@ mod tests {
         let (s, _, _) = store();
         let dep = s.resource("apps", "v1", "deployments").unwrap();
         let o = s
-            .create(&dep, "demo", json!({"metadata": {"name": "d"}, "spec": {"replicas": 2}, "status": {"x": 1}}))
+            .create(
+                &dep,
+                "demo",
+                json!({"metadata": {"name": "d"}, "spec": {"replicas": 2}, "status": {"x": 1}}),
+            )
             .unwrap();
         assert!(o.get("status").is_none(), "status is dropped on create");
         let mut with_status = (*o).clone();
         with_status["status"] = json!({"availableReplicas": 2});
         with_status["spec"]["replicas"] = json!(5);
-        let after = s.update(&dep, "demo", "d", with_status, Part::Status).unwrap();
+        let after = s
+            .update(&dep, "demo", "d", with_status, Part::Status)
+            .unwrap();
         assert_eq!(after["status"]["availableReplicas"], 2);
-        assert_eq!(after["spec"]["replicas"], 2, "spec untouched through /status");
+        assert_eq!(
+            after["spec"]["replicas"], 2,
+            "spec untouched through /status"
+        );
         assert_eq!(after["metadata"]["generation"], 1);
     }
 
     #[test]
     fn namespace_deletion_cascades_with_events() {
         let (s, ns, cm) = store();
-        s.create(&cm, "demo", json!({"metadata": {"name": "a"}})).unwrap();
+        s.create(&cm, "demo", json!({"metadata": {"name": "a"}}))
+            .unwrap();
         let mut rx = s.subscribe();
         s.delete(&ns, "", "demo").unwrap();
         assert!(s.get(&cm, "demo", "a").is_err());
         let first = rx.try_recv().unwrap();
-        assert_eq!((first.kind, first.plural.as_str()), (EventKind::Deleted, "configmaps"));
+        assert_eq!(
+            (first.kind, first.plural.as_str()),
+            (EventKind::Deleted, "configmaps")
+        );
         assert_eq!(rx.try_recv().unwrap().plural, "namespaces");
     }
 
     #[test]
     fn crd_registers_and_unregisters_its_kind() {
         let s = Store::new();
-        let crds = s.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions").unwrap();
+        let crds = s
+            .resource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+            .unwrap();
         let crd = json!({"metadata": {"name": "widgets.example.com"}, "spec": {"group": "example.com", "scope": "Cluster",
             "names": {"plural": "widgets", "kind": "Widget"}, "versions": [{"name": "v1", "served": true, "storage": true}]}});
         let created = s.create(&crds, "", crd).unwrap();
         assert_eq!(created["status"]["conditions"][1]["type"], "Established");
         let widgets = s.resource("example.com", "v1", "widgets").unwrap();
-        s.create(&widgets, "", json!({"metadata": {"name": "w"}})).unwrap();
+        s.create(&widgets, "", json!({"metadata": {"name": "w"}}))
+            .unwrap();
         s.delete(&crds, "", "widgets.example.com").unwrap();
         assert!(s.resource("example.com", "v1", "widgets").is_none());
     }
@@ -813,22 +1006,30 @@ mod tests {
     fn watch_replays_from_a_resource_version_and_expires_old_ones() {
         let (s, _, cm) = store();
         let rv = s.resource_version();
-        s.create(&cm, "demo", json!({"metadata": {"name": "a"}})).unwrap();
-        s.create(&cm, "demo", json!({"metadata": {"name": "b"}})).unwrap();
+        s.create(&cm, "demo", json!({"metadata": {"name": "a"}}))
+            .unwrap();
+        s.create(&cm, "demo", json!({"metadata": {"name": "b"}}))
+            .unwrap();
         let (replay, _rx) = s.watch_from(rv).unwrap();
-        let names: Vec<_> = replay.iter().map(|e| text(&e.object, "/metadata/name").to_string()).collect();
+        let names: Vec<_> = replay
+            .iter()
+            .map(|e| text(&e.object, "/metadata/name").to_string())
+            .collect();
         assert_eq!(names, vec!["a", "b"]);
     }
 
     #[test]
     fn snapshot_round_trips_with_custom_kinds() {
         let s = Store::new();
-        let crds = s.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions").unwrap();
+        let crds = s
+            .resource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+            .unwrap();
         s.create(&crds, "", json!({"metadata": {"name": "widgets.example.com"}, "spec": {"group": "example.com", "scope": "Cluster",
             "names": {"plural": "widgets", "kind": "Widget"}, "versions": [{"name": "v1", "served": true, "storage": true}]}}))
             .unwrap();
         let widgets = s.resource("example.com", "v1", "widgets").unwrap();
-        s.create(&widgets, "", json!({"metadata": {"name": "w"}})).unwrap();
+        s.create(&widgets, "", json!({"metadata": {"name": "w"}}))
+            .unwrap();
         let text_form = serde_json::to_string(&s.snapshot()).unwrap();
         let back = Store::from_snapshot(serde_json::from_str(&text_form).unwrap());
         let widgets = back.resource("example.com", "v1", "widgets").unwrap();

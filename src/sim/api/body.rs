@@ -20,43 +20,56 @@ use crate::sim::store::now;
 pub fn decode_object(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     let ct = content_type(headers);
     let value = match ct.as_str() {
-        protobuf::CONTENT_TYPE => protobuf::decode(body).map_err(|e| ApiError::bad_request(format!("error decoding protobuf body: {e}")))?,
+        protobuf::CONTENT_TYPE => protobuf::decode(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding protobuf body: {e}")))?,
         "application/yaml" | "application/x-yaml" => decode_yaml(body)?,
         "application/json" | "" => decode_json(body)?,
         other => return Err(ApiError::unsupported_media_type(other)),
     };
     if !value.is_object() {
-        return Err(ApiError::bad_request("the request body must be a Kubernetes object (a JSON object)"));
+        return Err(ApiError::bad_request(
+            "the request body must be a Kubernetes object (a JSON object)",
+        ));
     }
     Ok(value)
 }
 
 fn decode_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding JSON body: {e}")))
 }
 
 fn decode_yaml(body: &[u8]) -> Result<Value, ApiError> {
-    serde_yaml::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding YAML body: {e}")))
+    serde_yaml::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML body: {e}")))
 }
 
 /// Applies a PATCH body of the given content type to `current`, returning the desired object.
-pub fn apply_patch(rt: &ResourceType, current: &Value, ct: &str, body: &[u8]) -> Result<Value, ApiError> {
+pub fn apply_patch(
+    rt: &ResourceType,
+    current: &Value,
+    ct: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
     let mut target = current.clone();
     match ct {
         "application/merge-patch+json" => patch::merge_patch(&mut target, &decode_json(body)?),
-        "application/json-patch+json" => {
-            patch::json_patch(&mut target, &decode_json(body)?).map_err(|e| ApiError::bad_request(e.to_string()))?
-        }
+        "application/json-patch+json" => patch::json_patch(&mut target, &decode_json(body)?)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
         "application/strategic-merge-patch+json" => {
             if !rt.strategic_merge {
                 return Err(ApiError {
                     code: 415,
                     reason: "UnsupportedMediaType",
-                    message: format!("strategic merge patch format is not supported for {}", rt.qualified_plural()),
+                    message: format!(
+                        "strategic merge patch format is not supported for {}",
+                        rt.qualified_plural()
+                    ),
                     details: None,
                 });
             }
-            patch::strategic_merge_patch(&mut target, &decode_json(body)?).map_err(|e| ApiError::bad_request(e.to_string()))?
+            patch::strategic_merge_patch(&mut target, &decode_json(body)?)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?
         }
         other => return Err(ApiError::unsupported_media_type(other)),
     }
@@ -67,7 +80,9 @@ pub fn apply_patch(rt: &ResourceType, current: &Value, ct: &str, body: &[u8]) ->
 pub fn decode_applied(body: &[u8]) -> Result<Value, ApiError> {
     let value = decode_yaml(body)?;
     if !value.is_object() {
-        return Err(ApiError::bad_request("the applied configuration must be an object"));
+        return Err(ApiError::bad_request(
+            "the applied configuration must be an object",
+        ));
     }
     Ok(value)
 }
@@ -123,7 +138,9 @@ fn managed_fields_of(object: &Value, manager: &str) -> Option<Value> {
 /// The FieldsV1 set of an applied configuration: `{"f:spec": {"f:replicas": {}}}`.
 /// Lists are owned as a whole; identity fields (name, namespace, apiVersion, kind) are not owned.
 fn field_set(value: &Value, root: bool) -> Value {
-    let Value::Object(map) = value else { return json!({}) };
+    let Value::Object(map) = value else {
+        return json!({});
+    };
     let mut set = Map::new();
     for (k, v) in map {
         if root && matches!(k.as_str(), "apiVersion" | "kind") {
@@ -141,7 +158,11 @@ fn field_set(value: &Value, root: bool) -> Value {
             }
             continue;
         }
-        let child = if v.is_object() { field_set(v, false) } else { json!({}) };
+        let child = if v.is_object() {
+            field_set(v, false)
+        } else {
+            json!({})
+        };
         set.insert(format!("f:{k}"), child);
     }
     Value::Object(set)
@@ -149,9 +170,13 @@ fn field_set(value: &Value, root: bool) -> Value {
 
 /// Removes from `object` the fields in `previous` that are not in `now` (released by the manager).
 fn remove_released(object: &mut Value, previous: &Value, now: &Value) {
-    let (Some(prev), Some(obj)) = (previous.as_object(), object.as_object_mut()) else { return };
+    let (Some(prev), Some(obj)) = (previous.as_object(), object.as_object_mut()) else {
+        return;
+    };
     for (fk, prev_child) in prev {
-        let Some(key) = fk.strip_prefix("f:") else { continue };
+        let Some(key) = fk.strip_prefix("f:") else {
+            continue;
+        };
         match now.get(fk) {
             None => {
                 obj.remove(key);
@@ -172,7 +197,9 @@ fn merge_applied(target: &mut Value, applied: &Value) {
             for (k, v) in a {
                 if v.is_null() {
                     t.remove(k);
-                } else if let Some(existing) = t.get_mut(k).filter(|e| e.is_object() && v.is_object()) {
+                } else if let Some(existing) =
+                    t.get_mut(k).filter(|e| e.is_object() && v.is_object())
+                {
                     merge_applied(existing, v);
                 } else {
                     t.insert(k.clone(), v.clone());
@@ -202,13 +229,29 @@ mod tests {
             "fedrun",
         );
         assert_eq!(second["data"], json!({"a": "1", "other": "kept"}));
-        assert!(second["metadata"].get("labels").is_none_or(|l| l.get("x").is_none()));
-        assert_eq!(second["metadata"]["managedFields"].as_array().unwrap().len(), 1);
+        assert!(
+            second["metadata"]
+                .get("labels")
+                .is_none_or(|l| l.get("x").is_none())
+        );
+        assert_eq!(
+            second["metadata"]["managedFields"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn field_sets_own_lists_whole() {
-        let set = field_set(&json!({"metadata": {"name": "a"}, "spec": {"members": ["x"], "a": {"b": 1}}}), true);
-        assert_eq!(set, json!({"f:spec": {"f:members": {}, "f:a": {"f:b": {}}}}));
+        let set = field_set(
+            &json!({"metadata": {"name": "a"}, "spec": {"members": ["x"], "a": {"b": 1}}}),
+            true,
+        );
+        assert_eq!(
+            set,
+            json!({"f:spec": {"f:members": {}, "f:a": {"f:b": {}}}})
+        );
     }
 }

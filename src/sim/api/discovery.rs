@@ -15,7 +15,16 @@ use crate::sim::status::ApiError;
 
 const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
-const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const VERBS: [&str; 8] = [
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 
 /// The Kubernetes version the simulator reports: it picks the kubectl minor version that the
 /// machine's kubectl dispatcher runs, so keep it in the bundled range (1.27–1.33).
@@ -36,9 +45,11 @@ fn wants_aggregated(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| {
-            accept
-                .split(',')
-                .any(|t| t.contains("as=APIGroupDiscoveryList") && t.contains("v=v2") && t.contains("g=apidiscovery.k8s.io"))
+            accept.split(',').any(|t| {
+                t.contains("as=APIGroupDiscoveryList")
+                    && t.contains("v=v2")
+                    && t.contains("g=apidiscovery.k8s.io")
+            })
         })
 }
 
@@ -52,7 +63,10 @@ pub fn core_versions(cluster: &SimCluster, headers: &HeaderMap) -> Response {
         let registry = cluster.store.registry();
         return aggregated(discovery_list(&registry, |g| g.is_empty()));
     }
-    json_response(200, &json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}))
+    json_response(
+        200,
+        &json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}),
+    )
 }
 
 /// `GET /apis`.
@@ -67,12 +81,21 @@ pub fn groups(cluster: &SimCluster, headers: &HeaderMap) -> Response {
         .filter(|(g, _)| !g.is_empty())
         .map(|(g, versions)| group_document(&g, &versions))
         .collect();
-    json_response(200, &json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}))
+    json_response(
+        200,
+        &json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}),
+    )
 }
 
 /// `GET /apis/<group>`.
 pub fn group(cluster: &SimCluster, name: &str) -> Response {
-    match cluster.store.registry().groups().into_iter().find(|(g, _)| g == name && !g.is_empty()) {
+    match cluster
+        .store
+        .registry()
+        .groups()
+        .into_iter()
+        .find(|(g, _)| g == name && !g.is_empty())
+    {
         Some((g, versions)) => {
             let mut doc = group_document(&g, &versions);
             doc["kind"] = json!("APIGroup");
@@ -97,7 +120,11 @@ pub fn resources(cluster: &SimCluster, group: &str, version: &str) -> Response {
     let registry = cluster.store.registry();
     let types: Vec<&ResourceType> = registry.in_group_version(group, version).collect();
     if types.is_empty() {
-        let path = if group.is_empty() { format!("/api/{version}") } else { format!("/apis/{group}/{version}") };
+        let path = if group.is_empty() {
+            format!("/api/{version}")
+        } else {
+            format!("/apis/{group}/{version}")
+        };
         return ApiError::no_such_path(&path).into_response();
     }
     let mut list = Vec::new();
@@ -113,8 +140,15 @@ pub fn resources(cluster: &SimCluster, group: &str, version: &str) -> Response {
             }));
         }
     }
-    let group_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    json_response(200, &json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": list}))
+    let group_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    json_response(
+        200,
+        &json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": list}),
+    )
 }
 
 /// The aggregated (`apidiscovery.k8s.io/v2`) form for the groups `include` selects.

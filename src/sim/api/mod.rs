@@ -63,7 +63,9 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
         (Method::GET, ["apis"]) => Some(discovery::groups(&cluster, &parts.headers)),
         (Method::GET, ["apis", group]) => Some(discovery::group(&cluster, group)),
         (Method::GET, ["api", "v1"]) => Some(discovery::resources(&cluster, "", "v1")),
-        (Method::GET, ["apis", group, version]) => Some(discovery::resources(&cluster, group, version)),
+        (Method::GET, ["apis", group, version]) => {
+            Some(discovery::resources(&cluster, group, version))
+        }
         (Method::GET, ["openapi", "v3"]) => Some(openapi::root(&cluster)),
         (Method::GET, ["openapi", "v3", rest @ ..]) => Some(openapi::group_version(&cluster, rest)),
         _ => None,
@@ -89,7 +91,9 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
         }
     };
     let result = match (method.as_str(), &target.name) {
-        ("GET", None) if is_true(&query, "watch") => return watch::serve(&cluster, &target, &query),
+        ("GET", None) if is_true(&query, "watch") => {
+            return watch::serve(&cluster, &target, &query);
+        }
         ("GET", None) => objects::list(&cluster, &target, &query),
         ("GET", Some(_)) => objects::get(&cluster, &target),
         ("POST", None) => objects::create(&cluster, &target, &parts.headers, &body, &query),
@@ -111,8 +115,15 @@ fn resolve(cluster: &SimCluster, segments: &[&str]) -> Result<Target, ApiError> 
     };
     // `namespaces/<ns>/status` is the namespace's own subresource, not a kind named "status".
     let (namespace, plural, name, sub) = match rest {
-        ["namespaces", ns, sub @ ("status" | "finalize")] if group.is_empty() => (None, "namespaces", Some(*ns), Some(*sub)),
-        ["namespaces", ns, plural, tail @ ..] => (Some(*ns), *plural, tail.first().copied(), tail.get(1).copied()),
+        ["namespaces", ns, sub @ ("status" | "finalize")] if group.is_empty() => {
+            (None, "namespaces", Some(*ns), Some(*sub))
+        }
+        ["namespaces", ns, plural, tail @ ..] => (
+            Some(*ns),
+            *plural,
+            tail.first().copied(),
+            tail.get(1).copied(),
+        ),
         [plural, tail @ ..] => (None, *plural, tail.first().copied(), tail.get(1).copied()),
         [] => return Err(not_found()),
     };
@@ -125,7 +136,10 @@ fn resolve(cluster: &SimCluster, segments: &[&str]) -> Result<Target, ApiError> 
     if tail_len > 2 {
         return Err(not_found());
     }
-    let rt = cluster.store.resource(group, version, plural).ok_or_else(not_found)?;
+    let rt = cluster
+        .store
+        .resource(group, version, plural)
+        .ok_or_else(not_found)?;
     if namespace.is_some() && !rt.namespaced {
         return Err(not_found());
     }
@@ -133,7 +147,8 @@ fn resolve(cluster: &SimCluster, segments: &[&str]) -> Result<Target, ApiError> 
         return Err(not_found());
     }
     if let Some(sub) = sub {
-        let known = (sub == "status" && rt.status_subresource) || (sub == "finalize" && rt.plural == "namespaces");
+        let known = (sub == "status" && rt.status_subresource)
+            || (sub == "finalize" && rt.plural == "namespaces");
         if !known {
             return Err(not_found());
         }
@@ -166,7 +181,9 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -208,7 +225,13 @@ pub(crate) fn content_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 

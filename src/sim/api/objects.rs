@@ -34,37 +34,58 @@ fn name(target: &Target) -> &str {
 }
 
 fn part(target: &Target) -> Part {
-    if target.subresource.as_deref() == Some("status") { Part::Status } else { Part::Main }
+    if target.subresource.as_deref() == Some("status") {
+        Part::Status
+    } else {
+        Part::Main
+    }
 }
 
 fn refuse_dry_run(query: &Query) -> Result<(), ApiError> {
     if query.contains_key("dryRun") {
-        return Err(ApiError::bad_request("dryRun is not supported by the fedrun simulator"));
+        return Err(ApiError::bad_request(
+            "dryRun is not supported by the fedrun simulator",
+        ));
     }
     Ok(())
 }
 
 pub fn get(cluster: &SimCluster, target: &Target) -> Result<Response, ApiError> {
-    let object = cluster.store.get(&target.rt, namespace(target), name(target))?;
+    let object = cluster
+        .store
+        .get(&target.rt, namespace(target), name(target))?;
     Ok(ok(200, &object, target))
 }
 
 /// Parses `labelSelector`/`fieldSelector` into one predicate on objects.
-pub(crate) fn selectors(query: &Query) -> Result<impl Fn(&Value) -> bool + Send + Sync + 'static, ApiError> {
+pub(crate) fn selectors(
+    query: &Query,
+) -> Result<impl Fn(&Value) -> bool + Send + Sync + 'static, ApiError> {
     let labels = match query.get("labelSelector").filter(|s| !s.is_empty()) {
-        Some(s) => Some(LabelSelector::parse(s).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?),
+        Some(s) => Some(
+            LabelSelector::parse(s)
+                .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?,
+        ),
         None => None,
     };
     let fields = match query.get("fieldSelector").filter(|s| !s.is_empty()) {
-        Some(s) => Some(FieldSelector::parse(s).map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?),
+        Some(s) => Some(
+            FieldSelector::parse(s)
+                .map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?,
+        ),
         None => None,
     };
-    Ok(move |o: &Value| labels.as_ref().is_none_or(|l| l.matches_object(o)) && fields.as_ref().is_none_or(|f| f.matches(o)))
+    Ok(move |o: &Value| {
+        labels.as_ref().is_none_or(|l| l.matches_object(o))
+            && fields.as_ref().is_none_or(|f| f.matches(o))
+    })
 }
 
 pub fn list(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Response, ApiError> {
     let keep = selectors(query)?;
-    let (items, rv) = cluster.store.list(&target.rt, target.namespace.as_deref(), &keep);
+    let (items, rv) = cluster
+        .store
+        .list(&target.rt, target.namespace.as_deref(), &keep);
     let items: Vec<Value> = items.iter().map(|o| present(o, target)).collect();
     Ok(json_response(
         200,
@@ -77,7 +98,13 @@ pub fn list(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Resp
     ))
 }
 
-pub fn create(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &[u8], query: &Query) -> Result<Response, ApiError> {
+pub fn create(
+    cluster: &SimCluster,
+    target: &Target,
+    headers: &HeaderMap,
+    body: &[u8],
+    query: &Query,
+) -> Result<Response, ApiError> {
     refuse_dry_run(query)?;
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("POST"));
@@ -85,19 +112,38 @@ pub fn create(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: 
     let object = decode_object(headers, body)?;
     check_kind(&target.rt, &target.version, &object)?;
     cluster.admit(&target.rt, Operation::Create, &object)?;
-    let created = cluster.store.create(&target.rt, namespace(target), object)?;
+    let created = cluster
+        .store
+        .create(&target.rt, namespace(target), object)?;
     Ok(ok(201, &created, target))
 }
 
-pub fn update(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+pub fn update(
+    cluster: &SimCluster,
+    target: &Target,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let object = decode_object(headers, body)?;
     check_kind(&target.rt, &target.version, &object)?;
     cluster.admit(&target.rt, Operation::Update, &object)?;
-    let updated = cluster.store.update(&target.rt, namespace(target), name(target), object, part(target))?;
+    let updated = cluster.store.update(
+        &target.rt,
+        namespace(target),
+        name(target),
+        object,
+        part(target),
+    )?;
     Ok(ok(200, &updated, target))
 }
 
-pub fn patch(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &[u8], query: &Query) -> Result<Response, ApiError> {
+pub fn patch(
+    cluster: &SimCluster,
+    target: &Target,
+    headers: &HeaderMap,
+    body: &[u8],
+    query: &Query,
+) -> Result<Response, ApiError> {
     refuse_dry_run(query)?;
     let ct = content_type(headers);
     let rt = &target.rt;
@@ -105,11 +151,15 @@ pub fn patch(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &
         let manager = query
             .get("fieldManager")
             .filter(|m| !m.is_empty())
-            .ok_or_else(|| ApiError::bad_request("PATCH: fieldManager is required for apply requests"))?;
+            .ok_or_else(|| {
+                ApiError::bad_request("PATCH: fieldManager is required for apply requests")
+            })?;
         let applied = decode_applied(body)?;
         check_kind(rt, &target.version, &applied)?;
         if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
-            return Err(ApiError::bad_request("apply configurations must set apiVersion and kind"));
+            return Err(ApiError::bad_request(
+                "apply configurations must set apiVersion and kind",
+            ));
         }
         let applied_name = text(&applied, "/metadata/name");
         if !applied_name.is_empty() && applied_name != name(target) {
@@ -119,19 +169,37 @@ pub fn patch(cluster: &SimCluster, target: &Target, headers: &HeaderMap, body: &
             )));
         }
         let _force = is_true(query, "force");
-        cluster.store.modify(rt, namespace(target), name(target), part(target), true, |current| {
-            let desired = server_side_apply(current, applied, manager);
-            let op = if current.is_some() { Operation::Update } else { Operation::Create };
-            cluster.admit(rt, op, &desired)?;
-            Ok(desired)
-        })?
+        cluster.store.modify(
+            rt,
+            namespace(target),
+            name(target),
+            part(target),
+            true,
+            |current| {
+                let desired = server_side_apply(current, applied, manager);
+                let op = if current.is_some() {
+                    Operation::Update
+                } else {
+                    Operation::Create
+                };
+                cluster.admit(rt, op, &desired)?;
+                Ok(desired)
+            },
+        )?
     } else {
-        cluster.store.modify(rt, namespace(target), name(target), part(target), false, |current| {
-            let current = current.ok_or_else(|| ApiError::not_found(rt, name(target)))?;
-            let desired = apply_patch(rt, current, &ct, body)?;
-            cluster.admit(rt, Operation::Update, &desired)?;
-            Ok(desired)
-        })?
+        cluster.store.modify(
+            rt,
+            namespace(target),
+            name(target),
+            part(target),
+            false,
+            |current| {
+                let current = current.ok_or_else(|| ApiError::not_found(rt, name(target)))?;
+                let desired = apply_patch(rt, current, &ct, body)?;
+                cluster.admit(rt, Operation::Update, &desired)?;
+                Ok(desired)
+            },
+        )?
     };
     Ok(ok(if created { 201 } else { 200 }, &object, target))
 }
@@ -140,19 +208,21 @@ pub fn delete(cluster: &SimCluster, target: &Target) -> Result<Response, ApiErro
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("DELETE"));
     }
-    let deleted = cluster.store.delete(&target.rt, namespace(target), name(target))?;
+    let deleted = cluster
+        .store
+        .delete(&target.rt, namespace(target), name(target))?;
     Ok(ok(200, &deleted, target))
 }
 
 /// The body's apiVersion/kind, when present, must be those of the endpoint.
 fn check_kind(rt: &ResourceType, version: &str, object: &Value) -> Result<(), ApiError> {
-    if let Some(kind) = object.get("kind").and_then(Value::as_str) {
-        if kind != rt.kind {
-            return Err(ApiError::bad_request(format!(
-                "the kind of the object ({kind}) does not match the kind of the endpoint ({})",
-                rt.kind
-            )));
-        }
+    if let Some(kind) = object.get("kind").and_then(Value::as_str)
+        && kind != rt.kind
+    {
+        return Err(ApiError::bad_request(format!(
+            "the kind of the object ({kind}) does not match the kind of the endpoint ({})",
+            rt.kind
+        )));
     }
     if let Some(api_version) = object.get("apiVersion").and_then(Value::as_str) {
         let served = rt.versions.iter().any(|v| rt.api_version(v) == api_version);

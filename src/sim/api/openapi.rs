@@ -17,9 +17,16 @@ pub fn root(cluster: &SimCluster) -> Response {
     let mut paths = Map::new();
     for (group, versions) in registry.groups() {
         for v in versions {
-            let key = if group.is_empty() { format!("api/{v}") } else { format!("apis/{group}/{v}") };
+            let key = if group.is_empty() {
+                format!("api/{v}")
+            } else {
+                format!("apis/{group}/{v}")
+            };
             let hash = digest(&document(cluster, &group, &v).to_string());
-            paths.insert(key.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={hash}")}));
+            paths.insert(
+                key.clone(),
+                json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={hash}")}),
+            );
         }
     }
     json_response(200, &json!({"paths": paths}))
@@ -30,7 +37,10 @@ pub fn group_version(cluster: &SimCluster, rest: &[&str]) -> Response {
     let (group, version) = match rest {
         ["api", v] => ("", *v),
         ["apis", g, v] => (*g, *v),
-        _ => return ApiError::no_such_path(&format!("/openapi/v3/{}", rest.join("/"))).into_response(),
+        _ => {
+            return ApiError::no_such_path(&format!("/openapi/v3/{}", rest.join("/")))
+                .into_response();
+        }
     };
     let doc = document(cluster, group, version);
     if doc["paths"].as_object().is_none_or(Map::is_empty) {
@@ -41,7 +51,11 @@ pub fn group_version(cluster: &SimCluster, rest: &[&str]) -> Response {
 
 fn document(cluster: &SimCluster, group: &str, version: &str) -> Value {
     let registry = cluster.store.registry();
-    let prefix = if group.is_empty() { format!("/api/{version}") } else { format!("/apis/{group}/{version}") };
+    let prefix = if group.is_empty() {
+        format!("/api/{version}")
+    } else {
+        format!("/apis/{group}/{version}")
+    };
     let mut paths = Map::new();
     for t in registry.in_group_version(group, version) {
         let path = if t.namespaced {
@@ -73,6 +87,8 @@ fn document(cluster: &SimCluster, group: &str, version: &str) -> Value {
 
 /// A content hash so clients' OpenAPI caches notice when CRDs change what is served.
 fn digest(text: &str) -> String {
-    let h = text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let h = text.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
     format!("{h:016X}")
 }

@@ -36,7 +36,9 @@ fn start(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Respons
     let keep = selectors(query)?;
     let requested: u64 = match query.get("resourceVersion").map(String::as_str) {
         None | Some("") | Some("0") => 0,
-        Some(rv) => rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}")))?,
+        Some(rv) => rv
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}")))?,
     };
     let timeout = query
         .get("timeoutSeconds")
@@ -48,7 +50,9 @@ fn start(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Respons
 
     // Initial state: a synthetic ADDED per object, then everything after the list's version.
     let (initial, from) = if requested == 0 {
-        let (items, rv) = cluster.store.list(&target.rt, target.namespace.as_deref(), &keep);
+        let (items, rv) = cluster
+            .store
+            .list(&target.rt, target.namespace.as_deref(), &keep);
         (items, rv)
     } else {
         (Vec::new(), requested)
@@ -61,19 +65,31 @@ fn start(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Respons
         namespace: target.namespace.clone().filter(|_| target.rt.namespaced),
         keep: Box::new(keep),
     };
-    let shown = ShownAs { rt: target.rt.clone(), version: target.version.clone() };
+    let shown = ShownAs {
+        rt: target.rt.clone(),
+        version: target.version.clone(),
+    };
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(64);
     let store_rv = cluster.store.clone();
     tokio::spawn(async move {
         let mut last = from;
         for object in initial {
-            if tx.send(Ok(line("ADDED", &shown.show(&object)))).await.is_err() {
+            if tx
+                .send(Ok(line("ADDED", &shown.show(&object))))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
         for event in replay {
             last = event.rv;
-            if filter.wants(&event) && tx.send(Ok(line(event.kind.as_str(), &shown.show(&event.object)))).await.is_err() {
+            if filter.wants(&event)
+                && tx
+                    .send(Ok(line(event.kind.as_str(), &shown.show(&event.object))))
+                    .await
+                    .is_err()
+            {
                 return;
             }
         }
@@ -106,7 +122,9 @@ fn start(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Respons
             }
         }
     });
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     Ok(Response::builder()
         .status(200)
         .header(header::CONTENT_TYPE, "application/json")
@@ -126,7 +144,10 @@ impl Filter {
     fn wants(&self, event: &Event) -> bool {
         event.group == self.group
             && event.plural == self.plural
-            && self.namespace.as_ref().is_none_or(|ns| *ns == event.namespace)
+            && self
+                .namespace
+                .as_ref()
+                .is_none_or(|ns| *ns == event.namespace)
             && (self.keep)(&event.object)
     }
 }

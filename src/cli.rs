@@ -1,0 +1,111 @@
+//! Command-line definitions (clap). Parsing only: validation and work happen in `cmd`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fedrun",
+    version,
+    about = "Run service-mesh federation playbooks (Rhai) against kubeconfig contexts or simulated clusters",
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  fedrun --sim playbooks/rosa-aro.rhai     run on built-in simulated clusters\n  fedrun playbooks/rosa-aro.rhai           run on your kubeconfig's contexts\n  fedrun check playbooks/*.rhai            compile without running\n  fedrun docs peer                         reference of the peer primitives"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a playbook (the same as `fedrun PLAYBOOK`).
+    Run(RunArgs),
+    /// Compile playbooks without running them: syntax errors, unknown functions, undefined variables.
+    Check {
+        #[arg(required = true, value_name = "PLAYBOOK")]
+        playbooks: Vec<PathBuf>,
+    },
+    /// The reference of every primitive, or of one function or family (e.g. `peer`, `peer::connect`).
+    Docs { name: Option<String> },
+    /// The simulated clusters: serve them, show their state, or start over.
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// The playbook to run.
+    #[arg(value_name = "PLAYBOOK")]
+    pub playbook: Option<PathBuf>,
+    /// Run against simulated clusters (a running `fedrun sim serve`, else started in-process).
+    #[arg(long)]
+    pub sim: bool,
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Use kubeconfig context CONTEXT for the playbook's cluster NAME (repeatable).
+    #[arg(long = "context", value_name = "NAME=CONTEXT")]
+    pub contexts: Vec<String>,
+    /// A value for the playbook's `vars` map (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Output format of the run summary.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Show each API operation.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Default timeout of waits (e.g. 300s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "300s")]
+    pub timeout: String,
+    /// Simulator state directory (default: $FEDRUN_STATE, else ~/.local/state/fedrun/sim).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve the simulated clusters over HTTPS until interrupted; writes DIR/kubeconfig.
+    Serve(ServeArgs),
+    /// Show the simulated clusters and whether a server is running on the state directory.
+    Status {
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+    /// Delete the simulator's state directory.
+    Reset {
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// State directory (default: $FEDRUN_STATE, else ~/.local/state/fedrun/sim).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Clusters as name:provider pairs (providers: aws, azure, gcp).
+    #[arg(long, value_name = "LIST")]
+    pub clusters: Option<String>,
+    /// Multiplies controllers' reconcile delays (0 = immediate).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Delay added to every API request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+    /// Injected failures, e.g. 503=0.1,429=0.05,reset=0.05,seed=7.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+}

@@ -1,0 +1,102 @@
+//! The subcommands: each file turns validated arguments into library calls and an exit code.
+
+pub mod sim;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// Why a command did not succeed; decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments or configuration, found before any work (exit 2).
+    Usage(String),
+    /// The work itself failed (exit 1); the message was already printed when empty.
+    Failed(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Usage(_) => ExitCode::from(2),
+            Failure::Failed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+/// Parses the command line, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = cli.run.verbose || matches!(&cli.command, Some(Command::Run(a)) if a.verbose);
+    init_logging(verbose);
+    let result = match cli.command {
+        Some(Command::Sim { command }) => sim::run(command),
+        Some(Command::Run(_)) | Some(Command::Check { .. }) | Some(Command::Docs { .. }) | None => {
+            Err(Failure::Usage(
+                "playbooks are not runnable yet in this build".into(),
+            ))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            match &failure {
+                Failure::Usage(m) => eprintln!("error: {m}"),
+                Failure::Failed(m) if !m.is_empty() => eprintln!("error: {m}"),
+                Failure::Failed(_) => {}
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+fn init_logging(verbose: bool) {
+    let default = if verbose {
+        "fedrun=debug"
+    } else {
+        "fedrun=warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FEDRUN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(use_color_stderr())
+        .without_time()
+        .try_init();
+}
+
+/// Colour only on a terminal and never with NO_COLOR set (https://no-color.org).
+pub fn use_color_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// The simulator's state directory: the flag, else `$FEDRUN_STATE`, else the platform state dir.
+pub fn state_dir(explicit: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = explicit {
+        return dir;
+    }
+    if let Some(dir) = std::env::var_os("FEDRUN_STATE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("fedrun").join("sim")
+}
+
+/// A multi-threaded tokio runtime; the script engine stays on the calling thread and reaches it
+/// through its handle.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("fedrun-io")
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))
+}

@@ -1,0 +1,147 @@
+//! `fedrun sim serve|status|reset`.
+
+use std::time::Duration;
+
+use super::{Failure, runtime, state_dir};
+use crate::cli::{ServeArgs, SimCommand};
+use crate::sim::faults::FaultSpec;
+use crate::sim::simulator::{
+    SimOptions, Simulator, kubeconfig_path, parse_clusters, running_server, saved_clusters,
+};
+
+pub fn run(command: SimCommand) -> Result<(), Failure> {
+    match command {
+        SimCommand::Serve(args) => serve(args),
+        SimCommand::Status { state } => {
+            status(&state_dir(state));
+            Ok(())
+        }
+        SimCommand::Reset { state } => reset(&state_dir(state)),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let mut options = SimOptions::new(state_dir(args.state));
+    if let Some(list) = &args.clusters {
+        options.clusters = Some(parse_clusters(list).map_err(|e| Failure::Usage(e.to_string()))?);
+    }
+    if !(args.time_scale >= 0.0 && args.time_scale.is_finite()) {
+        return Err(Failure::Usage(format!(
+            "--time-scale must be a number ≥ 0, got {}",
+            args.time_scale
+        )));
+    }
+    options.time_scale = args.time_scale;
+    if let Some(spec) = &args.faults {
+        options.faults = spec
+            .parse::<FaultSpec>()
+            .map_err(|e| Failure::Usage(format!("--faults: {e}")))?;
+    }
+    if args.latency > 0 {
+        options.faults.latency = Duration::from_millis(args.latency);
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let sim = Simulator::start(options)
+            .await
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        println!(
+            "fedrun simulator serving {} cluster(s)",
+            sim.clusters().len()
+        );
+        for c in sim.clusters() {
+            println!(
+                "  context {:<12} https://{}  ({})",
+                c.cluster.name, c.addr, c.cluster.provider
+            );
+        }
+        println!("kubeconfig: {}", sim.kubeconfig().display());
+        println!(
+            "try: kubectl --kubeconfig {} --context {} get namespaces",
+            sim.kubeconfig().display(),
+            sim.clusters()[0].cluster.name
+        );
+        println!(
+            "Ctrl-C stops the simulator; its state is kept in {}",
+            sim.state_dir().display()
+        );
+        wait_for_signal().await;
+        println!("stopping; saving state");
+        sim.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn status(dir: &std::path::Path) {
+    println!("state directory: {}", dir.display());
+    let clusters = saved_clusters(dir);
+    if clusters.is_empty() {
+        println!(
+            "no simulated clusters yet (they are created by `fedrun sim serve` or `fedrun --sim`)"
+        );
+    }
+    let server = running_server(dir);
+    for (spec, objects) in &clusters {
+        let url = server
+            .as_ref()
+            .and_then(|s| {
+                s.clusters
+                    .iter()
+                    .find(|(n, _)| *n == spec.name)
+                    .map(|(_, u)| u.clone())
+            })
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "  {:<12} {:<6} {:>5} objects  {}",
+            spec.name,
+            spec.provider.to_string(),
+            objects,
+            url
+        );
+    }
+    match server {
+        Some(info) => println!(
+            "server: running (pid {}); kubeconfig {}",
+            info.pid,
+            kubeconfig_path(dir).display()
+        ),
+        None => println!("server: not running"),
+    }
+}
+
+fn reset(dir: &std::path::Path) -> Result<(), Failure> {
+    if let Some(info) = running_server(dir) {
+        return Err(Failure::Failed(format!(
+            "a simulator (pid {}) is serving {}; stop it before resetting",
+            info.pid,
+            dir.display()
+        )));
+    }
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => println!("removed {}", dir.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("nothing to reset at {}", dir.display())
+        }
+        Err(e) => {
+            return Err(Failure::Failed(format!(
+                "cannot remove {}: {e}",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,395 @@
+//! A set of simulated clusters served over HTTPS, with their kubeconfig and persisted state.
+//!
+//! `fedrun sim serve` runs one of these until interrupted; `fedrun --sim` and the tests start one
+//! in-process on random ports. The state directory holds the kubeconfig (0600), one snapshot per
+//! cluster (written atomically, so a kill -9 leaves the last complete one), the cluster list, and a
+//! lock held while a simulator serves the directory, so two never write the same state.
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::api;
+use super::cluster::{Provider, SimCluster};
+use super::faults::{FaultSpec, Faults};
+use super::kubeconfig::{self, KubeconfigEntry, atomic_write};
+use super::serve::{ServeOptions, serve};
+use super::store::{Snapshot, Store};
+use super::tls::ClusterIdentity;
+
+/// How long after a write the snapshot is saved: bursts of writes cost one save.
+const SAVE_DEBOUNCE: Duration = Duration::from_millis(25);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot use state directory {path}: {source}")]
+    StateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "another fedrun simulator is serving {0} (see `fedrun sim status`; stop it or use another --state)"
+    )]
+    Busy(PathBuf),
+    #[error("state file {path} is unreadable: {message} (run `fedrun sim reset` to start over)")]
+    CorruptState { path: PathBuf, message: String },
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(std::io::Error),
+    #[error("cannot create the TLS identity of cluster {cluster}: {message}")]
+    Identity { cluster: String, message: String },
+    #[error(
+        "invalid cluster list {0:?}: expected name:provider pairs such as rosa:aws,aro:azure,rog:gcp"
+    )]
+    ClusterList(String),
+}
+
+/// A cluster to simulate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSpec {
+    pub name: String,
+    pub provider: Provider,
+}
+
+/// Parses `rosa:aws,aro:azure,rog:gcp`.
+pub fn parse_clusters(text: &str) -> Result<Vec<ClusterSpec>, SimError> {
+    let bad = || SimError::ClusterList(text.to_string());
+    let mut specs: Vec<ClusterSpec> = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, provider) = item.split_once(':').ok_or_else(bad)?;
+        crate::names::dns1123_label(name).map_err(|_| bad())?;
+        let provider = provider.parse().map_err(|_| bad())?;
+        if specs.iter().any(|s| s.name == name) {
+            return Err(bad());
+        }
+        specs.push(ClusterSpec {
+            name: name.to_string(),
+            provider,
+        });
+    }
+    if specs.is_empty() {
+        return Err(bad());
+    }
+    Ok(specs)
+}
+
+/// The walkthrough's clusters: ROSA on AWS, ARO on Azure, OpenShift Dedicated on GCP.
+pub fn default_clusters() -> Vec<ClusterSpec> {
+    parse_clusters("rosa:aws,aro:azure,rog:gcp").expect("valid default cluster list")
+}
+
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub state_dir: PathBuf,
+    /// `None`: the clusters saved in the state directory, else the default three.
+    pub clusters: Option<Vec<ClusterSpec>>,
+    /// Multiplies the controllers' reconcile delays; 0 makes them immediate (tests).
+    pub time_scale: f64,
+    pub faults: FaultSpec,
+}
+
+impl SimOptions {
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        SimOptions {
+            state_dir: state_dir.into(),
+            clusters: None,
+            time_scale: 0.0,
+            faults: FaultSpec::default(),
+        }
+    }
+}
+
+/// What the state directory remembers between runs besides the objects.
+#[derive(Serialize, Deserialize)]
+struct Layout {
+    clusters: Vec<ClusterSpec>,
+}
+
+/// Where a running simulator says it is, for `fedrun sim status` and `fedrun --sim`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub pid: u32,
+    pub clusters: Vec<(String, String)>,
+}
+
+pub struct RunningCluster {
+    pub cluster: Arc<SimCluster>,
+    pub addr: SocketAddr,
+    pub faults: Arc<Faults>,
+}
+
+pub struct Simulator {
+    state_dir: PathBuf,
+    clusters: Vec<RunningCluster>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    _lock: File,
+}
+
+pub fn kubeconfig_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("kubeconfig")
+}
+
+fn snapshot_path(state_dir: &Path, cluster: &str) -> PathBuf {
+    state_dir.join("clusters").join(format!("{cluster}.json"))
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
+    move |source| SimError::StateDir {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl Simulator {
+    /// Starts every cluster on a random loopback port and writes the kubeconfig.
+    pub async fn start(options: SimOptions) -> Result<Simulator, SimError> {
+        let dir = options.state_dir.clone();
+        std::fs::create_dir_all(dir.join("clusters")).map_err(io_err(&dir))?;
+        let lock = lock_state(&dir)?;
+
+        let layout_path = dir.join("simulator.json");
+        let saved: Option<Layout> = match std::fs::read(&layout_path) {
+            Ok(bytes) => {
+                Some(
+                    serde_json::from_slice(&bytes).map_err(|e| SimError::CorruptState {
+                        path: layout_path.clone(),
+                        message: e.to_string(),
+                    })?,
+                )
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_err(&layout_path)(e)),
+        };
+        let specs = options
+            .clusters
+            .clone()
+            .or(saved.map(|l| l.clusters))
+            .unwrap_or_else(default_clusters);
+        let layout = serde_json::to_vec_pretty(&Layout {
+            clusters: specs.clone(),
+        })
+        .unwrap_or_default();
+        atomic_write(&layout_path, &layout, 0o600).map_err(io_err(&layout_path))?;
+
+        let (shutdown, _) = watch::channel(false);
+        let mut clusters = Vec::new();
+        let mut entries = Vec::new();
+        let mut tasks = Vec::new();
+        for spec in &specs {
+            let store = Arc::new(load_store(&dir, &spec.name)?);
+            let cluster = Arc::new(SimCluster::new(
+                spec.name.clone(),
+                spec.provider,
+                store.clone(),
+            ));
+            let identity =
+                ClusterIdentity::generate(&spec.name).map_err(|e| SimError::Identity {
+                    cluster: spec.name.clone(),
+                    message: e.to_string(),
+                })?;
+            let tls = identity.server_config().map_err(|e| SimError::Identity {
+                cluster: spec.name.clone(),
+                message: e.to_string(),
+            })?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(SimError::Listen)?;
+            let addr = listener.local_addr().map_err(SimError::Listen)?;
+            let faults = Arc::new(Faults::new(options.faults.clone()));
+            let opts = ServeOptions {
+                token: identity.token.clone(),
+                faults: faults.clone(),
+                max_body: api::MAX_BODY,
+            };
+            let mut stop = shutdown.subscribe();
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            let router = api::router(cluster.clone());
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = serve(listener, tls, router, opts, stopped).await {
+                    tracing::error!("simulated API server stopped: {e}");
+                }
+            }));
+            tasks.push(tokio::spawn(persist(
+                store,
+                snapshot_path(&dir, &spec.name),
+                shutdown.subscribe(),
+            )));
+            entries.push(KubeconfigEntry {
+                context: spec.name.clone(),
+                server: format!("https://{addr}"),
+                ca_cert_pem: identity.ca_cert_pem.clone(),
+                token: identity.token.clone(),
+            });
+            clusters.push(RunningCluster {
+                cluster,
+                addr,
+                faults,
+            });
+        }
+        let kc = kubeconfig_path(&dir);
+        kubeconfig::write(&kc, &entries, specs.first().map(|s| s.name.as_str()))
+            .map_err(io_err(&kc))?;
+        let info = ServerInfo {
+            pid: std::process::id(),
+            clusters: clusters
+                .iter()
+                .map(|c| (c.cluster.name.clone(), format!("https://{}", c.addr)))
+                .collect(),
+        };
+        let info_path = dir.join("server.json");
+        atomic_write(
+            &info_path,
+            &serde_json::to_vec_pretty(&info).unwrap_or_default(),
+            0o600,
+        )
+        .map_err(io_err(&info_path))?;
+        Ok(Simulator {
+            state_dir: dir,
+            clusters,
+            shutdown,
+            tasks,
+            _lock: lock,
+        })
+    }
+
+    pub fn kubeconfig(&self) -> PathBuf {
+        kubeconfig_path(&self.state_dir)
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    pub fn clusters(&self) -> &[RunningCluster] {
+        &self.clusters
+    }
+
+    pub fn cluster(&self, name: &str) -> Option<&RunningCluster> {
+        self.clusters.iter().find(|c| c.cluster.name == name)
+    }
+
+    /// Stops serving and saves every cluster's state.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        let _ = std::fs::remove_file(self.state_dir.join("server.json"));
+    }
+}
+
+/// Takes the state directory's lock, held for the simulator's lifetime (released by the OS on exit,
+/// even after kill -9).
+fn lock_state(dir: &Path) -> Result<File, SimError> {
+    let path = dir.join("lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SimError::Busy(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(io_err(&path)(e)),
+    }
+}
+
+/// Whether a simulator currently serves `dir`, and where.
+pub fn running_server(dir: &Path) -> Option<ServerInfo> {
+    let file = File::options().write(true).open(dir.join("lock")).ok()?;
+    match file.try_lock() {
+        Ok(()) => None,
+        Err(_) => serde_json::from_slice(&std::fs::read(dir.join("server.json")).ok()?).ok(),
+    }
+}
+
+/// The clusters remembered in `dir`, with their object counts.
+pub fn saved_clusters(dir: &Path) -> Vec<(ClusterSpec, usize)> {
+    let layout: Option<Layout> = std::fs::read(dir.join("simulator.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    layout
+        .map(|l| l.clusters)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|spec| {
+            let objects = std::fs::read(snapshot_path(dir, &spec.name))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Snapshot>(&b).ok())
+                .map(|s| s.objects.len())
+                .unwrap_or(0);
+            (spec, objects)
+        })
+        .collect()
+}
+
+fn load_store(dir: &Path, cluster: &str) -> Result<Store, SimError> {
+    let path = snapshot_path(dir, cluster);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let snapshot: Snapshot =
+                serde_json::from_slice(&bytes).map_err(|e| SimError::CorruptState {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+            Ok(Store::from_snapshot(snapshot))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Store::new()),
+        Err(e) => Err(io_err(&path)(e)),
+    }
+}
+
+/// Saves the store after each burst of writes, and once more at shutdown.
+async fn persist(store: Arc<Store>, path: PathBuf, mut stop: watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = store.changed.notified() => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        if !stopping {
+            tokio::time::sleep(SAVE_DEBOUNCE).await;
+        }
+        let snapshot = store.snapshot();
+        let path = path.clone();
+        let saved = tokio::task::spawn_blocking(move || {
+            let bytes = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
+            atomic_write(&path, &bytes, 0o600)
+        })
+        .await;
+        if let Ok(Err(e)) = saved {
+            tracing::error!("cannot save simulator state: {e}");
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_lists_parse_and_reject_mistakes() {
+        let specs = parse_clusters("a:aws, b:gcp").unwrap();
+        assert_eq!(
+            specs[1],
+            ClusterSpec {
+                name: "b".into(),
+                provider: Provider::Gcp
+            }
+        );
+        for bad in ["", "a", "a:mars", "A:aws", "a:aws,a:gcp"] {
+            assert!(parse_clusters(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

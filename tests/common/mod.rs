@@ -1,0 +1,151 @@
+//! Shared helpers for integration tests: an in-process simulator on random ports in a temp dir.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use fedrun::sim::simulator::{ClusterSpec, SimOptions, Simulator, parse_clusters};
+
+/// A simulator running on its own runtime, stopped when dropped.
+pub struct TestSim {
+    pub rt: tokio::runtime::Runtime,
+    pub sim: Option<Simulator>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestSim {
+    pub fn start() -> TestSim {
+        Self::with_clusters("rosa:aws,aro:azure,rog:gcp")
+    }
+
+    pub fn with_clusters(list: &str) -> TestSim {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut options = SimOptions::new(dir.path().join("state"));
+        options.clusters = Some(parse_clusters(list).expect("cluster list"));
+        Self::with_options(dir, options)
+    }
+
+    pub fn with_options(dir: tempfile::TempDir, options: SimOptions) -> TestSim {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let sim = rt
+            .block_on(Simulator::start(options))
+            .expect("simulator starts");
+        TestSim {
+            rt,
+            sim: Some(sim),
+            dir,
+        }
+    }
+
+    pub fn sim(&self) -> &Simulator {
+        self.sim.as_ref().expect("running")
+    }
+
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.sim().kubeconfig()
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.sim().state_dir().to_path_buf()
+    }
+
+    pub fn specs(list: &str) -> Vec<ClusterSpec> {
+        parse_clusters(list).expect("cluster list")
+    }
+
+    /// Stops the simulator (state saved), keeping the temp dir.
+    pub fn stop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.rt.block_on(sim.shutdown());
+        }
+    }
+
+    /// Runs kubectl against one context with a private discovery cache; returns its output.
+    pub fn kubectl(&self, context: &str, args: &[&str]) -> Output {
+        kubectl(
+            &self.kubeconfig(),
+            &self.dir.path().join("kubecache"),
+            context,
+            args,
+            None,
+        )
+    }
+
+    pub fn kubectl_stdin(&self, context: &str, args: &[&str], stdin: &str) -> Output {
+        kubectl(
+            &self.kubeconfig(),
+            &self.dir.path().join("kubecache"),
+            context,
+            args,
+            Some(stdin),
+        )
+    }
+}
+
+impl Drop for TestSim {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn kubectl(
+    kubeconfig: &Path,
+    cache: &Path,
+    context: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new("kubectl");
+    cmd.arg("--kubeconfig")
+        .arg(kubeconfig)
+        .arg("--context")
+        .arg(context)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args);
+    cmd.env("KUBECACHEDIR", cache).env_remove("KUBECONFIG");
+    cmd.stdin(if stdin.is_some() {
+        std::process::Stdio::piped()
+    } else {
+        std::process::Stdio::null()
+    });
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("kubectl is installed (see .ci/run)");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    child.wait_with_output().expect("kubectl runs")
+}
+
+/// Stdout of a kubectl run that must succeed with nothing on stderr (no warnings either).
+pub fn ok(output: Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "kubectl failed: {stderr}\nstdout: {stdout}"
+    );
+    assert!(stderr.trim().is_empty(), "kubectl warned: {stderr}");
+    stdout
+}
+
+/// Stderr of a kubectl run that must fail.
+pub fn fails(output: Output) -> String {
+    assert!(
+        !output.status.success(),
+        "kubectl unexpectedly succeeded: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
