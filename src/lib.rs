@@ -1,7 +1,15 @@
 //! fedrun: service-mesh federation playbooks in Rhai, run against kubeconfig contexts or simulated clusters.
+//!
+//! Layers, each only calling the ones below it:
+//! `cmd` (subcommands) → `script` (the Rhai engine, steps, errors) → `prims` (cluster, mesh, cert,
+//! peer, traffic) → `kube` (kube-rs clients per context) → real clusters or `sim` (simulated ones).
 
 pub mod cli;
 pub mod cmd;
+pub mod duration;
+pub mod jsonpath;
 pub mod names;
+pub mod report;
+pub mod script;
 pub mod selector;
 pub mod sim;

@@ -1,0 +1,318 @@
+//! Where run output goes, and in what form.
+//!
+//! The decision "spinners or plain lines" is made once, when the [`Reporter`] is created, from
+//! `IsTerminal` on the chosen stream, `NO_COLOR` and `TERM=dumb`: a pipe or CI log never receives
+//! ANSI escape codes. Everything a run writes for humans (script `print`, warnings, step progress)
+//! goes through one reporter so that lines are printed above the spinners rather than through them.
+
+use super::summary::{StepRecord, StepStatus, format_elapsed};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The standard stream a [`Reporter`] writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output: the usual choice for `--output text`.
+    Stdout,
+    /// Standard error: use it with `--output json` so stdout carries only the JSON.
+    Stderr,
+}
+
+/// Reports a run's progress and output. Cheap to clone; all clones share one output.
+#[derive(Clone)]
+pub struct Reporter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sink: Sink,
+    verbose: bool,
+    state: Mutex<State>,
+}
+
+enum Sink {
+    /// Spinners and colours on a terminal.
+    Fancy {
+        multi: MultiProgress,
+        stream: Stream,
+    },
+    /// Plain lines, no escape codes.
+    Plain(Stream),
+    /// Plain lines kept in memory (tests).
+    Buffer,
+}
+
+#[derive(Default)]
+struct State {
+    /// Spinners of the steps currently running, innermost last.
+    bars: Vec<ProgressBar>,
+    /// Output captured in buffer mode.
+    buffer: String,
+}
+
+impl std::fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mode = match self.inner.sink {
+            Sink::Fancy { .. } => "fancy",
+            Sink::Plain(_) => "plain",
+            Sink::Buffer => "buffer",
+        };
+        f.debug_struct("Reporter")
+            .field("mode", &mode)
+            .field("verbose", &self.inner.verbose)
+            .finish()
+    }
+}
+
+/// `NO_COLOR` set to anything non-empty, or a dumb terminal, turns off escape codes.
+fn escapes_allowed() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    !no_color && !dumb
+}
+
+impl Reporter {
+    /// A reporter on `stream`: spinners if it is a terminal and escape codes are allowed,
+    /// plain lines otherwise. `verbose` also shows `debug` output and step start lines.
+    pub fn new(stream: Stream, verbose: bool) -> Reporter {
+        let is_tty = match stream {
+            Stream::Stdout => std::io::stdout().is_terminal(),
+            Stream::Stderr => std::io::stderr().is_terminal(),
+        };
+        let sink = if is_tty && escapes_allowed() {
+            let target = match stream {
+                Stream::Stdout => ProgressDrawTarget::stdout(),
+                Stream::Stderr => ProgressDrawTarget::stderr(),
+            };
+            Sink::Fancy {
+                multi: MultiProgress::with_draw_target(target),
+                stream,
+            }
+        } else {
+            Sink::Plain(stream)
+        };
+        Reporter::with_sink(sink, verbose)
+    }
+
+    /// A reporter that keeps plain output in memory; read it with [`Reporter::output`].
+    pub fn buffer(verbose: bool) -> Reporter {
+        Reporter::with_sink(Sink::Buffer, verbose)
+    }
+
+    fn with_sink(sink: Sink, verbose: bool) -> Reporter {
+        Reporter {
+            inner: Arc::new(Inner {
+                sink,
+                verbose,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// Whether spinners and colours are drawn.
+    pub fn is_fancy(&self) -> bool {
+        matches!(self.inner.sink, Sink::Fancy { .. })
+    }
+
+    /// Whether `-v` was given.
+    pub fn is_verbose(&self) -> bool {
+        self.inner.verbose
+    }
+
+    /// Everything written so far, in buffer mode; empty otherwise.
+    pub fn output(&self) -> String {
+        self.state().buffer.clone()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock must not silence all later output.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Writes one line, above any spinner.
+    pub fn println(&self, text: &str) {
+        let mut state = self.state();
+        match &self.inner.sink {
+            Sink::Fancy { multi, .. } => {
+                if state.bars.is_empty() {
+                    drop(state);
+                    write_line(self.stream(), text);
+                } else {
+                    let _ = multi.println(text);
+                }
+            }
+            Sink::Plain(stream) => write_line(*stream, text),
+            Sink::Buffer => {
+                state.buffer.push_str(text);
+                state.buffer.push('\n');
+            }
+        }
+    }
+
+    fn stream(&self) -> Stream {
+        match self.inner.sink {
+            Sink::Fancy { stream, .. } | Sink::Plain(stream) => stream,
+            Sink::Buffer => Stream::Stdout,
+        }
+    }
+
+    /// Writes a line only in verbose mode (script `debug`, details).
+    pub fn debug(&self, text: &str) {
+        if self.inner.verbose {
+            self.println(text);
+        }
+    }
+
+    /// Writes `warning: text` (to stderr, or the buffer).
+    pub fn warn(&self, text: &str) {
+        let line = if self.is_fancy() {
+            format!("\x1b[33mwarning:\x1b[0m {text}")
+        } else {
+            format!("warning: {text}")
+        };
+        match &self.inner.sink {
+            Sink::Fancy { multi, .. } => multi.suspend(|| write_line(Stream::Stderr, &line)),
+            Sink::Plain(_) => write_line(Stream::Stderr, &line),
+            Sink::Buffer => self.println(&line),
+        }
+    }
+
+    /// A step begins: a spinner on a terminal, a `step:` line otherwise.
+    pub fn step_started(&self, name: &str) {
+        let mut state = self.state();
+        let indent = "  ".repeat(state.bars.len());
+        match &self.inner.sink {
+            Sink::Fancy { multi, .. } => {
+                let bar = multi.add(ProgressBar::new_spinner());
+                if let Ok(style) =
+                    ProgressStyle::with_template("{spinner:.cyan} {prefix}{msg} {elapsed:.dim}")
+                {
+                    bar.set_style(style);
+                }
+                bar.set_prefix(indent);
+                bar.set_message(name.to_string());
+                bar.enable_steady_tick(Duration::from_millis(100));
+                state.bars.push(bar);
+            }
+            Sink::Plain(stream) => {
+                state.bars.push(ProgressBar::hidden());
+                write_line(*stream, &format!("{indent}step: {name}"));
+            }
+            Sink::Buffer => {
+                state.bars.push(ProgressBar::hidden());
+                state.buffer.push_str(&format!("{indent}step: {name}\n"));
+            }
+        }
+    }
+
+    /// The innermost running step ends; prints its outcome line.
+    pub fn step_finished(&self, record: &StepRecord) {
+        let mut state = self.state();
+        let bar = state.bars.pop();
+        let indent = "  ".repeat(record.depth);
+        let mut detail = format_elapsed(record.duration);
+        if record.changed + record.unchanged > 0 {
+            detail.push_str(&format!(
+                ", changed {} / unchanged {}",
+                record.changed, record.unchanged
+            ));
+        }
+        match &self.inner.sink {
+            Sink::Fancy { multi, .. } => {
+                let (mark, colour) = match record.status {
+                    StepStatus::Ok => ("✓", "32"),
+                    StepStatus::Failed => ("✗", "31"),
+                    StepStatus::Interrupted => ("!", "33"),
+                };
+                let line = format!(
+                    "{indent}\x1b[{colour}m{mark}\x1b[0m {} \x1b[2m({detail})\x1b[0m",
+                    record.name
+                );
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                    multi.remove(&bar);
+                }
+                if state.bars.is_empty() {
+                    let _ = multi.clear();
+                    drop(state);
+                    write_line(self.stream(), &line);
+                } else {
+                    let _ = multi.println(line);
+                }
+            }
+            Sink::Plain(stream) => {
+                let line = format!(
+                    "{indent}{}: {} ({detail})",
+                    record.status.as_str(),
+                    record.name
+                );
+                write_line(*stream, &line);
+            }
+            Sink::Buffer => {
+                let line = format!(
+                    "{indent}{}: {} ({detail})\n",
+                    record.status.as_str(),
+                    record.name
+                );
+                state.buffer.push_str(&line);
+            }
+        }
+    }
+}
+
+/// Writes a line, ignoring a closed pipe (`fedrun ... | head` must not panic).
+fn write_line(stream: Stream, text: &str) {
+    let _ = match stream {
+        Stream::Stdout => writeln!(std::io::stdout().lock(), "{text}"),
+        Stream::Stderr => writeln!(std::io::stderr().lock(), "{text}"),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::StepStatus;
+
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn reporter_is_shareable() {
+        assert_send_sync::<Reporter>();
+    }
+
+    #[test]
+    fn buffer_mode_is_plain_and_ordered() {
+        let r = Reporter::buffer(true);
+        r.step_started("Install");
+        r.println("from the script");
+        r.debug("details");
+        r.warn("careful");
+        let record = StepRecord {
+            name: "Install".into(),
+            status: StepStatus::Ok,
+            duration: Duration::from_millis(1200),
+            changed: 2,
+            unchanged: 1,
+            depth: 0,
+        };
+        r.step_finished(&record);
+        assert_eq!(
+            r.output(),
+            "step: Install\nfrom the script\ndetails\nwarning: careful\nok: Install (1.2s, changed 2 / unchanged 1)\n"
+        );
+        assert!(!r.output().contains('\x1b'));
+        assert!(!Reporter::buffer(false).is_fancy());
+    }
+
+    #[test]
+    fn debug_is_hidden_unless_verbose() {
+        let r = Reporter::buffer(false);
+        r.debug("details");
+        assert_eq!(r.output(), "");
+    }
+}

@@ -1,0 +1,221 @@
+//! Helpers every playbook needs that are not about a cluster: steps, environment, `--set`
+//! values, sleeping, reading a file beside the playbook, jsonpath and failing on purpose.
+//!
+//! Each is registered with `FuncRegistration` so its `///` text and parameter names appear in
+//! `fedrun docs` and the REPL's help, exactly like the primitives'.
+
+use super::context::RunContext;
+use super::error::{PrimitiveError, describe, innermost};
+use super::value::to_json;
+use crate::report::StepStatus;
+use rhai::{
+    Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, INT, Map, NativeCallContext, Scope,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type Res<T> = Result<T, Box<EvalAltResult>>;
+
+/// Largest file `read_file` returns.
+pub(crate) const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Longest a single `sleep` may last.
+const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
+
+/// The scope a playbook starts with: the constant `vars`, a map of the `--set` values.
+/// `run_file` and `check_file` use it; the REPL should too.
+pub fn base_scope(ctx: &RunContext) -> Scope<'static> {
+    let mut scope = Scope::new();
+    let vars: Map = ctx
+        .vars
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+        .collect();
+    scope.push_constant("vars", vars);
+    scope
+}
+
+/// Registers the built-in helpers.
+pub(crate) fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    register_step(engine, ctx);
+    register_env(engine, ctx);
+    register_sleep(engine, ctx);
+    register_files(engine, ctx);
+    register_errors(engine);
+}
+
+fn register_step(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    let c = ctx.clone();
+    FuncRegistration::new("step")
+        .with_comments([
+            "/// Runs `body` as a named, timed step: shown with a spinner (or a plain line), counted in\n\
+             /// the summary, and named in the error if it fails. Returns what `body` returns.\n\
+             /// `step(\"Exchange CA roots\", || { cert::trust(stg, prod.name, ca); });`",
+        ])
+        .with_params_info(["name: &str", "body: FnPtr", "Dynamic"])
+        .register_into_engine(engine, move |call: NativeCallContext, name: &str, body: FnPtr| -> Res<Dynamic> {
+            c.check_interrupt()?;
+            let slot = c.start_step(name);
+            let result = body.call_within_context::<Dynamic>(&call, ());
+            match &result {
+                Ok(_) => c.finish_step(slot, StepStatus::Ok, None),
+                Err(err) => {
+                    let inner = innermost(err);
+                    let status = if matches!(inner, EvalAltResult::ErrorTerminated(..)) || c.is_interrupted() {
+                        StepStatus::Interrupted
+                    } else {
+                        StepStatus::Failed
+                    };
+                    c.finish_step(slot, status, Some(describe(call.engine(), inner).0));
+                }
+            }
+            result
+        });
+}
+
+fn register_env(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    FuncRegistration::new("env")
+        .with_comments(["/// The environment variable `name`, or `()` when it is not set.\n/// `let token = env(\"GITHUB_TOKEN\"); if token == () { fail(\"set GITHUB_TOKEN\"); }`"])
+        .with_params_info(["name: &str", "Dynamic"])
+        .register_into_engine(engine, |name: &str| -> Dynamic {
+            std::env::var(name).map(Dynamic::from).unwrap_or(Dynamic::UNIT)
+        });
+    FuncRegistration::new("env")
+        .with_comments(["/// The environment variable `name`, or `default` when it is not set.\n/// `let ns = env(\"NAMESPACE\", \"prod-bookinfo\");`"])
+        .with_params_info(["name: &str", "default: &str", "String"])
+        .register_into_engine(engine, |name: &str, default: &str| -> String {
+            std::env::var(name).unwrap_or_else(|_| default.to_string())
+        });
+
+    let c = ctx.clone();
+    // `var` is a reserved word in Rhai, hence `var_or`.
+    FuncRegistration::new("var_or")
+        .with_comments(["/// The `--set name=value` value, or `default` when not given.\n/// `let mesh = var_or(\"mesh\", \"prod-mesh\");` (same as `vars.mesh ?? \"prod-mesh\"`)"])
+        .with_params_info(["name: &str", "default: Dynamic", "Dynamic"])
+        .register_into_engine(engine, move |name: &str, default: Dynamic| -> Dynamic {
+            c.vars.get(name).cloned().map(Dynamic::from).unwrap_or(default)
+        });
+}
+
+/// Sleeps in short slices so Ctrl-C is noticed quickly.
+fn interruptible_sleep(ctx: &RunContext, total: Duration) -> Res<()> {
+    let deadline = Instant::now() + total;
+    loop {
+        ctx.check_interrupt()?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
+fn checked_sleep(ctx: &RunContext, d: Duration) -> Res<()> {
+    if d > MAX_SLEEP {
+        return Err(PrimitiveError::new(format!(
+            "sleep of {} is longer than 24h",
+            crate::duration::format(d)
+        ))
+        .into());
+    }
+    interruptible_sleep(ctx, d)
+}
+
+fn register_sleep(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    let c = ctx.clone();
+    FuncRegistration::new("sleep")
+        .with_comments(["/// Pauses for a duration such as \"500ms\", \"5s\", \"2m\" or \"1h30m\". Ctrl-C interrupts it."])
+        .with_params_info(["duration: &str"])
+        .register_into_engine(engine, move |text: &str| -> Res<()> {
+            let d = crate::duration::parse(text).map_err(|e| {
+                PrimitiveError::new(format!("sleep: {e}")).with_hint("durations look like \"500ms\", \"5s\", \"2m\", \"1h30m\"")
+            })?;
+            checked_sleep(&c, d)
+        });
+    let c = ctx.clone();
+    FuncRegistration::new("sleep")
+        .with_comments(["/// Pauses for `seconds` seconds. Ctrl-C interrupts it."])
+        .with_params_info(["seconds: INT"])
+        .register_into_engine(engine, move |secs: INT| -> Res<()> {
+            checked_sleep(&c, Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+        });
+    let c = ctx.clone();
+    FuncRegistration::new("sleep")
+        .with_comments(["/// Pauses for `seconds` (fractional) seconds. Ctrl-C interrupts it."])
+        .with_params_info(["seconds: FLOAT"])
+        .register_into_engine(engine, move |secs: rhai::FLOAT| -> Res<()> {
+            let d = Duration::try_from_secs_f64(secs.max(0.0))
+                .unwrap_or(MAX_SLEEP + Duration::from_secs(1));
+            checked_sleep(&c, d)
+        });
+}
+
+fn register_files(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    let c = ctx.clone();
+    FuncRegistration::new("read_file")
+        .with_comments([
+            "/// The text of a file, relative to the playbook's directory (which it may not leave).\n\
+             /// Files larger than 4 MiB are refused. `let ca = read_file(\"certs/root.pem\");`",
+        ])
+        .with_params_info(["path: &str", "String"])
+        .register_into_engine(engine, move |path: &str| -> Res<String> {
+            let full = c.resolve_path(path)?;
+            let meta = std::fs::metadata(&full)
+                .map_err(|e| PrimitiveError::new(format!("read_file: cannot read {}: {e}", full.display())))?;
+            if meta.len() > MAX_READ_BYTES {
+                return Err(PrimitiveError::new(format!(
+                    "read_file: {} is {} bytes, more than the {MAX_READ_BYTES}-byte limit",
+                    full.display(),
+                    meta.len()
+                ))
+                .into());
+            }
+            std::fs::read_to_string(&full)
+                .map_err(|e| PrimitiveError::new(format!("read_file: cannot read {}: {e}", full.display())).into())
+        });
+
+    FuncRegistration::new("jsonpath")
+        .with_comments([
+            "/// Evaluates a kubectl jsonpath template against a map or array and returns the text,\n\
+             /// as `kubectl -o jsonpath=...` prints it. `jsonpath(cm, \"{.data.root-cert\\\\.pem}\")`",
+        ])
+        .with_params_info(["value: Dynamic", "template: &str", "String"])
+        .register_into_engine(engine, |value: Dynamic, template: &str| -> Res<String> {
+            let json = to_json(&value)?;
+            crate::jsonpath::render(template, &json)
+                .map_err(|e| PrimitiveError::new(format!("jsonpath {template:?}: {e}")).into())
+        });
+}
+
+fn register_errors(engine: &mut Engine) {
+    FuncRegistration::new("fail")
+        .with_comments(["/// Stops the playbook with `message` (inside a step: the step fails)."])
+        .with_params_info(["message: &str"])
+        .register_into_engine(engine, |message: &str| -> Res<()> { Err(message.into()) });
+
+    // A failing primitive can be caught with `try { } catch (e) { }`: let scripts read it.
+    engine.register_type_with_name::<PrimitiveError>("PrimitiveError");
+    FuncRegistration::new_getter("message")
+        .with_comments(["/// What went wrong (in `catch (e)` after a primitive failed)."])
+        .with_params_info(["error: &mut PrimitiveError", "String"])
+        .register_into_engine(engine, |e: &mut PrimitiveError| e.message.clone());
+    FuncRegistration::new_getter("cluster")
+        .with_comments(["/// The cluster the failed call talked to, or `()`."])
+        .with_params_info(["error: &mut PrimitiveError", "Dynamic"])
+        .register_into_engine(engine, |e: &mut PrimitiveError| {
+            e.cluster
+                .clone()
+                .map(Dynamic::from)
+                .unwrap_or(Dynamic::UNIT)
+        });
+    FuncRegistration::new_getter("hint")
+        .with_comments(["/// What to do about it, or `()`."])
+        .with_params_info(["error: &mut PrimitiveError", "Dynamic"])
+        .register_into_engine(engine, |e: &mut PrimitiveError| {
+            e.hint.clone().map(Dynamic::from).unwrap_or(Dynamic::UNIT)
+        });
+    // Used by `print(e)` and string interpolation; not listed in the reference.
+    engine
+        .register_fn("to_string", |e: &mut PrimitiveError| e.to_string())
+        .register_fn("to_debug", |e: &mut PrimitiveError| format!("{e:?}"));
+}

@@ -1,0 +1,257 @@
+//! The state one playbook run shares between the engine, the built-ins and the primitives.
+//!
+//! Primitives receive an `Arc<RunContext>` when they are registered: it tells them the playbook
+//! name (for the `fedrun.io/playbook` label), where relative paths start, the `--set` values and
+//! the default timeout; they call [`RunContext::check_interrupt`] between API calls and
+//! [`RunContext::note_write`] after each write so steps can report what changed.
+
+use super::error::PrimitiveError;
+use crate::report::{Reporter, RunSummary, StepRecord, StepStatus};
+use rhai::{Dynamic, EvalAltResult, Position};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The token Rhai carries in `ErrorTerminated` when a run is interrupted.
+pub(crate) const INTERRUPTED: &str = "interrupted";
+
+/// Everything a playbook run shares. Build with [`RunContext::new`] and the `with_*` methods.
+#[derive(Debug)]
+pub struct RunContext {
+    /// Playbook name (file stem), used for the `fedrun.io/playbook` label.
+    pub playbook: String,
+    /// Directory of the playbook: relative paths and `import`s start here and may not leave it.
+    pub dir: PathBuf,
+    /// `--set KEY=VALUE` values, visible to scripts as `vars.name` and `var_or(name, default)`.
+    pub vars: BTreeMap<String, String>,
+    /// Default timeout for waits (`--timeout`).
+    pub default_timeout: Duration,
+    /// Set by the Ctrl-C handler; the run stops at the next operation or API call.
+    pub interrupt: Arc<AtomicBool>,
+    /// Where output goes.
+    pub reporter: Reporter,
+    steps: Mutex<StepLog>,
+}
+
+#[derive(Debug, Default)]
+struct StepLog {
+    /// Finished steps (and placeholders for running ones), in start order.
+    records: Vec<Option<StepRecord>>,
+    /// Steps currently running, innermost last.
+    active: Vec<ActiveStep>,
+    /// Writes over the whole run.
+    changed: u32,
+    unchanged: u32,
+    /// Where the most recent step failure happened: step names outermost first, and the
+    /// innermost error message, so the renderer can tell a step failure from a later error.
+    failure: Option<(Vec<String>, String)>,
+}
+
+#[derive(Debug)]
+struct ActiveStep {
+    slot: usize,
+    name: String,
+    started: Instant,
+    changed: u32,
+    unchanged: u32,
+}
+
+impl RunContext {
+    /// A context for the playbook at `playbook_path`: its stem names the playbook and its parent
+    /// directory roots relative paths. No `--set` values, a 300 s default timeout, a fresh
+    /// interrupt flag.
+    pub fn new(playbook_path: &Path, reporter: Reporter) -> RunContext {
+        let playbook = playbook_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "playbook".to_string());
+        let dir = match playbook_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        RunContext {
+            playbook,
+            dir,
+            vars: BTreeMap::new(),
+            default_timeout: Duration::from_secs(300),
+            interrupt: Arc::new(AtomicBool::new(false)),
+            reporter,
+            steps: Mutex::new(StepLog::default()),
+        }
+    }
+
+    /// Sets the `--set` values.
+    pub fn with_vars(mut self, vars: BTreeMap<String, String>) -> Self {
+        self.vars = vars;
+        self
+    }
+
+    /// Sets the default wait timeout.
+    pub fn with_default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = timeout;
+        self
+    }
+
+    /// Shares the interrupt flag a Ctrl-C handler sets.
+    pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = flag;
+        self
+    }
+
+    fn log(&self) -> MutexGuard<'_, StepLog> {
+        self.steps.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether Ctrl-C was pressed.
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed)
+    }
+
+    /// Returns the "interrupted" error if Ctrl-C was pressed. Primitives call it between API
+    /// calls so a run stops at a clean point.
+    pub fn check_interrupt(&self) -> Result<(), Box<EvalAltResult>> {
+        if self.is_interrupted() {
+            Err(interrupted_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Records that a write happened and whether it changed anything. Counts go to the innermost
+    /// running step (and, when it ends, to its parents) and to the run's totals.
+    pub fn note_write(&self, changed: bool) {
+        let mut log = self.log();
+        let (c, u) = (u32::from(changed), u32::from(!changed));
+        log.changed += c;
+        log.unchanged += u;
+        if let Some(step) = log.active.last_mut() {
+            step.changed += c;
+            step.unchanged += u;
+        }
+    }
+
+    /// The names of the running steps, outermost first.
+    pub fn current_steps(&self) -> Vec<String> {
+        self.log().active.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// Resolves `relative` inside the playbook directory, refusing absolute paths, `..` and
+    /// symbolic links that lead outside it. Primitives use it for manifests.
+    pub fn resolve_path(&self, relative: &str) -> Result<PathBuf, PrimitiveError> {
+        resolve_inside(&self.dir, relative)
+    }
+
+    /// Starts a step: reports it and returns its slot for [`RunContext::finish_step`].
+    pub(crate) fn start_step(&self, name: &str) -> usize {
+        let mut log = self.log();
+        let slot = log.records.len();
+        log.records.push(None);
+        log.active.push(ActiveStep {
+            slot,
+            name: name.to_string(),
+            started: Instant::now(),
+            changed: 0,
+            unchanged: 0,
+        });
+        drop(log);
+        self.reporter.step_started(name);
+        slot
+    }
+
+    /// Ends the innermost step. `failure` is the innermost error message when it failed.
+    pub(crate) fn finish_step(&self, slot: usize, status: StepStatus, failure: Option<String>) {
+        let mut log = self.log();
+        let Some(pos) = log.active.iter().rposition(|s| s.slot == slot) else {
+            return;
+        };
+        if let Some(message) = failure
+            && log.failure.as_ref().is_none_or(|(_, m)| *m != message)
+        {
+            let path = log.active.iter().map(|s| s.name.clone()).collect();
+            log.failure = Some((path, message));
+        }
+        let depth = pos;
+        let step = log.active.remove(pos);
+        if let Some(parent) = log.active.last_mut() {
+            parent.changed += step.changed;
+            parent.unchanged += step.unchanged;
+        }
+        let record = StepRecord {
+            name: step.name,
+            status,
+            duration: step.started.elapsed(),
+            changed: step.changed,
+            unchanged: step.unchanged,
+            depth,
+        };
+        if let Some(entry) = log.records.get_mut(slot) {
+            *entry = Some(record.clone());
+        }
+        drop(log);
+        self.reporter.step_finished(&record);
+    }
+
+    /// The step path of the last step failure, if `message` is the error it failed with.
+    pub(crate) fn failed_steps(&self, message: &str) -> Option<Vec<String>> {
+        let log = self.log();
+        log.failure
+            .as_ref()
+            .filter(|(_, m)| m == message)
+            .map(|(p, _)| p.clone())
+    }
+
+    /// The summary of everything recorded so far.
+    pub fn summary(&self, total: Duration, ok: bool) -> RunSummary {
+        let log = self.log();
+        RunSummary {
+            steps: log.records.iter().flatten().cloned().collect(),
+            total,
+            ok,
+            changed: log.changed,
+            unchanged: log.unchanged,
+        }
+    }
+}
+
+/// The error every interrupted operation ends with.
+pub(crate) fn interrupted_error() -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated(Dynamic::from(INTERRUPTED), Position::NONE).into()
+}
+
+/// Joins `relative` to `root` if it stays inside: no absolute paths, no `..`, no symlink escape.
+pub(crate) fn resolve_inside(root: &Path, relative: &str) -> Result<PathBuf, PrimitiveError> {
+    let rel = Path::new(relative);
+    let hint = "paths are relative to the playbook directory and must stay inside it";
+    if relative.trim().is_empty() {
+        return Err(PrimitiveError::new("empty path").with_hint(hint));
+    }
+    for comp in rel.components() {
+        match comp {
+            Component::Normal(_) | Component::CurDir => {}
+            Component::ParentDir => {
+                return Err(PrimitiveError::new(format!(
+                    "path {relative:?} uses `..` to leave the playbook directory"
+                ))
+                .with_hint(hint));
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(
+                    PrimitiveError::new(format!("path {relative:?} is absolute")).with_hint(hint),
+                );
+            }
+        }
+    }
+    let joined = root.join(rel);
+    // Symbolic links may still point outside: compare canonical forms when the file exists.
+    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), joined.canonicalize())
+        && !real.starts_with(&real_root)
+    {
+        return Err(PrimitiveError::new(format!(
+            "path {relative:?} leads outside the playbook directory (through a symbolic link)"
+        ))
+        .with_hint(hint));
+    }
+    Ok(joined)
+}
