@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cmd;
 pub mod duration;
 pub mod jsonpath;
+pub mod manifest;
 pub mod names;
 pub mod report;
 pub mod script;
