@@ -190,6 +190,33 @@ pub fn check_file(engine: &Engine, path: &Path) -> Vec<Diagnostic> {
     diagnostics
 }
 
+/// The string literals a playbook passes as first argument to `function` (e.g. the cluster
+/// names in `cluster("rosa")`), so that they can be validated before anything runs. Calls with
+/// computed arguments are not listed; they are checked when they run.
+pub fn literal_arguments(engine: &Engine, source: &str, function: &str) -> Vec<String> {
+    let mut scope = Scope::new();
+    scope.push_constant("vars", Map::new());
+    let Ok(ast) = engine.compile_with_scope(&scope, source) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::FnCall(f, _)) | ASTNode::Stmt(Stmt::FnCall(f, _))) =
+            path.last()
+        {
+            if f.name.as_str() == function && f.namespace.is_empty() {
+                if let Some(Expr::StringConstant(s, _)) = f.args.first() {
+                    if !found.iter().any(|x: &String| x == s.as_str()) {
+                        found.push(s.to_string());
+                    }
+                }
+            }
+        }
+        true
+    });
+    found
+}
+
 /// Returns the problem with one call, if any, and a suggestion.
 fn check_call(
     known: &Known,

@@ -21,7 +21,7 @@ mod value;
 mod tests;
 
 pub use builtins::base_scope;
-pub use check::check_file;
+pub use check::{check_file, literal_arguments};
 pub use context::RunContext;
 pub use docs::{DocsError, function_names, reference};
 pub use engine::{Limits, build_engine, build_engine_with_limits};

@@ -795,6 +795,11 @@ fn defaults(rt: &ResourceType, obj: &mut Value) {
                 }
             }
         }
+        "secrets" => {
+            if obj.get("type").is_none_or(|t| t.as_str() == Some("")) {
+                obj["type"] = json!("Opaque");
+            }
+        }
         "deployments" => {
             if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object())
                 && spec.get("replicas").is_none()
