@@ -7,9 +7,12 @@
 pub mod cli;
 pub mod cmd;
 pub mod duration;
+pub mod fetch;
 pub mod jsonpath;
+pub mod kube;
 pub mod manifest;
 pub mod names;
+pub mod prims;
 pub mod report;
 pub mod script;
 pub mod selector;

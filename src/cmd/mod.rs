@@ -1,5 +1,8 @@
 //! The subcommands: each file turns validated arguments into library calls and an exit code.
 
+pub mod check;
+pub mod docs;
+pub mod run;
 pub mod sim;
 
 use std::path::PathBuf;
@@ -34,11 +37,10 @@ pub fn main() -> ExitCode {
     init_logging(verbose);
     let result = match cli.command {
         Some(Command::Sim { command }) => sim::run(command),
-        Some(Command::Run(_)) | Some(Command::Check { .. }) | Some(Command::Docs { .. }) | None => {
-            Err(Failure::Usage(
-                "playbooks are not runnable yet in this build".into(),
-            ))
-        }
+        Some(Command::Run(args)) => run::run(args),
+        Some(Command::Check { playbooks }) => check::run(playbooks),
+        Some(Command::Docs { name }) => docs::run(name),
+        None => run::run(cli.run),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -203,14 +203,12 @@ pub fn literal_arguments(engine: &Engine, source: &str, function: &str) -> Vec<S
     ast.walk(&mut |path: &[ASTNode]| {
         if let Some(ASTNode::Expr(Expr::FnCall(f, _)) | ASTNode::Stmt(Stmt::FnCall(f, _))) =
             path.last()
+            && f.name.as_str() == function
+            && f.namespace.is_empty()
+            && let Some(Expr::StringConstant(s, _)) = f.args.first()
+            && !found.iter().any(|x: &String| x == s.as_str())
         {
-            if f.name.as_str() == function && f.namespace.is_empty() {
-                if let Some(Expr::StringConstant(s, _)) = f.args.first() {
-                    if !found.iter().any(|x: &String| x == s.as_str()) {
-                        found.push(s.to_string());
-                    }
-                }
-            }
+            found.push(s.to_string());
         }
         true
     });

@@ -795,10 +795,8 @@ fn defaults(rt: &ResourceType, obj: &mut Value) {
                 }
             }
         }
-        "secrets" => {
-            if obj.get("type").is_none_or(|t| t.as_str() == Some("")) {
-                obj["type"] = json!("Opaque");
-            }
+        "secrets" if obj.get("type").is_none_or(|t| t.as_str() == Some("")) => {
+            obj["type"] = json!("Opaque");
         }
         "deployments" => {
             if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object())

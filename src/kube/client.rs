@@ -1,0 +1,599 @@
+//! [`ClusterClient`]: one cluster's operations on dynamic objects (`serde_json::Value`).
+//!
+//! Objects are `Value`s because playbooks handle arbitrary kinds (CRDs of operators fedrun has no
+//! types for) and hand them to Rhai as maps. Every request goes through
+//! [`with_retries`](super::retry::with_retries) and every kind through the discovery cache.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ::kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use ::kube::core::TypeMeta;
+use ::kube::{Client, Resource};
+use serde_json::{Map, Value};
+
+use super::discovery::{DiscoveryCache, KindInfo, Reach};
+use super::errors::KubeError;
+use super::retry::{RetryPolicy, with_retries};
+
+/// The field manager fedrun's writes are recorded under.
+pub const FIELD_MANAGER: &str = "fedrun";
+
+/// How [`ClusterClient::apply`] writes.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Namespace for documents of namespaced kinds that do not name one.
+    pub namespace: Option<String>,
+    /// Server-side apply field manager; `fedrun` by default.
+    pub field_manager: String,
+    /// Labels added to every object (they win over the document's own labels with the same key),
+    /// e.g. `app.kubernetes.io/managed-by=fedrun` and `fedrun.io/playbook=<name>`, so that a
+    /// teardown can find what a playbook created.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            namespace: None,
+            field_manager: FIELD_MANAGER.to_string(),
+            labels: BTreeMap::new(),
+        }
+    }
+}
+
+impl ApplyOptions {
+    /// Options carrying fedrun's ownership labels for `playbook`.
+    pub fn for_playbook(playbook: &str) -> Self {
+        let mut labels = BTreeMap::new();
+        labels.insert(
+            "app.kubernetes.io/managed-by".to_string(),
+            "fedrun".to_string(),
+        );
+        labels.insert("fedrun.io/playbook".to_string(), playbook.to_string());
+        ApplyOptions {
+            labels,
+            ..ApplyOptions::default()
+        }
+    }
+}
+
+/// What an apply did to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The object did not exist.
+    Created,
+    /// The object existed and the apply changed it.
+    Changed,
+    /// The object already was as applied (same `resourceVersion` before and after).
+    Unchanged,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Created => "created",
+            Outcome::Changed => "changed",
+            Outcome::Unchanged => "unchanged",
+        })
+    }
+}
+
+/// One applied document: the object as the server returned it, and what happened.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The object after the apply.
+    pub object: Value,
+    /// Created, changed or unchanged.
+    pub outcome: Outcome,
+}
+
+/// A handle on one cluster. Cheap to clone: clones share the kube-rs client (one connection pool
+/// per context), the discovery cache and the interrupt flag.
+#[derive(Clone)]
+pub struct ClusterClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    context: String,
+    server: String,
+    client: Client,
+    discovery: DiscoveryCache,
+    policy: RetryPolicy,
+    interrupt: Arc<AtomicBool>,
+}
+
+impl fmt::Debug for ClusterClient {
+    /// Names only: the client holds credentials, which must never be printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClusterClient")
+            .field("name", &self.inner.name)
+            .field("context", &self.inner.context)
+            .field("server", &self.inner.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClusterClient {
+    /// Wraps a kube-rs client. `name` is the playbook's name for the cluster, `context` the
+    /// kubeconfig context it maps to, `server` the API URL (without credentials).
+    pub fn new(
+        name: impl Into<String>,
+        context: impl Into<String>,
+        server: impl Into<String>,
+        client: Client,
+        policy: RetryPolicy,
+        interrupt: Arc<AtomicBool>,
+    ) -> Self {
+        ClusterClient {
+            inner: Arc::new(Inner {
+                name: name.into(),
+                context: context.into(),
+                server: server.into(),
+                client,
+                discovery: DiscoveryCache::default(),
+                policy,
+                interrupt,
+            }),
+        }
+    }
+
+    /// The playbook's name for the cluster.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The kubeconfig context used.
+    pub fn context(&self) -> &str {
+        &self.inner.context
+    }
+
+    /// The API server URL (never credentials).
+    pub fn server(&self) -> String {
+        self.inner.server.clone()
+    }
+
+    /// The underlying kube-rs client, for the rare request this layer has no operation for.
+    /// Requests sent through it are not retried.
+    pub fn kube_client(&self) -> Client {
+        self.inner.client.clone()
+    }
+
+    /// How this cluster is named in errors: `rosa`, or `rosa (context my-rosa)` when aliased.
+    fn label(&self) -> String {
+        if self.inner.name == self.inner.context {
+            self.inner.name.clone()
+        } else {
+            format!("{} (context {})", self.inner.name, self.inner.context)
+        }
+    }
+
+    fn reach<'a>(&'a self, label: &'a str) -> Reach<'a> {
+        Reach {
+            client: &self.inner.client,
+            cluster: label,
+            policy: &self.inner.policy,
+            interrupt: &self.inner.interrupt,
+        }
+    }
+
+    /// Runs `op` under the retry policy and the run-wide interrupt flag.
+    async fn retried<T, F, Fut>(&self, label: &str, op: F) -> Result<T, KubeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ::kube::Error>>,
+    {
+        with_retries(&self.inner.policy, label, &self.inner.interrupt, op).await
+    }
+
+    /// Resolves a kind as the user typed it (`cm`, `smcp`, `ConfigMap`, `plural.group`).
+    pub async fn resolve(&self, kind: &str) -> Result<KindInfo, KubeError> {
+        let label = self.label();
+        self.inner
+            .discovery
+            .resolve(&self.reach(&label), kind)
+            .await
+    }
+
+    /// The API for one kind and namespace; `need_namespace` makes a missing namespace an error for
+    /// namespaced kinds (single-object operations), otherwise it means "all namespaces".
+    async fn api(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        need_namespace: bool,
+    ) -> Result<(Api<DynamicObject>, KindInfo), KubeError> {
+        let info = self.resolve(kind).await?;
+        let ns = ns.filter(|n| !n.is_empty());
+        let client = self.inner.client.clone();
+        let api = match (info.namespaced, ns) {
+            (true, Some(ns)) => Api::namespaced_with(client, ns, &info.resource),
+            (true, None) if need_namespace => {
+                return Err(KubeError::Invalid {
+                    message: format!("{} is namespaced: give a namespace", info.resource.kind),
+                });
+            }
+            _ => Api::all_with(client, &info.resource),
+        };
+        Ok((api, info))
+    }
+
+    /// The object, or an `Api` 404 error when absent.
+    pub async fn get(&self, kind: &str, ns: Option<&str>, name: &str) -> Result<Value, KubeError> {
+        let (api, info) = self.api(kind, ns, true).await?;
+        let label = self.label();
+        let object = self.retried(&label, || api.get(name)).await?;
+        to_value(&label, object, &info)
+    }
+
+    /// The object, or `None` when absent.
+    pub async fn try_get(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, KubeError> {
+        let (api, info) = self.api(kind, ns, true).await?;
+        let label = self.label();
+        match self.retried(&label, || api.get_opt(name)).await? {
+            Some(object) => Ok(Some(to_value(&label, object, &info)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the object exists.
+    pub async fn exists(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<bool, KubeError> {
+        Ok(self.try_get(kind, ns, name).await?.is_some())
+    }
+
+    /// Objects of a kind in `ns` (all namespaces when `None`), filtered by label and field
+    /// selectors in kubectl syntax (`app=x,tier!=db`, `metadata.name=foo`).
+    pub async fn list(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        labels: Option<&str>,
+        fields: Option<&str>,
+    ) -> Result<Vec<Value>, KubeError> {
+        let (api, info) = self.api(kind, ns, false).await?;
+        let mut params = ListParams::default();
+        if let Some(l) = labels.filter(|l| !l.is_empty()) {
+            params = params.labels(l);
+        }
+        if let Some(f) = fields.filter(|f| !f.is_empty()) {
+            params = params.fields(f);
+        }
+        let label = self.label();
+        let list = self.retried(&label, || api.list(&params)).await?;
+        list.items
+            .into_iter()
+            .map(|o| to_value(&label, o, &info))
+            .collect()
+    }
+
+    /// Deletes the object (background propagation, as kubectl does); `Ok(false)` when it was absent.
+    pub async fn delete(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<bool, KubeError> {
+        let (api, _) = self.api(kind, ns, true).await?;
+        let label = self.label();
+        let params = DeleteParams::background();
+        match self.retried(&label, || api.delete(name, &params)).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// JSON merge patch (RFC 7386) of the object; returns the patched object.
+    pub async fn patch_merge(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+        patch: Value,
+    ) -> Result<Value, KubeError> {
+        let (api, info) = self.api(kind, ns, true).await?;
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_string()),
+            ..PatchParams::default()
+        };
+        let label = self.label();
+        let patch = Patch::Merge(&patch);
+        let object = self
+            .retried(&label, || api.patch(name, &params, &patch))
+            .await?;
+        to_value(&label, object, &info)
+    }
+
+    /// Read-modify-write: reads the object, lets `change` edit it, and replaces it with the read
+    /// `resourceVersion`. A 409 Conflict (someone wrote in between) re-reads and retries.
+    pub async fn update<F>(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+        change: F,
+    ) -> Result<Value, KubeError>
+    where
+        F: Fn(&mut Value),
+    {
+        let (api, info) = self.api(kind, ns, true).await?;
+        let label = self.label();
+        let change = &change;
+        let api = &api;
+        let object = self
+            .retried(&label, || async move {
+                let current = api.get(name).await?;
+                let mut value =
+                    serde_json::to_value(&current).map_err(::kube::Error::SerdeError)?;
+                change(&mut value);
+                let edited: DynamicObject =
+                    serde_json::from_value(value).map_err(::kube::Error::SerdeError)?;
+                api.replace(name, &PostParams::default(), &edited).await
+            })
+            .await?;
+        to_value(&label, object, &info)
+    }
+
+    /// Creates an object (POST), for create-only kinds such as OpenShift's `ProjectRequest`.
+    /// An existing object is an `Api` error 409 with reason `AlreadyExists`. (If a create is
+    /// retried after a dropped connection whose request the server had already carried out, the
+    /// retry also sees `AlreadyExists`; callers that want idempotence treat it as success.)
+    pub async fn create(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        object: Value,
+    ) -> Result<Value, KubeError> {
+        let (api, info) = self.api(kind, ns, true).await?;
+        let mut object = object;
+        if let Some(map) = object.as_object_mut() {
+            map.entry("apiVersion")
+                .or_insert_with(|| Value::String(info.resource.api_version.clone()));
+            map.entry("kind")
+                .or_insert_with(|| Value::String(info.resource.kind.clone()));
+        }
+        let object: DynamicObject =
+            serde_json::from_value(object).map_err(|e| KubeError::Invalid {
+                message: format!("cannot create {}: {e}", info.resource.kind),
+            })?;
+        let label = self.label();
+        let params = PostParams::default();
+        let created = self
+            .retried(&label, || api.create(&params, &object))
+            .await?;
+        to_value(&label, created, &info)
+    }
+
+    /// Whether the server serves an API group (e.g. `project.openshift.io`, to tell OpenShift from
+    /// plain Kubernetes). Asks the server each time: one cheap request, always current.
+    pub async fn has_api_group(&self, group: &str) -> Result<bool, KubeError> {
+        let label = self.label();
+        let client = &self.inner.client;
+        let groups = self.retried(&label, || client.list_api_groups()).await?;
+        Ok(groups.groups.iter().any(|g| g.name == group))
+    }
+
+    /// Server-side applies each document in order (so CRDs before their resources and namespaces
+    /// before their contents, as the user ordered them) and reports what each apply did.
+    ///
+    /// Validates every document before sending any, so a typo in the last document does not leave
+    /// the first ones applied. The outcome compares `resourceVersion` before and after: a no-op
+    /// apply does not write, on real clusters as on the simulator.
+    pub async fn apply(
+        &self,
+        docs: Vec<Value>,
+        opts: &ApplyOptions,
+    ) -> Result<Vec<Applied>, KubeError> {
+        for (index, doc) in docs.iter().enumerate() {
+            validate(index, doc)?;
+        }
+        let label = self.label();
+        let reach = self.reach(&label);
+        let mut applied = Vec::with_capacity(docs.len());
+        for (index, mut doc) in docs.into_iter().enumerate() {
+            let (api_version, kind, name) = validate(index, &doc)?;
+            let info = self
+                .inner
+                .discovery
+                .resolve_gvk(&reach, &api_version, &kind)
+                .await?;
+            let ns = prepare(index, &mut doc, &info, &name, opts)?;
+            let client = self.inner.client.clone();
+            let api: Api<DynamicObject> = match &ns {
+                Some(ns) => Api::namespaced_with(client, ns, &info.resource),
+                None => Api::all_with(client, &info.resource),
+            };
+            let before = self.retried(&label, || api.get_opt(&name)).await?;
+            let before_rv = before.and_then(|o| o.meta().resource_version.clone());
+            let params = PatchParams::apply(&opts.field_manager).force();
+            let patch = Patch::Apply(&doc);
+            let after = self
+                .retried(&label, || api.patch(&name, &params, &patch))
+                .await?;
+            let outcome = match before_rv {
+                None => Outcome::Created,
+                Some(rv) if after.meta().resource_version.as_deref() == Some(rv.as_str()) => {
+                    Outcome::Unchanged
+                }
+                Some(_) => Outcome::Changed,
+            };
+            tracing::debug!(cluster = %label, kind = %kind, name = %name, %outcome, "applied");
+            applied.push(Applied {
+                object: to_value(&label, after, &info)?,
+                outcome,
+            });
+        }
+        Ok(applied)
+    }
+
+    /// Waits for a condition; see [`super::wait`].
+    pub(crate) fn parts(&self) -> (&Client, &RetryPolicy, &Arc<AtomicBool>) {
+        (
+            &self.inner.client,
+            &self.inner.policy,
+            &self.inner.interrupt,
+        )
+    }
+
+    /// The API for one object, used by `wait`.
+    pub(crate) async fn object_api(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+    ) -> Result<(Api<DynamicObject>, KindInfo), KubeError> {
+        self.api(kind, ns, true).await
+    }
+
+    /// The label used in errors, for `wait`.
+    pub(crate) fn error_label(&self) -> String {
+        self.label()
+    }
+
+    /// Whether the run-wide interrupt flag is set.
+    pub(crate) fn interrupted(&self) -> bool {
+        self.inner.interrupt.load(Ordering::Relaxed)
+    }
+}
+
+/// Checks the shape of one document: a map with `apiVersion`, `kind` and `metadata.name`.
+/// Returns them.
+fn validate(index: usize, doc: &Value) -> Result<(String, String, String), KubeError> {
+    let invalid = |what: &str| KubeError::Invalid {
+        message: format!("document {} {what}", index + 1),
+    };
+    let map = doc
+        .as_object()
+        .ok_or_else(|| invalid("is not a map (a Kubernetes object)"))?;
+    let text = |key: &str| {
+        map.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let kind = text("kind").ok_or_else(|| invalid("has no kind"))?;
+    let api_version =
+        text("apiVersion").ok_or_else(|| invalid(&format!("({kind}) has no apiVersion")))?;
+    let name = map
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| invalid(&format!("({kind}) has no metadata.name")))?;
+    Ok((api_version, kind, name))
+}
+
+/// Fills in the namespace and labels of a document about to be applied; returns its namespace
+/// (`None` for cluster-scoped kinds, whose namespace is dropped).
+fn prepare(
+    index: usize,
+    doc: &mut Value,
+    info: &KindInfo,
+    name: &str,
+    opts: &ApplyOptions,
+) -> Result<Option<String>, KubeError> {
+    let invalid = || KubeError::Invalid {
+        message: format!("document {} has a metadata that is not a map", index + 1),
+    };
+    let metadata = doc
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(invalid)?;
+    let ns = if info.namespaced {
+        let own = metadata
+            .get("namespace")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let ns = own
+            .or_else(|| opts.namespace.clone().filter(|s| !s.is_empty()))
+            .ok_or_else(|| KubeError::Invalid {
+                message: format!(
+                    "document {} ({} {name}) is namespaced: give a namespace",
+                    index + 1,
+                    info.resource.kind
+                ),
+            })?;
+        metadata.insert("namespace".to_string(), Value::String(ns.clone()));
+        Some(ns)
+    } else {
+        metadata.remove("namespace");
+        None
+    };
+    if !opts.labels.is_empty() {
+        let labels = metadata
+            .entry("labels")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !labels.is_object() {
+            *labels = Value::Object(Map::new());
+        }
+        if let Some(labels) = labels.as_object_mut() {
+            for (k, v) in &opts.labels {
+                labels.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    Ok(ns)
+}
+
+/// An object as JSON, with `apiVersion` and `kind` filled in (list items come without them).
+pub(crate) fn to_value(
+    cluster: &str,
+    mut object: DynamicObject,
+    info: &KindInfo,
+) -> Result<Value, KubeError> {
+    if object.types.is_none() {
+        object.types = Some(TypeMeta {
+            api_version: info.resource.api_version.clone(),
+            kind: info.resource.kind.clone(),
+        });
+    }
+    serde_json::to_value(&object).map_err(|e| KubeError::Client {
+        cluster: cluster.to_string(),
+        message: format!("cannot encode a {}: {e}", info.resource.kind),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validation_names_the_document_and_what_is_missing() {
+        let cases = [
+            (json!("text"), "document 1 is not a map"),
+            (json!({"apiVersion": "v1"}), "document 1 has no kind"),
+            (
+                json!({"kind": "ConfigMap"}),
+                "document 1 (ConfigMap) has no apiVersion",
+            ),
+            (
+                json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {}}),
+                "document 1 (ConfigMap) has no metadata.name",
+            ),
+        ];
+        for (doc, expected) in cases {
+            match validate(0, &doc) {
+                Err(KubeError::Invalid { message }) => {
+                    assert!(message.starts_with(expected), "{message}")
+                }
+                other => panic!("expected Invalid, got {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,556 @@
+//! Resolving the names users type (`cm`, `smcp`, `ConfigMap`, `servicemeshpeers.federation.maistra.io`)
+//! to API resources, the way kubectl does, with a per-context cache.
+//!
+//! kube-rs's `Discovery` drops short and singular names, which are exactly what people type, so
+//! this module reads the legacy discovery documents (`/api/v1`, `/apis/<group>/<version>`) itself
+//! through the kube-rs client. The result is cached per context and shared by every clone of a
+//! [`ClusterClient`](super::ClusterClient): discovery costs one request per group version, and a
+//! playbook resolves kinds hundreds of times. A miss refreshes the cache once before failing,
+//! because playbooks install operators whose CRDs appear mid-run.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use ::kube::Client;
+use ::kube::core::ApiResource;
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList;
+use tokio::sync::Mutex;
+
+use super::errors::KubeError;
+use super::retry::{RetryPolicy, with_retries};
+
+/// One served resource in one group version.
+#[derive(Debug, Clone)]
+pub struct KindInfo {
+    /// Group, version, kind and plural, as kube-rs wants them.
+    pub resource: ApiResource,
+    /// Namespaced (true) or cluster-scoped.
+    pub namespaced: bool,
+    /// Lower-case singular name (`configmap`).
+    pub singular: String,
+    /// Short names (`cm`).
+    pub short_names: Vec<String>,
+    /// Whether this is the group's preferred version; names resolve to preferred versions.
+    pub preferred: bool,
+}
+
+impl KindInfo {
+    /// `plural.group`, or just the plural for the core group.
+    pub fn qualified(&self) -> String {
+        if self.resource.group.is_empty() {
+            self.resource.plural.clone()
+        } else {
+            format!("{}.{}", self.resource.plural, self.resource.group)
+        }
+    }
+
+    /// How to show it in a suggestion: `smcp (servicemeshcontrolplanes.maistra.io)`.
+    fn display(&self) -> String {
+        let name = self
+            .short_names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.resource.kind.to_lowercase());
+        format!("{name} ({})", self.qualified())
+    }
+
+    /// Whether `name` (lower-case) is one of the names of this resource.
+    fn is_named(&self, name: &str) -> bool {
+        self.resource.kind.eq_ignore_ascii_case(name)
+            || self.resource.plural.eq_ignore_ascii_case(name)
+            || self.singular.eq_ignore_ascii_case(name)
+            || self
+                .short_names
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Everything one cluster serves, in server order (core group first).
+#[derive(Debug, Default)]
+struct Catalog {
+    kinds: Vec<KindInfo>,
+    /// Bumped on every refresh, so concurrent misses refresh only once.
+    generation: u64,
+}
+
+/// The per-context discovery cache. Cheap to share (`Arc`) between clones of a cluster client.
+#[derive(Debug, Default)]
+pub(crate) struct DiscoveryCache {
+    catalog: Mutex<Option<Arc<Catalog>>>,
+}
+
+/// What the caller of the cache needs to reach the server.
+pub(crate) struct Reach<'a> {
+    pub client: &'a Client,
+    pub cluster: &'a str,
+    pub policy: &'a RetryPolicy,
+    pub interrupt: &'a AtomicBool,
+}
+
+impl DiscoveryCache {
+    /// Resolves what a user typed to a resource; refreshes once on a miss.
+    pub(crate) async fn resolve(
+        &self,
+        reach: &Reach<'_>,
+        typed: &str,
+    ) -> Result<KindInfo, KubeError> {
+        let catalog = self.current(reach).await?;
+        if let Some(found) = lookup(&catalog.kinds, typed) {
+            return Ok(found.clone());
+        }
+        let catalog = self.refresh(reach, catalog.generation).await?;
+        lookup(&catalog.kinds, typed)
+            .cloned()
+            .ok_or_else(|| unknown(reach.cluster, typed, &catalog.kinds))
+    }
+
+    /// Resolves a document's `apiVersion` and `kind` exactly; refreshes once on a miss.
+    pub(crate) async fn resolve_gvk(
+        &self,
+        reach: &Reach<'_>,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<KindInfo, KubeError> {
+        let find = |kinds: &[KindInfo]| {
+            kinds
+                .iter()
+                .find(|k| k.resource.api_version == api_version && k.resource.kind == kind)
+                .cloned()
+        };
+        let catalog = self.current(reach).await?;
+        if let Some(found) = find(&catalog.kinds) {
+            return Ok(found);
+        }
+        let catalog = self.refresh(reach, catalog.generation).await?;
+        find(&catalog.kinds).ok_or_else(|| {
+            let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+            let typed = if group.is_empty() {
+                kind.to_string()
+            } else {
+                format!("{kind}.{group}")
+            };
+            let mut error = unknown(reach.cluster, &typed, &catalog.kinds);
+            if let KubeError::UnknownKind { kind: shown, .. } = &mut error {
+                *shown = format!("{kind} ({api_version})");
+            }
+            error
+        })
+    }
+
+    /// The cached catalog, fetched on first use.
+    async fn current(&self, reach: &Reach<'_>) -> Result<Arc<Catalog>, KubeError> {
+        let mut slot = self.catalog.lock().await;
+        if let Some(catalog) = slot.as_ref() {
+            return Ok(catalog.clone());
+        }
+        let catalog = Arc::new(Catalog {
+            kinds: fetch(reach).await?,
+            generation: 1,
+        });
+        *slot = Some(catalog.clone());
+        Ok(catalog)
+    }
+
+    /// Re-reads discovery unless someone else already did since `seen` was read.
+    async fn refresh(&self, reach: &Reach<'_>, seen: u64) -> Result<Arc<Catalog>, KubeError> {
+        let mut slot = self.catalog.lock().await;
+        if let Some(catalog) = slot.as_ref()
+            && catalog.generation != seen
+        {
+            return Ok(catalog.clone());
+        }
+        tracing::debug!(cluster = reach.cluster, "refreshing discovery");
+        let catalog = Arc::new(Catalog {
+            kinds: fetch(reach).await?,
+            generation: seen + 1,
+        });
+        *slot = Some(catalog.clone());
+        Ok(catalog)
+    }
+}
+
+/// Reads the legacy discovery documents: `/api`, `/apis`, then each group version in parallel.
+///
+/// A group version that fails (an aggregated API whose backend is down, typically
+/// `metrics.k8s.io`) is skipped after a short retry, as kubectl does, rather than making every kind
+/// unresolvable.
+async fn fetch(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
+    let client = reach.client;
+    let core = with_retries(reach.policy, reach.cluster, reach.interrupt, || {
+        client.list_core_api_versions()
+    })
+    .await?;
+    let groups = with_retries(reach.policy, reach.cluster, reach.interrupt, || {
+        client.list_api_groups()
+    })
+    .await?;
+
+    // (group version, preferred)
+    let mut versions: Vec<(String, bool)> = core
+        .versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.clone(), i == 0))
+        .collect();
+    for group in &groups.groups {
+        let preferred = group
+            .preferred_version
+            .as_ref()
+            .map(|p| p.group_version.as_str());
+        for (i, v) in group.versions.iter().enumerate() {
+            let is_preferred = preferred.map_or(i == 0, |p| p == v.group_version);
+            versions.push((v.group_version.clone(), is_preferred));
+        }
+    }
+
+    let short = RetryPolicy {
+        max_attempts: reach.policy.max_attempts.min(2),
+        ..reach.policy.clone()
+    };
+    let lists: Vec<Option<(APIResourceList, bool)>> = futures::stream::iter(versions)
+        .map(|(gv, preferred)| {
+            let short = &short;
+            async move {
+                let result = with_retries(short, reach.cluster, reach.interrupt, || async {
+                    if gv.contains('/') { client.list_api_group_resources(&gv).await } else { client.list_core_api_resources(&gv).await }
+                })
+                .await;
+                match result {
+                    Ok(list) => Ok(Some((list, preferred))),
+                    Err(KubeError::Interrupted) => Err(KubeError::Interrupted),
+                    Err(KubeError::Unauthorized { cluster }) => Err(KubeError::Unauthorized { cluster }),
+                    Err(e) => {
+                        tracing::warn!(cluster = reach.cluster, group_version = %gv, error = %e, "skipping an unavailable API group");
+                        Ok(None)
+                    }
+                }
+            }
+        })
+        .buffered(16)
+        .try_collect()
+        .await?;
+
+    let mut kinds = Vec::new();
+    for (list, preferred) in lists.into_iter().flatten() {
+        let (group, version) = match list.group_version.rsplit_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), list.group_version.clone()),
+        };
+        for r in list.resources {
+            if r.name.contains('/') {
+                continue; // subresources such as pods/log or deployments/status
+            }
+            let singular = if r.singular_name.is_empty() {
+                r.kind.to_lowercase()
+            } else {
+                r.singular_name.to_lowercase()
+            };
+            kinds.push(KindInfo {
+                resource: ApiResource {
+                    group: group.clone(),
+                    version: version.clone(),
+                    api_version: list.group_version.clone(),
+                    kind: r.kind,
+                    plural: r.name,
+                },
+                namespaced: r.namespaced,
+                singular,
+                short_names: r.short_names.unwrap_or_default(),
+                preferred,
+            });
+        }
+    }
+    Ok(kinds)
+}
+
+/// Finds a preferred-version resource by kind, plural, singular or short name, optionally
+/// qualified by `.group` or `.version.group` (case-insensitive). The first match in server order
+/// wins, so the core group beats CRDs that reuse a core name, as with kubectl.
+fn lookup<'a>(kinds: &'a [KindInfo], typed: &str) -> Option<&'a KindInfo> {
+    let typed = typed.trim();
+    let plain = kinds
+        .iter()
+        .filter(|k| k.preferred)
+        .find(|k| k.is_named(typed));
+    if plain.is_some() {
+        return plain;
+    }
+    let (name, qualifier) = typed.split_once('.')?;
+    // `plural.group` (preferred version) ...
+    let by_group = kinds
+        .iter()
+        .filter(|k| k.preferred && k.resource.group.eq_ignore_ascii_case(qualifier))
+        .find(|k| k.is_named(name));
+    if by_group.is_some() {
+        return by_group;
+    }
+    // ... or `plural.version.group` (that version).
+    let (version, group) = qualifier.split_once('.')?;
+    kinds
+        .iter()
+        .filter(|k| {
+            k.resource.group.eq_ignore_ascii_case(group)
+                && k.resource.version.eq_ignore_ascii_case(version)
+        })
+        .find(|k| k.is_named(name))
+}
+
+/// Builds the "no such kind" error with did-you-mean suggestions and, for well-known OSSM, OLM and
+/// OpenShift kinds, what would install them.
+fn unknown(cluster: &str, typed: &str, kinds: &[KindInfo]) -> KubeError {
+    let lower = typed.to_lowercase();
+    let mut scored: Vec<(usize, String)> = Vec::new();
+    for k in kinds.iter().filter(|k| k.preferred) {
+        let names = [
+            k.resource.kind.to_lowercase(),
+            k.resource.plural.clone(),
+            k.singular.clone(),
+            k.qualified(),
+        ];
+        let best = names
+            .iter()
+            .chain(k.short_names.iter())
+            .map(|n| edit_distance(&lower, &n.to_lowercase()))
+            .min()
+            .unwrap_or(usize::MAX);
+        let limit = (lower.chars().count() / 3).max(1);
+        if best <= limit {
+            let shown = k.display();
+            if !scored.iter().any(|(_, s)| *s == shown) {
+                scored.push((best, shown));
+            }
+        }
+    }
+    scored.sort();
+    KubeError::UnknownKind {
+        cluster: cluster.to_string(),
+        kind: typed.to_string(),
+        suggestions: scored.into_iter().take(3).map(|(_, s)| s).collect(),
+        missing_operator: known_installer(&lower).map(str::to_string),
+    }
+}
+
+/// Kinds a federation playbook uses that only exist once something installs them:
+/// (names that identify the kind, what installs it).
+const KNOWN: &[(&[&str], &str)] = &[
+    (
+        &[
+            "servicemeshcontrolplane",
+            "servicemeshcontrolplanes",
+            "smcp",
+            "servicemeshcontrolplanes.maistra.io",
+            "servicemeshmemberroll",
+            "servicemeshmemberrolls",
+            "smmr",
+            "servicemeshmemberrolls.maistra.io",
+            "servicemeshmember",
+            "servicemeshmembers",
+            "smm",
+            "servicemeshmembers.maistra.io",
+            "servicemeshpeer",
+            "servicemeshpeers",
+            "servicemeshpeers.federation.maistra.io",
+            "exportedserviceset",
+            "exportedservicesets",
+            "exportedservicesets.federation.maistra.io",
+            "importedserviceset",
+            "importedservicesets",
+            "importedservicesets.federation.maistra.io",
+            "virtualservice",
+            "virtualservices",
+            "vs",
+            "virtualservices.networking.istio.io",
+            "destinationrule",
+            "destinationrules",
+            "dr",
+            "destinationrules.networking.istio.io",
+            "gateway.networking.istio.io",
+            "gateways.networking.istio.io",
+            "serviceentry",
+            "serviceentries",
+            "se",
+            "serviceentries.networking.istio.io",
+        ],
+        "the OpenShift Service Mesh operator (servicemeshoperator)",
+    ),
+    (
+        &[
+            "subscription",
+            "subscriptions",
+            "sub",
+            "subs",
+            "subscriptions.operators.coreos.com",
+            "clusterserviceversion",
+            "clusterserviceversions",
+            "csv",
+            "csvs",
+            "clusterserviceversions.operators.coreos.com",
+            "operatorgroup",
+            "operatorgroups",
+            "og",
+            "operatorgroups.operators.coreos.com",
+            "catalogsource",
+            "catalogsources",
+            "catsrc",
+            "catalogsources.operators.coreos.com",
+            "installplan",
+            "installplans",
+            "ip",
+            "installplans.operators.coreos.com",
+        ],
+        "the Operator Lifecycle Manager (OLM, part of OpenShift)",
+    ),
+    (
+        &[
+            "route",
+            "routes",
+            "routes.route.openshift.io",
+            "project",
+            "projects",
+            "projects.project.openshift.io",
+            "projectrequest",
+            "projectrequests",
+            "projectrequests.project.openshift.io",
+        ],
+        "OpenShift (this cluster does not serve the OpenShift APIs)",
+    ),
+];
+
+/// What installs the kind `lower` names (`smcp`, `servicemeshcontrolplanes.maistra.io`, or
+/// `servicemeshcontrolplane.maistra.io` as built from a document's kind and group).
+fn known_installer(lower: &str) -> Option<&'static str> {
+    let qualified_match = |names: &[&str]| {
+        lower.split_once('.').is_some_and(|(name, group)| {
+            let suffix = format!(".{group}");
+            names.contains(&name) && names.iter().any(|n| n.ends_with(&suffix))
+        })
+    };
+    KNOWN
+        .iter()
+        .find(|(names, _)| names.contains(&lower) || qualified_match(names))
+        .map(|(_, installer)| *installer)
+}
+
+/// Levenshtein distance, for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(group: &str, version: &str, kind: &str, plural: &str, short: &[&str]) -> KindInfo {
+        KindInfo {
+            resource: ApiResource {
+                group: group.into(),
+                version: version.into(),
+                api_version: if group.is_empty() {
+                    version.into()
+                } else {
+                    format!("{group}/{version}")
+                },
+                kind: kind.into(),
+                plural: plural.into(),
+            },
+            namespaced: true,
+            singular: kind.to_lowercase(),
+            short_names: short.iter().map(|s| s.to_string()).collect(),
+            preferred: true,
+        }
+    }
+
+    fn catalog() -> Vec<KindInfo> {
+        vec![
+            info("", "v1", "ConfigMap", "configmaps", &["cm"]),
+            info(
+                "maistra.io",
+                "v2",
+                "ServiceMeshControlPlane",
+                "servicemeshcontrolplanes",
+                &["smcp"],
+            ),
+            info(
+                "federation.maistra.io",
+                "v1",
+                "ServiceMeshPeer",
+                "servicemeshpeers",
+                &[],
+            ),
+            info(
+                "networking.istio.io",
+                "v1beta1",
+                "Gateway",
+                "gateways",
+                &["gw"],
+            ),
+            info(
+                "gateway.networking.k8s.io",
+                "v1",
+                "Gateway",
+                "gateways",
+                &[],
+            ),
+        ]
+    }
+
+    #[test]
+    fn resolves_every_spelling() {
+        let kinds = catalog();
+        for typed in [
+            "ConfigMap",
+            "configmap",
+            "configmaps",
+            "CM",
+            "configmaps.",
+            "smcp",
+            "ServiceMeshControlPlane",
+        ] {
+            let found =
+                lookup(&kinds, typed.trim_end_matches('.')).map(|k| k.resource.kind.clone());
+            assert!(found.is_some(), "{typed}");
+        }
+        let peer = lookup(&kinds, "servicemeshpeers.federation.maistra.io")
+            .map(|k| k.resource.plural.clone());
+        assert_eq!(peer.as_deref(), Some("servicemeshpeers"));
+        let gw =
+            lookup(&kinds, "gateways.gateway.networking.k8s.io").map(|k| k.resource.group.clone());
+        assert_eq!(gw.as_deref(), Some("gateway.networking.k8s.io"));
+        let gw = lookup(&kinds, "gateways.v1beta1.networking.istio.io")
+            .map(|k| k.resource.group.clone());
+        assert_eq!(gw.as_deref(), Some("networking.istio.io"));
+        assert!(lookup(&kinds, "smcpp").is_none());
+    }
+
+    #[test]
+    fn suggests_close_names_and_installers() {
+        let e = unknown("rosa", "smcpp", &catalog());
+        assert_eq!(
+            e.to_string(),
+            "no kind \"smcpp\" on cluster rosa; did you mean smcp (servicemeshcontrolplanes.maistra.io)?"
+        );
+        let e = unknown("rosa", "smmr", &catalog());
+        let text = e.to_string();
+        assert!(text.contains("OpenShift Service Mesh operator"), "{text}");
+        assert!(e.hint().is_some_and(|h| h.contains("install")));
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("smcpp", "smcp"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

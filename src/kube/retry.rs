@@ -1,0 +1,365 @@
+//! Retries with exponential backoff and full jitter, and the classification of kube-rs errors into
+//! "try again" and "fail now".
+//!
+//! Federation playbooks run for minutes against several clusters over the internet, and API
+//! servers shed load (429), restart (503) and drop connections; a playbook must not fail on one of
+//! those. But an error that will not heal — a rejected token, a forbidden verb, an invalid object —
+//! must surface at once with the server's own words instead of being retried for a minute.
+//! kube-rs's own retry layer is switched off on the clients fedrun builds (see `pool.rs`), so this
+//! module is the only place that decides, and the attempt count in [`KubeError::Unreachable`] is
+//! the real number of requests.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::errors::KubeError;
+
+/// How hard to try before declaring a cluster unreachable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Most requests sent for one operation (the first one included).
+    pub max_attempts: u32,
+    /// Ceiling of the first backoff; doubled after each failure.
+    pub base: Duration,
+    /// Cap of one backoff.
+    pub max_delay: Duration,
+    /// Give up when the next sleep would end later than this after the first attempt.
+    pub max_total: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 8 attempts, 100 ms doubling to at most 5 s, all within 60 s: enough to ride out an API
+    /// server restart, short enough that a dead cluster is reported within a minute.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_millis(100),
+            max_delay: Duration::from_secs(5),
+            max_total: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The sleep after failed attempt number `attempt` (1-based): uniformly random in
+    /// `[0, min(max_delay, base * 2^(attempt-1))]` ("full jitter"), so that many clients retrying
+    /// together do not hit the server in lockstep.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = attempt.saturating_sub(1).min(30);
+        let ceiling = self.base.saturating_mul(1u32 << exp).min(self.max_delay);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::random_range(0..=millis))
+    }
+}
+
+/// What to do about one failed request.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Might work if sent again: overload, a restarting server, a network hiccup.
+    Transient {
+        message: String,
+        /// What the server asked for (a 429's `details.retryAfterSeconds`).
+        retry_after: Option<Duration>,
+    },
+    /// 409 Conflict: the object changed under us; the operation re-reads and tries again.
+    Conflict(KubeError),
+    /// Will not heal by retrying.
+    Permanent(KubeError),
+}
+
+/// Sorts a kube-rs error into transient, conflict or permanent, naming `cluster` in the result.
+pub(crate) fn classify(cluster: &str, error: ::kube::Error) -> Failure {
+    match error {
+        ::kube::Error::Api(status) => {
+            let code = status.code;
+            let api = || KubeError::Api {
+                cluster: cluster.to_string(),
+                code,
+                reason: status.reason.clone(),
+                message: if status.message.is_empty() {
+                    format!("HTTP {code}")
+                } else {
+                    status.message.clone()
+                },
+            };
+            match code {
+                401 => Failure::Permanent(KubeError::Unauthorized {
+                    cluster: cluster.to_string(),
+                }),
+                429 | 500 | 502 | 503 | 504 => {
+                    // kube-rs does not expose response headers on errors; kube-apiserver puts the
+                    // same value as its Retry-After header into the Status details.
+                    let retry_after = status
+                        .details
+                        .as_ref()
+                        .map(|d| d.retry_after_seconds)
+                        .filter(|s| *s > 0)
+                        .map(|s| Duration::from_secs(u64::from(s)));
+                    let message = if status.message.is_empty() {
+                        format!("HTTP {code} {}", status.reason)
+                    } else {
+                        format!("{} ({code} {})", status.message, status.reason)
+                    };
+                    Failure::Transient {
+                        message,
+                        retry_after,
+                    }
+                }
+                409 if status.reason == "Conflict" => Failure::Conflict(api()),
+                _ => Failure::Permanent(api()),
+            }
+        }
+        ::kube::Error::HyperError(e) => network(cluster, &e),
+        ::kube::Error::Service(e) => network(cluster, e.as_ref()),
+        ::kube::Error::ReadEvents(e) => Failure::Transient {
+            message: format!("reading the response failed: {e}"),
+            retry_after: None,
+        },
+        other => Failure::Permanent(KubeError::Client {
+            cluster: cluster.to_string(),
+            message: error_chain(&other),
+        }),
+    }
+}
+
+/// Network-level failures are transient, except a TLS verification failure, which needs a new
+/// kubeconfig rather than patience.
+fn network(cluster: &str, error: &(dyn std::error::Error + 'static)) -> Failure {
+    let message = error_chain(error);
+    if is_tls_failure(error) {
+        return Failure::Permanent(KubeError::Tls {
+            cluster: cluster.to_string(),
+            message,
+        });
+    }
+    Failure::Transient {
+        message,
+        retry_after: None,
+    }
+}
+
+fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // tokio-rustls wraps rustls errors in io::Error, whose `source()` skips the wrapped error.
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// "a: b: c" from an error and its sources, skipping a source whose text its parent already shows.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        next = e.source();
+    }
+    text
+}
+
+/// Sleeps `delay`, waking at least every 100 ms to honour `interrupt`.
+pub(crate) async fn interruptible_sleep(
+    delay: Duration,
+    interrupt: &AtomicBool,
+) -> Result<(), KubeError> {
+    let end = Instant::now() + delay;
+    loop {
+        if interrupt.load(Ordering::Relaxed) {
+            return Err(KubeError::Interrupted);
+        }
+        let now = Instant::now();
+        if now >= end {
+            return Ok(());
+        }
+        tokio::time::sleep((end - now).min(Duration::from_millis(100))).await;
+    }
+}
+
+/// Runs `op` until it succeeds, fails permanently, or `policy` gives up.
+///
+/// `op` is called afresh for every attempt, so an operation that must re-read before writing (the
+/// answer to a 409 Conflict) does so inside `op`. Giving up after transient failures yields
+/// [`KubeError::Unreachable`] with the attempt count and elapsed time; giving up after conflicts
+/// yields the last 409. `interrupt` is checked before every attempt and during every sleep.
+pub async fn with_retries<T, F, Fut>(
+    policy: &RetryPolicy,
+    cluster: &str,
+    interrupt: &AtomicBool,
+    mut op: F,
+) -> Result<T, KubeError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ::kube::Error>>,
+{
+    let start = Instant::now();
+    let mut attempt: u32 = 0;
+    loop {
+        if interrupt.load(Ordering::Relaxed) {
+            return Err(KubeError::Interrupted);
+        }
+        attempt += 1;
+        let error = match op().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let (delay, give_up_with) = match classify(cluster, error) {
+            Failure::Permanent(e) => return Err(e),
+            Failure::Conflict(e) => (policy.backoff(attempt), e),
+            Failure::Transient {
+                message,
+                retry_after,
+            } => {
+                let delay = retry_after.unwrap_or_else(|| policy.backoff(attempt));
+                let unreachable = KubeError::Unreachable {
+                    cluster: cluster.to_string(),
+                    attempts: attempt,
+                    elapsed: start.elapsed(),
+                    message,
+                };
+                (delay, unreachable)
+            }
+        };
+        if attempt >= policy.max_attempts.max(1) || start.elapsed() + delay > policy.max_total {
+            return Err(give_up_with);
+        }
+        tracing::debug!(cluster, attempt, delay_ms = delay.as_millis() as u64, error = %give_up_with, "retrying");
+        interruptible_sleep(delay, interrupt).await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::kube::core::Status;
+    use std::sync::atomic::AtomicU32;
+
+    fn status(code: u16, reason: &str) -> ::kube::Error {
+        ::kube::Error::Api(Box::new(Status::failure("boom", reason).with_code(code)))
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            base: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            max_total: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        let p = RetryPolicy::default();
+        for attempt in 1..40 {
+            assert!(p.backoff(attempt) <= p.max_delay);
+        }
+        assert!(p.backoff(1) <= Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn transient_errors_are_retried_until_success() {
+        let calls = AtomicU32::new(0);
+        let never = AtomicBool::new(false);
+        let result = with_retries(&fast(), "rosa", &never, || {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n < 2 {
+                    Err(status(503, "ServiceUnavailable"))
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .await;
+        assert_eq!(result.ok(), Some(2));
+    }
+
+    #[tokio::test]
+    async fn permanent_errors_fail_at_once() {
+        for (code, reason) in [
+            (400, "BadRequest"),
+            (403, "Forbidden"),
+            (404, "NotFound"),
+            (409, "AlreadyExists"),
+            (422, "Invalid"),
+        ] {
+            let calls = AtomicU32::new(0);
+            let never = AtomicBool::new(false);
+            let result: Result<(), _> = with_retries(&fast(), "rosa", &never, || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err(status(code, reason)) }
+            })
+            .await;
+            assert!(matches!(result, Err(KubeError::Api { code: c, .. }) if c == code));
+            assert_eq!(
+                calls.load(Ordering::SeqCst),
+                1,
+                "{code} must not be retried"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn conflicts_are_retried_and_surface_as_409_when_they_persist() {
+        let calls = AtomicU32::new(0);
+        let never = AtomicBool::new(false);
+        let result: Result<(), _> = with_retries(&fast(), "rosa", &never, || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Err(status(409, "Conflict")) }
+        })
+        .await;
+        assert!(matches!(result, Err(KubeError::Api { code: 409, .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn unauthorized_is_its_own_error() {
+        let never = AtomicBool::new(false);
+        let result: Result<(), _> = with_retries(&fast(), "rosa", &never, || async {
+            Err(status(401, "Unauthorized"))
+        })
+        .await;
+        assert!(
+            matches!(result, Err(KubeError::Unauthorized { ref cluster }) if cluster == "rosa")
+        );
+    }
+
+    #[tokio::test]
+    async fn retry_after_from_status_details_is_honoured() {
+        let mut s = Status::failure("slow down", "TooManyRequests").with_code(429);
+        s.details = serde_json::from_value(serde_json::json!({"retryAfterSeconds": 1})).ok();
+        match classify("rosa", ::kube::Error::Api(Box::new(s))) {
+            Failure::Transient { retry_after, .. } => {
+                assert_eq!(retry_after, Some(Duration::from_secs(1)))
+            }
+            other => panic!("expected transient, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn interrupt_stops_retrying() {
+        let stop = AtomicBool::new(true);
+        let result: Result<(), _> = with_retries(&fast(), "rosa", &stop, || async {
+            Err(status(503, "ServiceUnavailable"))
+        })
+        .await;
+        assert!(matches!(result, Err(KubeError::Interrupted)));
+    }
+}

@@ -1,0 +1,487 @@
+//! The cluster primitives: a handle per kubeconfig context and the generic object operations
+//! (project, apply, get, list, delete, wait) every playbook is built from.
+//!
+//! A `Cluster` is a handle, not a connection: it names a context and reuses the one kube-rs client
+//! the pool keeps for it, so copying it around a playbook is free.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map};
+use serde_json::{Value, json};
+
+use super::Env;
+use crate::kube::{ApplyOptions, ClusterClient, KubeError, Outcome, WaitCondition};
+use crate::manifest;
+use crate::script::{PrimitiveError, to_dynamic};
+
+type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+/// A cluster as a playbook sees it.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: ClusterClient,
+}
+
+impl Cluster {
+    pub fn name(&self) -> &str {
+        self.client.name()
+    }
+}
+
+/// A kube-layer error as the script sees it: the message, the cluster, and what to do next.
+pub fn fail(cluster: &str, error: KubeError) -> Box<EvalAltResult> {
+    let mut e = PrimitiveError::new(error.to_string()).with_cluster(cluster);
+    if let Some(hint) = error.hint() {
+        e = e.with_hint(hint);
+    }
+    e.into()
+}
+
+/// `""` means "no namespace" (cluster-scoped kinds, or all namespaces for list).
+fn ns(namespace: &str) -> Option<&str> {
+    (!namespace.is_empty()).then_some(namespace)
+}
+
+fn doc(lines: &[&'static str]) -> Vec<&'static str> {
+    lines.to_vec()
+}
+
+impl Env {
+    /// Opens the handle of the playbook's cluster `name`.
+    pub fn cluster(&self, name: &str) -> Result<Cluster> {
+        let backend = self.backend()?;
+        let client = self
+            .block_on(backend.clusters.cluster(name))?
+            .map_err(|e| fail(name, e))?;
+        Ok(Cluster { client })
+    }
+
+    /// Runs a kube-layer call on `cluster`, checking for Ctrl-C before it starts.
+    pub fn call<T>(
+        &self,
+        cluster: &Cluster,
+        future: impl std::future::Future<Output = std::result::Result<T, KubeError>>,
+    ) -> Result<T> {
+        self.ctx.check_interrupt()?;
+        self.block_on(future)?.map_err(|e| fail(cluster.name(), e))
+    }
+
+    /// Applies objects with fedrun's labels, counting what changed for the step summary.
+    pub fn apply_objects(
+        &self,
+        cluster: &Cluster,
+        docs: Vec<Value>,
+        namespace: Option<String>,
+    ) -> Result<Vec<Value>> {
+        let opts = ApplyOptions {
+            namespace,
+            ..ApplyOptions::for_playbook(&self.ctx.playbook)
+        };
+        let applied = self.call(cluster, cluster.client.apply(docs, &opts))?;
+        let mut objects = Vec::with_capacity(applied.len());
+        for a in applied {
+            self.ctx.note_write(a.outcome != Outcome::Unchanged);
+            self.ctx.reporter.debug(&format!(
+                "{}: {} {}/{} {}",
+                cluster.name(),
+                a.outcome,
+                a.object["kind"].as_str().unwrap_or("?"),
+                a.object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+                a.object
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .map(|n| format!("in {n}"))
+                    .unwrap_or_default()
+            ));
+            objects.push(a.object);
+        }
+        Ok(objects)
+    }
+
+    /// Reads a manifest source: a path relative to the playbook, an http(s) URL, or YAML text.
+    /// Returns the text and a name for error messages.
+    pub fn read_source(&self, source: &str) -> Result<(String, String)> {
+        let trimmed = source.trim_start();
+        let inline = source.contains('\n')
+            || trimmed.starts_with("apiVersion")
+            || trimmed.starts_with('{')
+            || trimmed.starts_with("---");
+        if inline {
+            return Ok((source.to_string(), "inline YAML".to_string()));
+        }
+        if source.starts_with("http://") || source.starts_with("https://") {
+            let text = self
+                .block_on(crate::fetch::get_text(source))?
+                .map_err(|e| PrimitiveError::new(e.to_string()))?;
+            return Ok((text, source.to_string()));
+        }
+        let path = self.ctx.resolve_path(source)?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            PrimitiveError::new(format!("cannot read manifest {}: {e}", path.display()))
+        })?;
+        Ok((text, source.to_string()))
+    }
+
+    /// The timeout a script passed, or the run's default.
+    pub fn timeout(&self, text: Option<&str>) -> Result<Duration> {
+        match text {
+            None => Ok(self.ctx.default_timeout),
+            Some(t) => crate::duration::parse(t)
+                .map_err(|e| PrimitiveError::new(format!("timeout: {e}")).into()),
+        }
+    }
+}
+
+/// Parses a manifest source into objects, with `${VAR}` placeholders from `vars`.
+fn documents(env: &Env, source: &str, vars: Option<&Map>) -> Result<Vec<Value>> {
+    let (text, origin) = env.read_source(source)?;
+    let text = match vars {
+        Some(vars) => {
+            let vars: BTreeMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            manifest::substitute(&text, &vars, &origin)
+                .map_err(|e| PrimitiveError::new(e.to_string()))?
+        }
+        None => text,
+    };
+    Ok(
+        manifest::parse_documents(&text, &origin)
+            .map_err(|e| PrimitiveError::new(e.to_string()))?,
+    )
+}
+
+fn string_opt(opts: &Map, key: &str) -> Result<Option<String>> {
+    match opts.get(key) {
+        None => Ok(None),
+        Some(v) if v.is_unit() => Ok(None),
+        Some(v) => v.clone().into_string().map(Some).map_err(|t| {
+            PrimitiveError::new(format!("option `{key}` must be a string, not {t}")).into()
+        }),
+    }
+}
+
+fn check_options(opts: &Map, known: &[&str], function: &str) -> Result<()> {
+    for key in opts.keys() {
+        if !known.contains(&key.as_str()) {
+            return Err(PrimitiveError::new(format!(
+                "{function}: unknown option `{key}` (known: {})",
+                known.join(", ")
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// `kind/name` as kubectl writes targets.
+fn split_target(target: &str) -> Result<(&str, &str)> {
+    match target.split_once('/') {
+        Some((kind, name)) if !kind.is_empty() && !name.is_empty() => Ok((kind, name)),
+        _ => Err(PrimitiveError::new(format!(
+            "wait target {target:?} must be KIND/NAME, e.g. \"smmr/default\""
+        ))
+        .into()),
+    }
+}
+
+fn apply(env: &Env, cluster: &Cluster, source: &str, opts: &Map) -> Result<Array> {
+    check_options(opts, &["namespace", "vars"], "apply")?;
+    let namespace = string_opt(opts, "namespace")?;
+    let vars = match opts.get("vars") {
+        None => None,
+        Some(v) => Some(
+            v.clone()
+                .try_cast::<Map>()
+                .ok_or_else(|| PrimitiveError::new("option `vars` must be a map"))?,
+        ),
+    };
+    let docs = documents(env, source, vars.as_ref())?;
+    let applied = env.apply_objects(cluster, docs, namespace)?;
+    Ok(applied.iter().map(to_dynamic).collect())
+}
+
+fn project(env: &Env, cluster: &Cluster, name: &str) -> Result<Map> {
+    crate::names::dns1123_label(name)
+        .map_err(|e| PrimitiveError::new(format!("project name {name:?}: {e}")))?;
+    if let Some(existing) = env.call(cluster, cluster.client.try_get("namespace", None, name))? {
+        env.ctx.note_write(false);
+        return Ok(to_dynamic(&existing).cast());
+    }
+    // On OpenShift a ProjectRequest is how users get a namespace (`oc new-project`).
+    if env.call(
+        cluster,
+        cluster.client.has_api_group("project.openshift.io"),
+    )? {
+        let request = json!({"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest", "metadata": {"name": name}});
+        match env.block_on(cluster.client.create("projectrequest", None, request))? {
+            Ok(_) => {}
+            Err(KubeError::Api { code: 409, .. }) => {}
+            Err(e) => return Err(fail(cluster.name(), e)),
+        }
+        env.ctx.note_write(true);
+        let namespace = env.call(cluster, cluster.client.get("namespace", None, name))?;
+        return Ok(to_dynamic(&namespace).cast());
+    }
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+    let applied = env.apply_objects(cluster, vec![namespace], None)?;
+    Ok(applied
+        .first()
+        .map(|o| to_dynamic(o).cast())
+        .unwrap_or_default())
+}
+
+fn list(env: &Env, cluster: &Cluster, kind: &str, namespace: &str, opts: &Map) -> Result<Array> {
+    check_options(opts, &["labels", "fields"], "list")?;
+    let labels = match opts.get("labels") {
+        None => None,
+        Some(v) if v.is_map() => {
+            let map = v.clone().cast::<Map>();
+            Some(
+                map.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+        }
+        Some(_) => string_opt(opts, "labels")?,
+    };
+    let fields = string_opt(opts, "fields")?;
+    let items = env.call(
+        cluster,
+        cluster
+            .client
+            .list(kind, ns(namespace), labels.as_deref(), fields.as_deref()),
+    )?;
+    Ok(items.iter().map(to_dynamic).collect())
+}
+
+fn wait(
+    env: &Env,
+    cluster: &Cluster,
+    target: &str,
+    namespace: &str,
+    condition: &str,
+    timeout: Option<&str>,
+) -> Result<Dynamic> {
+    let (kind, name) = split_target(target)?;
+    let condition = WaitCondition::parse(condition).map_err(|e| fail(cluster.name(), e))?;
+    let timeout = env.timeout(timeout)?;
+    let object = env.call(
+        cluster,
+        cluster.client.wait(
+            kind,
+            ns(namespace),
+            name,
+            &condition,
+            timeout,
+            &env.ctx.interrupt,
+        ),
+    )?;
+    Ok(if object.is_null() {
+        Dynamic::UNIT
+    } else {
+        to_dynamic(&object)
+    })
+}
+
+/// Registers `cluster(name)`, the `Cluster` type and its methods.
+pub fn register(engine: &mut Engine, env: &Env) {
+    engine.register_type_with_name::<Cluster>("Cluster");
+
+    let e = env.clone();
+    FuncRegistration::new("cluster")
+        .with_comments(doc(&[
+            "/// The cluster a playbook calls `name`: the kubeconfig context of that name, or the one",
+            "/// mapped to it with `--context NAME=CONTEXT`, or the simulated cluster with `--sim`.",
+            "/// Fails, listing the known contexts, when there is none.",
+            "///",
+            "/// ```rhai",
+            "/// let rosa = cluster(\"rosa\");",
+            "/// print(rosa.server);",
+            "/// ```",
+        ]))
+        .with_params_info(["name: &str", "Cluster"])
+        .register_into_engine(engine, move |name: &str| e.cluster(name));
+
+    FuncRegistration::new_getter("name")
+        .with_comments(doc(&["/// The cluster's name in the playbook."]))
+        .with_params_info(["cluster: &mut Cluster", "String"])
+        .register_into_engine(engine, |c: &mut Cluster| -> ImmutableString {
+            c.name().into()
+        });
+    FuncRegistration::new_getter("context")
+        .with_comments(doc(&["/// The kubeconfig context the cluster uses."]))
+        .with_params_info(["cluster: &mut Cluster", "String"])
+        .register_into_engine(engine, |c: &mut Cluster| -> ImmutableString {
+            c.client.context().into()
+        });
+    FuncRegistration::new_getter("server")
+        .with_comments(doc(&["/// The API server URL (never credentials)."]))
+        .with_params_info(["cluster: &mut Cluster", "String"])
+        .register_into_engine(engine, |c: &mut Cluster| -> ImmutableString {
+            c.client.server().into()
+        });
+
+    let e = env.clone();
+    FuncRegistration::new("project")
+        .with_comments(doc(&[
+            "/// Makes sure a project (namespace) exists: a ProjectRequest on OpenShift (`oc new-project`),",
+            "/// a Namespace elsewhere. Idempotent: an existing one is left as it is. Returns the Namespace.",
+        ]))
+        .with_params_info(["cluster: &mut Cluster", "name: &str", "Map"])
+        .register_into_engine(engine, move |c: &mut Cluster, name: &str| project(&e, c, name));
+
+    let e = env.clone();
+    FuncRegistration::new("apply")
+        .with_comments(doc(&[
+            "/// Applies a manifest with server-side apply (field manager `fedrun`): `source` is a path",
+            "/// relative to the playbook, an http(s) URL, or YAML text; multi-document. Every object gets",
+            "/// the labels `app.kubernetes.io/managed-by=fedrun` and `fedrun.io/playbook=<playbook>`.",
+            "/// Returns the applied objects. Applying the same manifest again changes nothing.",
+        ]))
+        .with_params_info(["cluster: &mut Cluster", "source: &str", "Array"])
+        .register_into_engine(engine, move |c: &mut Cluster, source: &str| apply(&e, c, source, &Map::new()));
+    let e = env.clone();
+    FuncRegistration::new("apply")
+        .with_comments(doc(&[
+            "/// Applies a manifest with options: `namespace` for objects that name none, and `vars`, a",
+            "/// map whose values replace `${NAME}` placeholders (an undefined one fails with its position).",
+            "///",
+            "/// ```rhai",
+            "/// rosa.apply(\"manifests/smp.yaml\", #{ namespace: \"rosa-prod-mesh\", vars: #{ ADDRESS: addr } });",
+            "/// ```",
+        ]))
+        .with_params_info(["cluster: &mut Cluster", "source: &str", "opts: Map", "Array"])
+        .register_into_engine(engine, move |c: &mut Cluster, source: &str, opts: Map| apply(&e, c, source, &opts));
+
+    let e = env.clone();
+    FuncRegistration::new("get")
+        .with_comments(doc(&[
+            "/// Reads one object. `kind` is a kind, plural, short name or kind.group (`cm`, `smcp`,",
+            "/// `servicemeshpeers.federation.maistra.io`); `namespace` is \"\" for cluster-scoped kinds.",
+            "/// Fails when the object does not exist (see `try_get`).",
+        ]))
+        .with_params_info(["cluster: &mut Cluster", "kind: &str", "namespace: &str", "name: &str", "Map"])
+        .register_into_engine(engine, move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<Dynamic> {
+            Ok(to_dynamic(&e.call(c, c.client.get(kind, ns(namespace), name))?))
+        });
+
+    let e = env.clone();
+    FuncRegistration::new("try_get")
+        .with_comments(doc(&[
+            "/// Reads one object, or returns `()` when it does not exist.",
+        ]))
+        .with_params_info([
+            "cluster: &mut Cluster",
+            "kind: &str",
+            "namespace: &str",
+            "name: &str",
+            "Map",
+        ])
+        .register_into_engine(
+            engine,
+            move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<Dynamic> {
+                Ok(e.call(c, c.client.try_get(kind, ns(namespace), name))?
+                    .map(|o| to_dynamic(&o))
+                    .unwrap_or(Dynamic::UNIT))
+            },
+        );
+
+    let e = env.clone();
+    FuncRegistration::new("exists")
+        .with_comments(doc(&["/// Whether the object exists."]))
+        .with_params_info([
+            "cluster: &mut Cluster",
+            "kind: &str",
+            "namespace: &str",
+            "name: &str",
+            "bool",
+        ])
+        .register_into_engine(
+            engine,
+            move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<bool> {
+                e.call(c, c.client.exists(kind, ns(namespace), name))
+            },
+        );
+
+    let e = env.clone();
+    FuncRegistration::new("list")
+        .with_comments(doc(&[
+            "/// The objects of a kind in a namespace (\"\" = all namespaces, or cluster-scoped).",
+        ]))
+        .with_params_info([
+            "cluster: &mut Cluster",
+            "kind: &str",
+            "namespace: &str",
+            "Array",
+        ])
+        .register_into_engine(
+            engine,
+            move |c: &mut Cluster, kind: &str, namespace: &str| {
+                list(&e, c, kind, namespace, &Map::new())
+            },
+        );
+    let e = env.clone();
+    FuncRegistration::new("list")
+        .with_comments(doc(&[
+            "/// The objects of a kind, filtered: `labels` as a selector string (\"app=x,tier!=db\") or a",
+            "/// map of required labels, `fields` as a field selector (\"metadata.name=x\").",
+        ]))
+        .with_params_info(["cluster: &mut Cluster", "kind: &str", "namespace: &str", "opts: Map", "Array"])
+        .register_into_engine(engine, move |c: &mut Cluster, kind: &str, namespace: &str, opts: Map| list(&e, c, kind, namespace, &opts));
+
+    let e = env.clone();
+    FuncRegistration::new("delete")
+        .with_comments(doc(&[
+            "/// Deletes an object; an absent one is not an error. Returns whether it existed.",
+        ]))
+        .with_params_info([
+            "cluster: &mut Cluster",
+            "kind: &str",
+            "namespace: &str",
+            "name: &str",
+            "bool",
+        ])
+        .register_into_engine(
+            engine,
+            move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<bool> {
+                let existed = e.call(c, c.client.delete(kind, ns(namespace), name))?;
+                e.ctx.note_write(existed);
+                Ok(existed)
+            },
+        );
+
+    let e = env.clone();
+    FuncRegistration::new("wait")
+        .with_comments(doc(&[
+            "/// Waits, with a watch, until `target` (KIND/NAME, e.g. \"smmr/default\") meets `condition`,",
+            "/// as `kubectl wait --for` takes it: \"condition=Ready\", \"condition=Ready=False\", \"delete\",",
+            "/// \"jsonpath={.status.phase}=Running\". An object that does not exist yet is waited for.",
+            "/// Uses the run's default timeout (`--timeout`). Returns the object (`()` after a delete).",
+        ]))
+        .with_params_info(["cluster: &mut Cluster", "target: &str", "namespace: &str", "condition: &str", "Map"])
+        .register_into_engine(engine, move |c: &mut Cluster, target: &str, namespace: &str, condition: &str| {
+            wait(&e, c, target, namespace, condition, None)
+        });
+    let e = env.clone();
+    FuncRegistration::new("wait")
+        .with_comments(doc(&[
+            "/// Waits with an explicit timeout (\"300s\", \"5m\"); on timeout the error shows what was last seen.",
+        ]))
+        .with_params_info(["cluster: &mut Cluster", "target: &str", "namespace: &str", "condition: &str", "timeout: &str", "Map"])
+        .register_into_engine(engine, move |c: &mut Cluster, target: &str, namespace: &str, condition: &str, timeout: &str| {
+            wait(&e, c, target, namespace, condition, Some(timeout))
+        });
+
+    FuncRegistration::new("to_string")
+        .with_params_info(["cluster: &mut Cluster", "String"])
+        .register_into_engine(engine, |c: &mut Cluster| -> String {
+            format!("cluster({})", c.name())
+        });
+}
