@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cluster;
+pub mod controllers;
 pub mod faults;
 pub mod kubeconfig;
 pub mod patch;
@@ -16,3 +17,4 @@ pub mod simulator;
 pub mod status;
 pub mod store;
 pub mod tls;
+pub mod world;

@@ -17,11 +17,13 @@ use tokio::task::JoinHandle;
 
 use super::api;
 use super::cluster::{Provider, SimCluster};
+use super::controllers;
 use super::faults::{FaultSpec, Faults};
 use super::kubeconfig::{self, KubeconfigEntry, atomic_write};
 use super::serve::{ServeOptions, serve};
 use super::store::{Snapshot, Store};
 use super::tls::ClusterIdentity;
+use super::world::World;
 
 /// How long after a write the snapshot is saved: bursts of writes cost one save.
 const SAVE_DEBOUNCE: Duration = Duration::from_millis(25);
@@ -125,6 +127,7 @@ pub struct RunningCluster {
 
 pub struct Simulator {
     state_dir: PathBuf,
+    world: Arc<World>,
     clusters: Vec<RunningCluster>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -181,13 +184,16 @@ impl Simulator {
         let mut clusters = Vec::new();
         let mut entries = Vec::new();
         let mut tasks = Vec::new();
+        let mut members = Vec::new();
         for spec in &specs {
             let store = Arc::new(load_store(&dir, &spec.name)?);
-            let cluster = Arc::new(SimCluster::new(
-                spec.name.clone(),
-                spec.provider,
-                store.clone(),
-            ));
+            let cluster = Arc::new(SimCluster::new(spec.name.clone(), spec.provider, store));
+            controllers::prepare(&cluster);
+            members.push(cluster);
+        }
+        let world = Arc::new(World::new(members, options.time_scale));
+        for (spec, cluster) in specs.iter().zip(world.clusters.iter().cloned()) {
+            let store = cluster.store.clone();
             let identity =
                 ClusterIdentity::generate(&spec.name).map_err(|e| SimError::Identity {
                     cluster: spec.name.clone(),
@@ -234,6 +240,11 @@ impl Simulator {
                 faults,
             });
         }
+        tasks.extend(controllers::spawn(
+            world.clone(),
+            controllers::all(&world),
+            shutdown.subscribe(),
+        ));
         let kc = kubeconfig_path(&dir);
         kubeconfig::write(&kc, &entries, specs.first().map(|s| s.name.as_str()))
             .map_err(io_err(&kc))?;
@@ -253,6 +264,7 @@ impl Simulator {
         .map_err(io_err(&info_path))?;
         Ok(Simulator {
             state_dir: dir,
+            world,
             clusters,
             shutdown,
             tasks,
@@ -266,6 +278,11 @@ impl Simulator {
 
     pub fn state_dir(&self) -> &Path {
         &self.state_dir
+    }
+
+    /// The clusters with what they share (network, time scale), as the controllers see them.
+    pub fn world(&self) -> &Arc<World> {
+        &self.world
     }
 
     pub fn clusters(&self) -> &[RunningCluster] {

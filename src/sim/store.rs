@@ -182,6 +182,11 @@ impl Store {
         self.read().registry.lookup(group, version, plural).cloned()
     }
 
+    /// The type with this group and plural (any served version).
+    pub fn find(&self, group: &str, plural: &str) -> Option<Arc<ResourceType>> {
+        self.read().registry.find(group, plural).cloned()
+    }
+
     /// The type with this group and kind (any served version), for callers that know the kind.
     pub fn resource_for_kind(&self, group: &str, kind: &str) -> Option<Arc<ResourceType>> {
         self.read()
