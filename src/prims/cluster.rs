@@ -137,7 +137,7 @@ impl Env {
 }
 
 /// Parses a manifest source into objects, with `${VAR}` placeholders from `vars`.
-fn documents(env: &Env, source: &str, vars: Option<&Map>) -> Result<Vec<Value>> {
+pub(super) fn documents(env: &Env, source: &str, vars: Option<&Map>) -> Result<Vec<Value>> {
     let (text, origin) = env.read_source(source)?;
     let text = match vars {
         Some(vars) => {
@@ -206,34 +206,40 @@ fn apply(env: &Env, cluster: &Cluster, source: &str, opts: &Map) -> Result<Array
     Ok(applied.iter().map(to_dynamic).collect())
 }
 
-fn project(env: &Env, cluster: &Cluster, name: &str) -> Result<Map> {
-    crate::names::dns1123_label(name)
-        .map_err(|e| PrimitiveError::new(format!("project name {name:?}: {e}")))?;
-    if let Some(existing) = env.call(cluster, cluster.client.try_get("namespace", None, name))? {
-        env.ctx.note_write(false);
-        return Ok(to_dynamic(&existing).cast());
-    }
-    // On OpenShift a ProjectRequest is how users get a namespace (`oc new-project`).
-    if env.call(
-        cluster,
-        cluster.client.has_api_group("project.openshift.io"),
-    )? {
-        let request = json!({"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest", "metadata": {"name": name}});
-        match env.block_on(cluster.client.create("projectrequest", None, request))? {
-            Ok(_) => {}
-            Err(KubeError::Api { code: 409, .. }) => {}
-            Err(e) => return Err(fail(cluster.name(), e)),
+impl Env {
+    /// Makes sure a project (namespace) exists: a ProjectRequest on OpenShift, else a Namespace.
+    pub fn project(&self, cluster: &Cluster, name: &str) -> Result<Map> {
+        crate::names::dns1123_label(name)
+            .map_err(|e| PrimitiveError::new(format!("project name {name:?}: {e}")))?;
+        if let Some(existing) =
+            self.call(cluster, cluster.client.try_get("namespace", None, name))?
+        {
+            self.ctx.note_write(false);
+            return Ok(to_dynamic(&existing).cast());
         }
-        env.ctx.note_write(true);
-        let namespace = env.call(cluster, cluster.client.get("namespace", None, name))?;
-        return Ok(to_dynamic(&namespace).cast());
+        // On OpenShift a ProjectRequest is how users get a namespace (`oc new-project`).
+        if self.call(
+            cluster,
+            cluster.client.has_api_group("project.openshift.io"),
+        )? {
+            let request = json!({"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest", "metadata": {"name": name}});
+            match self.block_on(cluster.client.create("projectrequest", None, request))? {
+                Ok(_) => {}
+                Err(KubeError::Api { code: 409, .. }) => {}
+                Err(e) => return Err(fail(cluster.name(), e)),
+            }
+            self.ctx.note_write(true);
+            let namespace = self.call(cluster, cluster.client.get("namespace", None, name))?;
+            return Ok(to_dynamic(&namespace).cast());
+        }
+        let namespace =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+        let applied = self.apply_objects(cluster, vec![namespace], None)?;
+        Ok(applied
+            .first()
+            .map(|o| to_dynamic(o).cast())
+            .unwrap_or_default())
     }
-    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
-    let applied = env.apply_objects(cluster, vec![namespace], None)?;
-    Ok(applied
-        .first()
-        .map(|o| to_dynamic(o).cast())
-        .unwrap_or_default())
 }
 
 fn list(env: &Env, cluster: &Cluster, kind: &str, namespace: &str, opts: &Map) -> Result<Array> {
@@ -335,7 +341,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// a Namespace elsewhere. Idempotent: an existing one is left as it is. Returns the Namespace.",
         ]))
         .with_params_info(["cluster: &mut Cluster", "name: &str", "Map"])
-        .register_into_engine(engine, move |c: &mut Cluster, name: &str| project(&e, c, name));
+        .register_into_engine(engine, move |c: &mut Cluster, name: &str| e.project(c, name));
 
     let e = env.clone();
     FuncRegistration::new("apply")

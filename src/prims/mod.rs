@@ -5,7 +5,10 @@
 //! into the async kube layer cross one bridge, [`Env::block_on`]: the engine runs on the calling
 //! thread, never on a runtime worker, so blocking there is safe.
 
+pub mod cert;
 pub mod cluster;
+pub mod mesh;
+pub mod peer;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -57,4 +60,7 @@ pub fn engine(ctx: Arc<RunContext>, backend: Option<Backend>) -> Engine {
 /// Every primitive family, listed once.
 pub fn register(engine: &mut Engine, env: &Env) {
     cluster::register(engine, env);
+    mesh::register(engine, env);
+    cert::register(engine, env);
+    peer::register(engine, env);
 }

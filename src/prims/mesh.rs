@@ -1,0 +1,572 @@
+//! The mesh primitives: install the Service Mesh operators, create a control plane and its member
+//! roll, and a `Mesh` handle that later steps (cert, peer, traffic) take.
+//!
+//! A `Mesh` names a ServiceMeshControlPlane (cluster, namespace, name) and reads what it needs from
+//! it when asked, so it always reflects the cluster, on the simulator and in production alike.
+
+use std::collections::BTreeMap;
+
+use futures::future::try_join_all;
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, Module};
+use serde_json::{Value, json};
+
+use super::Env;
+use super::cluster::{Cluster, fail};
+use crate::kube::WaitCondition;
+use crate::script::PrimitiveError;
+
+type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+const OPERATORS_NAMESPACE: &str = "openshift-operators";
+/// The four operators of the walkthrough; Service Mesh last, as its CRDs are what later steps need.
+const OPERATORS: [&str; 4] = [
+    "elasticsearch-operator",
+    "jaeger-product",
+    "kiali-ossm",
+    "servicemeshoperator",
+];
+/// The Service Mesh operator's admission webhook; an SMCP is refused until it has endpoints.
+const WEBHOOK_SERVICE: &str = "maistra-admission-controller";
+pub const INGRESS_FOR: &str = "federation.maistra.io/ingress-for";
+pub const EGRESS_FOR: &str = "federation.maistra.io/egress-for";
+/// Default federation ports (service traffic, discovery), as in the OSSM documentation.
+pub const SERVICE_PORT: i64 = 15443;
+pub const DISCOVERY_PORT: i64 = 8188;
+
+/// A Service Mesh control plane.
+#[derive(Clone)]
+pub struct Mesh {
+    pub cluster: Cluster,
+    pub name: String,
+    pub namespace: String,
+}
+
+/// What federation needs from a control plane's spec.
+#[derive(Clone, Debug, Default)]
+pub struct MeshSpec {
+    pub trust_domain: String,
+    /// peer mesh name → ingress gateway name
+    pub ingress: BTreeMap<String, String>,
+    /// peer mesh name → egress gateway name
+    pub egress: BTreeMap<String, String>,
+    /// gateway name → its service ports
+    pub ports: BTreeMap<String, Vec<i64>>,
+}
+
+impl MeshSpec {
+    pub fn from_smcp(smcp: &Value) -> MeshSpec {
+        let mut spec = MeshSpec {
+            trust_domain: smcp
+                .pointer("/spec/security/trust/domain")
+                .and_then(Value::as_str)
+                .unwrap_or("cluster.local")
+                .to_string(),
+            ..MeshSpec::default()
+        };
+        for (section, label, target) in [
+            ("additionalIngress", INGRESS_FOR, &mut spec.ingress),
+            ("additionalEgress", EGRESS_FOR, &mut spec.egress),
+        ] {
+            let gateways = smcp
+                .pointer(&format!("/spec/gateways/{section}"))
+                .and_then(Value::as_object);
+            for (name, gw) in gateways.into_iter().flatten() {
+                if let Some(peer) = gw
+                    .pointer(&format!(
+                        "/service/metadata/labels/{}",
+                        label.replace('/', "~1")
+                    ))
+                    .and_then(Value::as_str)
+                {
+                    target.insert(peer.to_string(), name.clone());
+                }
+                let ports = gw
+                    .pointer("/service/ports")
+                    .and_then(Value::as_array)
+                    .map(|ps| {
+                        ps.iter()
+                            .filter_map(|p| p.get("port").and_then(Value::as_i64))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                spec.ports.insert(name.clone(), ports);
+            }
+        }
+        spec
+    }
+}
+
+/// The gateway names fedrun generates for a peer: `aro-stg-mesh` → `aro-stg-ingress` / `aro-stg-egress`,
+/// the walkthrough's convention.
+pub fn gateway_names(peer: &str) -> (String, String) {
+    let base = peer.strip_suffix("-mesh").unwrap_or(peer);
+    (format!("{base}-ingress"), format!("{base}-egress"))
+}
+
+fn ingress_gateway(peer: &str, ports: (i64, i64)) -> Value {
+    json!({
+        "enabled": true,
+        "routerMode": "sni-dnat",
+        "service": {
+            "type": "LoadBalancer",
+            "metadata": {
+                "labels": {INGRESS_FOR: peer},
+                // Ignored off AWS; on ROSA federation gateways should be Network Load Balancers.
+                "annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+            },
+            "ports": [{"port": ports.0, "name": "tls"}, {"port": ports.1, "name": "https-discovery"}],
+        },
+    })
+}
+
+fn egress_gateway(peer: &str, ports: (i64, i64)) -> Value {
+    json!({
+        "enabled": true,
+        "requestedNetworkView": [format!("network-{peer}")],
+        "routerMode": "sni-dnat",
+        "service": {
+            "metadata": {"labels": {EGRESS_FOR: peer}},
+            "ports": [{"port": ports.0, "name": "tls"}, {"port": ports.1, "name": "http-discovery"}],
+        },
+    })
+}
+
+fn strings(value: Option<&Dynamic>, what: &str) -> Result<Vec<String>> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let array = value
+        .clone()
+        .try_cast::<Array>()
+        .ok_or_else(|| PrimitiveError::new(format!("`{what}` must be an array of strings")))?;
+    array
+        .into_iter()
+        .map(|v| {
+            v.into_string().map_err(|t| {
+                PrimitiveError::new(format!("`{what}` must hold strings, not {t}")).into()
+            })
+        })
+        .collect()
+}
+
+fn text(opts: &Map, key: &str) -> Result<Option<String>> {
+    match opts.get(key) {
+        None => Ok(None),
+        Some(v) => {
+            v.clone().into_string().map(Some).map_err(|t| {
+                PrimitiveError::new(format!("`{key}` must be a string, not {t}")).into()
+            })
+        }
+    }
+}
+
+fn check_options(opts: &Map, known: &[&str], function: &str) -> Result<()> {
+    match opts.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(PrimitiveError::new(format!(
+            "{function}: unknown option `{k}` (known: {})",
+            known.join(", ")
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}
+
+impl Env {
+    /// The control plane's spec as federation needs it.
+    pub fn mesh_spec(&self, mesh: &Mesh) -> Result<MeshSpec> {
+        let smcp = self.call(
+            &mesh.cluster,
+            mesh.cluster
+                .client
+                .get("smcp", Some(&mesh.namespace), &mesh.name),
+        )?;
+        Ok(MeshSpec::from_smcp(&smcp))
+    }
+
+    fn operators(&self, cluster: &Cluster, opts: &Map) -> Result<()> {
+        check_options(
+            opts,
+            &["channel", "source", "source_namespace", "timeout"],
+            "mesh::operators",
+        )?;
+        let channel = text(opts, "channel")?.unwrap_or_else(|| "stable".into());
+        let source = text(opts, "source")?.unwrap_or_else(|| "redhat-operators".into());
+        let source_ns =
+            text(opts, "source_namespace")?.unwrap_or_else(|| "openshift-marketplace".into());
+        let timeout = self.timeout(text(opts, "timeout")?.as_deref())?;
+        let subscriptions = OPERATORS
+            .iter()
+            .map(|name| {
+                json!({
+                    "apiVersion": "operators.coreos.com/v1alpha1", "kind": "Subscription",
+                    "metadata": {"name": name, "namespace": OPERATORS_NAMESPACE},
+                    "spec": {"channel": channel, "name": name, "source": source, "sourceNamespace": source_ns, "installPlanApproval": "Automatic"},
+                })
+            })
+            .collect();
+        self.apply_objects(cluster, subscriptions, None)?;
+
+        // The four operators install in parallel on the cluster; wait for them together.
+        let client = &cluster.client;
+        let interrupt = &self.ctx.interrupt;
+        let installed = WaitCondition::parse("jsonpath={.status.installedCSV}")
+            .map_err(|e| fail(cluster.name(), e))?;
+        let succeeded = WaitCondition::parse("jsonpath={.status.phase}=Succeeded")
+            .map_err(|e| fail(cluster.name(), e))?;
+        self.call(cluster, async {
+            try_join_all(OPERATORS.iter().map(|name| async {
+                let sub = client
+                    .wait(
+                        "subscription",
+                        Some(OPERATORS_NAMESPACE),
+                        name,
+                        &installed,
+                        timeout,
+                        interrupt,
+                    )
+                    .await?;
+                let csv = sub
+                    .pointer("/status/installedCSV")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                client
+                    .wait(
+                        "csv",
+                        Some(OPERATORS_NAMESPACE),
+                        &csv,
+                        &succeeded,
+                        timeout,
+                        interrupt,
+                    )
+                    .await
+            }))
+            .await
+        })?;
+        // A CSV that succeeded does not mean its webhook serves yet: wait for the endpoints.
+        let serving = WaitCondition::parse("jsonpath={.subsets[0].addresses[0].ip}")
+            .map_err(|e| fail(cluster.name(), e))?;
+        self.call(
+            cluster,
+            client.wait(
+                "endpoints",
+                Some(OPERATORS_NAMESPACE),
+                WEBHOOK_SERVICE,
+                &serving,
+                timeout,
+                interrupt,
+            ),
+        )?;
+        Ok(())
+    }
+
+    fn control_plane(&self, cluster: &Cluster, name: &str, opts: &Map) -> Result<Mesh> {
+        check_options(
+            opts,
+            &[
+                "namespace",
+                "trust_domain",
+                "version",
+                "members",
+                "peers",
+                "manifest",
+                "vars",
+                "wait",
+                "timeout",
+            ],
+            "mesh::control_plane",
+        )?;
+        let namespace = text(opts, "namespace")?.unwrap_or_else(|| name.to_string());
+        let members = strings(opts.get("members"), "members")?;
+        let peers = strings(opts.get("peers"), "peers")?;
+        let mesh = Mesh {
+            cluster: cluster.clone(),
+            name: name.to_string(),
+            namespace: namespace.clone(),
+        };
+
+        let existing = self.call(
+            cluster,
+            cluster.client.try_get("smcp", Some(&namespace), name),
+        )?;
+        let smcp = match text(opts, "manifest")? {
+            Some(source) => {
+                let vars = opts.get("vars").and_then(|v| v.clone().try_cast::<Map>());
+                let mut docs = super::cluster::documents(self, &source, vars.as_ref())?;
+                let found = docs
+                    .iter()
+                    .position(|d| d["kind"] == "ServiceMeshControlPlane")
+                    .ok_or_else(|| {
+                        PrimitiveError::new(format!(
+                            "manifest {source} holds no ServiceMeshControlPlane"
+                        ))
+                    })?;
+                let mut smcp = docs.swap_remove(found);
+                smcp["metadata"]["name"] = json!(name);
+                smcp["metadata"]["namespace"] = json!(namespace);
+                smcp
+            }
+            None => {
+                let trust_domain =
+                    text(opts, "trust_domain")?.unwrap_or_else(|| format!("{name}.local"));
+                let version = text(opts, "version")?.unwrap_or_else(|| "v2.6".into());
+                // Peers already federated stay: a second playbook adding a peer must not drop the first.
+                let mut all_peers: Vec<String> = existing
+                    .as_ref()
+                    .map(|s| MeshSpec::from_smcp(s).ingress.into_keys().collect())
+                    .unwrap_or_default();
+                for p in &peers {
+                    if !all_peers.contains(p) {
+                        all_peers.push(p.clone());
+                    }
+                }
+                let mut ingress = serde_json::Map::new();
+                let mut egress = serde_json::Map::new();
+                for peer in &all_peers {
+                    let (i, e) = gateway_names(peer);
+                    let ports = (SERVICE_PORT, DISCOVERY_PORT);
+                    ingress.insert(i, ingress_gateway(peer, ports));
+                    egress.insert(e, egress_gateway(peer, ports));
+                }
+                json!({
+                    "apiVersion": "maistra.io/v2", "kind": "ServiceMeshControlPlane",
+                    "metadata": {"name": name, "namespace": namespace},
+                    "spec": {
+                        "version": version,
+                        "security": {"trust": {"domain": trust_domain}},
+                        "addons": {"prometheus": {"enabled": true}, "kiali": {"enabled": true}, "grafana": {"enabled": false}},
+                        "policy": {"type": "Istiod"},
+                        "telemetry": {"type": "Istiod"},
+                        "tracing": {"type": "None"},
+                        "gateways": {"additionalIngress": ingress, "additionalEgress": egress},
+                    },
+                })
+            }
+        };
+
+        for ns in std::iter::once(&namespace).chain(members.iter()) {
+            self.project(cluster, ns)?;
+        }
+        self.apply_objects(cluster, vec![smcp], None)?;
+        // Members too are additive, for the same reason as peers.
+        let roll = self.call(
+            cluster,
+            cluster.client.try_get("smmr", Some(&namespace), "default"),
+        )?;
+        let mut all_members: Vec<String> = roll
+            .and_then(|r| {
+                r.pointer("/spec/members")
+                    .and_then(Value::as_array)
+                    .cloned()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect();
+        for m in &members {
+            if !all_members.contains(m) {
+                all_members.push(m.clone());
+            }
+        }
+        let smmr = json!({
+            "apiVersion": "maistra.io/v1", "kind": "ServiceMeshMemberRoll",
+            "metadata": {"name": "default", "namespace": namespace},
+            "spec": {"members": all_members},
+        });
+        self.apply_objects(cluster, vec![smmr], None)?;
+        let wait = opts
+            .get("wait")
+            .map(|w| w.as_bool().unwrap_or(true))
+            .unwrap_or(true);
+        if wait {
+            self.wait_ready(&mesh, text(opts, "timeout")?.as_deref())?;
+        }
+        Ok(mesh)
+    }
+
+    fn wait_ready(&self, mesh: &Mesh, timeout: Option<&str>) -> Result<()> {
+        let timeout = self.timeout(timeout)?;
+        let ready =
+            WaitCondition::parse("condition=Ready").map_err(|e| fail(mesh.cluster.name(), e))?;
+        let client = &mesh.cluster.client;
+        let interrupt = &self.ctx.interrupt;
+        self.call(&mesh.cluster, async {
+            client
+                .wait(
+                    "smcp",
+                    Some(&mesh.namespace),
+                    &mesh.name,
+                    &ready,
+                    timeout,
+                    interrupt,
+                )
+                .await?;
+            client
+                .wait(
+                    "smmr",
+                    Some(&mesh.namespace),
+                    "default",
+                    &ready,
+                    timeout,
+                    interrupt,
+                )
+                .await
+        })?;
+        Ok(())
+    }
+
+    fn existing_mesh(&self, cluster: &Cluster, name: &str, namespace: &str) -> Result<Mesh> {
+        self.call(cluster, cluster.client.get("smcp", Some(namespace), name))?;
+        Ok(Mesh {
+            cluster: cluster.clone(),
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+        })
+    }
+}
+
+fn gateways_map(spec: &MeshSpec) -> Map {
+    let mut out = Map::new();
+    for (peer, ingress) in &spec.ingress {
+        let mut gw = Map::new();
+        gw.insert("ingress".into(), ingress.as_str().into());
+        if let Some(e) = spec.egress.get(peer) {
+            gw.insert("egress".into(), e.as_str().into());
+        }
+        out.insert(peer.as_str().into(), gw.into());
+    }
+    out
+}
+
+pub fn register(engine: &mut Engine, env: &Env) {
+    engine.register_type_with_name::<Mesh>("Mesh");
+    FuncRegistration::new_getter("name")
+        .with_comments(["/// The control plane's name (the name peers know this mesh by)."])
+        .with_params_info(["mesh: &mut Mesh", "String"])
+        .register_into_engine(engine, |m: &mut Mesh| -> ImmutableString {
+            m.name.as_str().into()
+        });
+    FuncRegistration::new_getter("namespace")
+        .with_comments(["/// The control plane's namespace."])
+        .with_params_info(["mesh: &mut Mesh", "String"])
+        .register_into_engine(engine, |m: &mut Mesh| -> ImmutableString {
+            m.namespace.as_str().into()
+        });
+    FuncRegistration::new_getter("cluster")
+        .with_comments(["/// The cluster the mesh runs on."])
+        .with_params_info(["mesh: &mut Mesh", "Cluster"])
+        .register_into_engine(engine, |m: &mut Mesh| m.cluster.clone());
+    let e = env.clone();
+    FuncRegistration::new_getter("trust_domain")
+        .with_comments([
+            "/// The trust domain (`spec.security.trust.domain`), read from the control plane.",
+        ])
+        .with_params_info(["mesh: &mut Mesh", "String"])
+        .register_into_engine(engine, move |m: &mut Mesh| -> Result<ImmutableString> {
+            Ok(e.mesh_spec(m)?.trust_domain.into())
+        });
+    let e = env.clone();
+    FuncRegistration::new_getter("gateways")
+        .with_comments(["/// The federation gateways per peer: `#{ \"aro-stg-mesh\": #{ ingress: \"aro-stg-ingress\", egress: \"aro-stg-egress\" } }`."])
+        .with_params_info(["mesh: &mut Mesh", "Map"])
+        .register_into_engine(engine, move |m: &mut Mesh| -> Result<Map> { Ok(gateways_map(&e.mesh_spec(m)?)) });
+    let e = env.clone();
+    FuncRegistration::new("wait_ready")
+        .with_comments([
+            "/// Waits until the control plane and its member roll are Ready (default timeout).",
+        ])
+        .with_params_info(["mesh: &mut Mesh", "()"])
+        .register_into_engine(engine, move |m: &mut Mesh| e.wait_ready(m, None));
+    let e = env.clone();
+    FuncRegistration::new("wait_ready")
+        .with_comments(["/// Waits until the control plane and its member roll are Ready, with a timeout (\"300s\")."])
+        .with_params_info(["mesh: &mut Mesh", "timeout: &str", "()"])
+        .register_into_engine(engine, move |m: &mut Mesh, timeout: &str| e.wait_ready(m, Some(timeout)));
+    FuncRegistration::new("to_string")
+        .with_params_info(["mesh: &mut Mesh", "String"])
+        .register_into_engine(engine, |m: &mut Mesh| {
+            format!("mesh {}/{} on {}", m.namespace, m.name, m.cluster.name())
+        });
+
+    let mut module = Module::new();
+    let e = env.clone();
+    FuncRegistration::new("operators")
+        .with_comments([
+            "/// Installs the Service Mesh operators (Subscriptions to elasticsearch-operator,",
+            "/// jaeger-product, kiali-ossm and servicemeshoperator in openshift-operators, channel",
+            "/// `stable`, source `redhat-operators`) and waits until their CSVs succeed and the Service",
+            "/// Mesh admission webhook serves (an SMCP created before that is refused). Idempotent.",
+        ])
+        .with_params_info(["cluster: Cluster", "()"])
+        .set_into_module(&mut module, move |c: Cluster| e.operators(&c, &Map::new()));
+    let e = env.clone();
+    FuncRegistration::new("operators")
+        .with_comments([
+            "/// As above, with `channel`, `source`, `source_namespace` and `timeout` options.",
+        ])
+        .with_params_info(["cluster: Cluster", "opts: Map", "()"])
+        .set_into_module(&mut module, move |c: Cluster, opts: Map| {
+            e.operators(&c, &opts)
+        });
+    let e = env.clone();
+    FuncRegistration::new("control_plane")
+        .with_comments([
+            "/// Creates (or converges) a control plane named `name` and its member roll, and waits until",
+            "/// Ready. Options: `namespace` (default: the name), `trust_domain` (default `<name>.local`),",
+            "/// `version` (default v2.6), `members` (namespaces, created if missing), `peers` (mesh names:",
+            "/// one ingress + egress gateway per peer, e.g. `aro-stg-ingress`/`aro-stg-egress` for",
+            "/// `aro-stg-mesh`), or `manifest` (an SMCP to take as it is, with `vars`), `wait` (default",
+            "/// true), `timeout`. Peers and members already configured are kept.",
+            "///",
+            "/// ```rhai",
+            "/// let prod = mesh::control_plane(rosa, \"rosa-prod-mesh\", #{ members: [\"prod-bookinfo\"], peers: [\"aro-stg-mesh\"] });",
+            "/// ```",
+        ])
+        .with_params_info(["cluster: Cluster", "name: &str", "opts: Map", "Mesh"])
+        .set_into_module(&mut module, move |c: Cluster, name: &str, opts: Map| e.control_plane(&c, name, &opts));
+    let e = env.clone();
+    FuncRegistration::new("get")
+        .with_comments(["/// The handle of an existing control plane (namespace = name)."])
+        .with_params_info(["cluster: Cluster", "name: &str", "Mesh"])
+        .set_into_module(&mut module, move |c: Cluster, name: &str| {
+            e.existing_mesh(&c, name, name)
+        });
+    let e = env.clone();
+    FuncRegistration::new("get")
+        .with_comments(["/// The handle of an existing control plane in `namespace`."])
+        .with_params_info(["cluster: Cluster", "name: &str", "namespace: &str", "Mesh"])
+        .set_into_module(
+            &mut module,
+            move |c: Cluster, name: &str, namespace: &str| e.existing_mesh(&c, name, namespace),
+        );
+    engine.register_static_module("mesh", module.into());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_names_follow_the_walkthrough() {
+        assert_eq!(
+            gateway_names("aro-stg-mesh"),
+            ("aro-stg-ingress".into(), "aro-stg-egress".into())
+        );
+        assert_eq!(
+            gateway_names("east"),
+            ("east-ingress".into(), "east-egress".into())
+        );
+    }
+
+    #[test]
+    fn spec_reads_peers_gateways_and_ports() {
+        let smcp = json!({"spec": {"security": {"trust": {"domain": "a.local"}}, "gateways": {
+            "additionalIngress": {"b-ingress": ingress_gateway("b-mesh", (15444, 8189))},
+            "additionalEgress": {"b-egress": egress_gateway("b-mesh", (15443, 8188))}}}});
+        let spec = MeshSpec::from_smcp(&smcp);
+        assert_eq!(spec.trust_domain, "a.local");
+        assert_eq!(spec.ingress["b-mesh"], "b-ingress");
+        assert_eq!(spec.egress["b-mesh"], "b-egress");
+        assert_eq!(spec.ports["b-ingress"], vec![15444, 8189]);
+    }
+}
