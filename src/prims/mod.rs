@@ -9,6 +9,7 @@ pub mod cert;
 pub mod cluster;
 pub mod mesh;
 pub mod peer;
+pub mod traffic;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -63,4 +64,5 @@ pub fn register(engine: &mut Engine, env: &Env) {
     mesh::register(engine, env);
     cert::register(engine, env);
     peer::register(engine, env);
+    traffic::register(engine, env);
 }

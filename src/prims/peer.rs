@@ -334,7 +334,7 @@ impl Env {
                     status.get("import_reason").map(|v| v.to_string()).unwrap_or_default()
                 ))
                 .with_cluster(mesh.cluster.name())
-                .with_hint("imports need a connected peer that exports matching services (peer::export on the other side)")
+                .with_hint("imports need a connected peer that exports matching services (peer::export_to on the other side)")
                 .into())
             }
             Err(e) => Err(fail(mesh.cluster.name(), e)),
@@ -365,7 +365,7 @@ impl Env {
             .find(|k| !["domain_suffix", "locality"].contains(&k.as_str()))
         {
             return Err(PrimitiveError::new(format!(
-                "peer::import: unknown option `{k}` (known: domain_suffix, locality)"
+                "peer::import_from: unknown option `{k}` (known: domain_suffix, locality)"
             ))
             .into());
         }
@@ -553,20 +553,20 @@ pub fn register(engine: &mut Engine, env: &Env) {
             e.connect(&a, &b, &opts)
         });
     let e = env.clone();
-    FuncRegistration::new("export")
+    FuncRegistration::new("export_to")
         .with_comments([
             "/// Exports services of `mesh` to `peer` (an ExportedServiceSet named after the peer).",
             "/// Rules: `#{ namespace, name, alias: #{ namespace, name } }` (by name, `*` wildcards) or",
             "/// `#{ namespace, labels: #{ app: \"details\" }, aliases: [...] }` (by label); first match wins.",
             "///",
             "/// ```rhai",
-            "/// peer::export(stg, prod.name, [#{ namespace: \"stg-bookinfo\", name: \"details\", alias: #{ namespace: \"prod-bookinfo\", name: \"details-v2\" } }]);",
+            "/// peer::export_to(stg, prod.name, [#{ namespace: \"stg-bookinfo\", name: \"details\", alias: #{ namespace: \"prod-bookinfo\", name: \"details-v2\" } }]);",
             "/// ```",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "()"])
         .set_into_module(&mut module, move |m: Mesh, peer: &str, rules: Array| e.service_set(&m, peer, "ExportedServiceSet", rules, &Map::new()));
     let e = env.clone();
-    FuncRegistration::new("import")
+    FuncRegistration::new("import_from")
         .with_comments([
             "/// Imports services `peer` exports into `mesh` (an ImportedServiceSet named after the peer).",
             "/// Rules: `#{ namespace, name, alias: #{ namespace, name }, import_as_local: bool, domain_suffix }`.",
@@ -574,7 +574,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
         .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "()"])
         .set_into_module(&mut module, move |m: Mesh, peer: &str, rules: Array| e.service_set(&m, peer, "ImportedServiceSet", rules, &Map::new()));
     let e = env.clone();
-    FuncRegistration::new("import")
+    FuncRegistration::new("import_from")
         .with_comments(["/// As above with options `domain_suffix` and `locality` (#{ region, zone, subzone })."])
         .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "opts: Map", "()"])
         .set_into_module(&mut module, move |m: Mesh, peer: &str, rules: Array, opts: Map| e.service_set(&m, peer, "ImportedServiceSet", rules, &opts));

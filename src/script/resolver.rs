@@ -15,7 +15,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread::ThreadId;
 
 /// Rhai modules shipped with fedrun, by import name (`import "fedrun" as fedrun;`).
-pub static STDLIB: &[(&str, &str)] = &[("fedrun", include_str!("../../stdlib/fedrun.rhai"))];
+pub static STDLIB: &[(&str, &str)] = &[
+    ("fedrun", include_str!("../../stdlib/fedrun.rhai")),
+    ("federation", include_str!("../../stdlib/federation.rhai")),
+    ("ossm", include_str!("../../stdlib/ossm.rhai")),
+];
 
 /// How stdlib modules are named in error messages and `ErrorInFunctionCall` sources.
 const STDLIB_PREFIX: &str = "<stdlib>/";
