@@ -66,6 +66,10 @@ pub struct RunArgs {
     /// Simulator state directory (default: $FEDRUN_STATE, else ~/.local/state/fedrun/sim).
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// With --sim: the simulated clusters as name:provider pairs (default: those of the state
+    /// directory, else rosa:aws,aro:azure,rog:gcp).
+    #[arg(long, value_name = "LIST", requires = "sim")]
+    pub clusters: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -12,7 +12,9 @@ use crate::kube::Clusters;
 use crate::prims::{self, Backend};
 use crate::report::{Reporter, Stream};
 use crate::script::{self, RunContext};
-use crate::sim::simulator::{SimOptions, Simulator, kubeconfig_path, running_server};
+use crate::sim::simulator::{
+    ClusterSpec, SimOptions, Simulator, kubeconfig_path, parse_clusters, running_server,
+};
 
 /// The validated run configuration, built before any work starts.
 struct Plan {
@@ -27,7 +29,8 @@ struct Plan {
 
 enum Target {
     Kubeconfig(PathBuf),
-    Sim(PathBuf),
+    /// The simulator's state directory and, when given, its clusters.
+    Sim(PathBuf, Option<Vec<ClusterSpec>>),
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
@@ -53,14 +56,16 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let mut simulator = None;
     let (kubeconfig, backend_label) = match &plan.target {
         Target::Kubeconfig(path) => (path.clone(), format!("kubeconfig {}", path.display())),
-        Target::Sim(dir) => match running_server(dir) {
+        Target::Sim(dir, clusters) => match running_server(dir) {
             Some(info) => (
                 kubeconfig_path(dir),
                 format!("simulator (fedrun sim serve, pid {})", info.pid),
             ),
             None => {
+                let mut options = SimOptions::new(dir);
+                options.clusters = clusters.clone();
                 let sim = rt
-                    .block_on(Simulator::start(SimOptions::new(dir)))
+                    .block_on(Simulator::start(options))
                     .map_err(|e| Failure::Failed(e.to_string()))?;
                 let path = sim.kubeconfig();
                 simulator = Some(sim);
@@ -185,7 +190,13 @@ fn plan(args: RunArgs) -> Result<Plan, Failure> {
                 "--sim and --kubeconfig exclude each other".into(),
             ));
         }
-        Target::Sim(state_dir(args.state))
+        let clusters = match &args.clusters {
+            Some(list) => {
+                Some(parse_clusters(list).map_err(|e| Failure::Usage(format!("--clusters: {e}")))?)
+            }
+            None => None,
+        };
+        Target::Sim(state_dir(args.state), clusters)
     } else {
         Target::Kubeconfig(default_kubeconfig(args.kubeconfig)?)
     };
