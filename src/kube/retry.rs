@@ -197,8 +197,8 @@ pub(crate) async fn interruptible_sleep(
 ///
 /// `op` is called afresh for every attempt, so an operation that must re-read before writing (the
 /// answer to a 409 Conflict) does so inside `op`. Giving up after transient failures yields
-/// [`KubeError::Unreachable`] with the attempt count and elapsed time; giving up after conflicts
-/// yields the last 409. `interrupt` is checked before every attempt and during every sleep.
+/// [`KubeError::Unreachable`] with the attempt count and elapsed time, as does an attempt still
+/// unanswered when `policy.max_total` has passed; giving up after conflicts yields the last 409. `interrupt` is checked before every attempt and during every sleep.
 pub async fn with_retries<T, F, Fut>(
     policy: &RetryPolicy,
     cluster: &str,
@@ -216,9 +216,23 @@ where
             return Err(KubeError::Interrupted);
         }
         attempt += 1;
-        let error = match op().await {
-            Ok(value) => return Ok(value),
-            Err(error) => error,
+        // A cluster that stops answering holds requests open; without a deadline the operation
+        // would hang instead of giving up. An attempt may use what is left of `max_total`.
+        let remaining = policy.max_total.saturating_sub(start.elapsed());
+        let error = match tokio::time::timeout(remaining, op()).await {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => error,
+            Err(_) => {
+                return Err(KubeError::Unreachable {
+                    cluster: cluster.to_string(),
+                    attempts: attempt,
+                    elapsed: start.elapsed(),
+                    message: format!(
+                        "no answer within {}",
+                        humantime::format_duration(policy.max_total)
+                    ),
+                });
+            }
         };
         let (delay, give_up_with) = match classify(cluster, error) {
             Failure::Permanent(e) => return Err(e),

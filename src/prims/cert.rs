@@ -193,7 +193,8 @@ impl Env {
 
 pub fn register(engine: &mut Engine, env: &Env) {
     engine.register_type_with_name::<Certificate>("Certificate");
-    let getters: [(&str, &str, fn(&Certificate) -> ImmutableString); 7] = [
+    type Getter = fn(&Certificate) -> ImmutableString;
+    let getters: [(&str, &str, Getter); 7] = [
         (
             "subject",
             "/// The subject, e.g. `O=rosa-prod-mesh.local`.",

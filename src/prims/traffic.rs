@@ -27,13 +27,21 @@ fn local_host(service: &str, namespace: &str) -> String {
 }
 
 fn refuse(cluster: &Cluster, message: String) -> Box<EvalAltResult> {
-    PrimitiveError::new(message).with_cluster(cluster.name()).into()
+    PrimitiveError::new(message)
+        .with_cluster(cluster.name())
+        .into()
 }
 
 /// Reads `#{ subset, weight }`, `#{ host, weight }` or `#{ peer, service, weight }` (the imported
 /// service `<service>.<namespace>.svc.<peer>-imports.local`).
-fn parse_route(route: &rhai::Dynamic, namespace: &str) -> std::result::Result<(Destination, i64), String> {
-    let map = route.clone().try_cast::<Map>().ok_or("each route must be a map such as #{ subset: \"v1\", weight: 80 }")?;
+fn parse_route(
+    route: &rhai::Dynamic,
+    namespace: &str,
+) -> std::result::Result<(Destination, i64), String> {
+    let map = route
+        .clone()
+        .try_cast::<Map>()
+        .ok_or("each route must be a map such as #{ subset: \"v1\", weight: 80 }")?;
     let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
     let weight = match map.get("weight") {
         Some(w) if w.is_int() => w.as_int().unwrap_or(0),
@@ -43,14 +51,25 @@ fn parse_route(route: &rhai::Dynamic, namespace: &str) -> std::result::Result<(D
     if !(0..=100).contains(&weight) {
         return Err(format!("weight {weight} is not between 0 and 100"));
     }
-    if let Some(k) = map.keys().find(|k| !["subset", "host", "peer", "service", "weight"].contains(&k.as_str())) {
-        return Err(format!("unknown route key `{k}` (known: subset, host, peer + service, weight)"));
+    if let Some(k) = map
+        .keys()
+        .find(|k| !["subset", "host", "peer", "service", "weight"].contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown route key `{k}` (known: subset, host, peer + service, weight)"
+        ));
     }
     let destination = match (text("subset"), text("host"), text("peer"), text("service")) {
         (Some(s), None, None, None) => Destination::Subset(s),
         (None, Some(h), None, None) => Destination::Host(h),
-        (None, None, Some(p), Some(s)) => Destination::Host(format!("{s}.{namespace}.svc.{p}-imports.local")),
-        _ => return Err("a route names exactly one of `subset`, `host`, or `peer` with `service`".into()),
+        (None, None, Some(p), Some(s)) => {
+            Destination::Host(format!("{s}.{namespace}.svc.{p}-imports.local"))
+        }
+        _ => {
+            return Err(
+                "a route names exactly one of `subset`, `host`, or `peer` with `service`".into(),
+            );
+        }
     };
     Ok((destination, weight))
 }
@@ -58,12 +77,28 @@ fn parse_route(route: &rhai::Dynamic, namespace: &str) -> std::result::Result<(D
 impl Env {
     /// Subsets the DestinationRules of `service` define.
     fn subsets(&self, cluster: &Cluster, namespace: &str, service: &str) -> Result<Vec<String>> {
-        let rules = self.call(cluster, cluster.client.list("destinationrule", Some(namespace), None, None))?;
+        let rules = self.call(
+            cluster,
+            cluster
+                .client
+                .list("destinationrule", Some(namespace), None, None),
+        )?;
         let host = local_host(service, namespace);
         Ok(rules
             .iter()
-            .filter(|dr| dr.pointer("/spec/host").and_then(Value::as_str).is_some_and(|h| h == service || h == host || h == format!("{service}.{namespace}")))
-            .flat_map(|dr| dr.pointer("/spec/subsets").and_then(Value::as_array).cloned().unwrap_or_default())
+            .filter(|dr| {
+                dr.pointer("/spec/host")
+                    .and_then(Value::as_str)
+                    .is_some_and(|h| {
+                        h == service || h == host || h == format!("{service}.{namespace}")
+                    })
+            })
+            .flat_map(|dr| {
+                dr.pointer("/spec/subsets")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
             .collect())
     }
@@ -71,64 +106,145 @@ impl Env {
     /// Hostnames imported into the mesh `namespace` belongs to.
     fn imported_hosts(&self, cluster: &Cluster, namespace: &str) -> Result<Vec<String>> {
         let ns = self.call(cluster, cluster.client.get("namespace", None, namespace))?;
-        let Some(mesh_ns) = ns.pointer(&format!("/metadata/labels/{}", MEMBER_OF.replace('/', "~1"))).and_then(Value::as_str) else {
+        let Some(mesh_ns) = ns
+            .pointer(&format!(
+                "/metadata/labels/{}",
+                MEMBER_OF.replace('/', "~1")
+            ))
+            .and_then(Value::as_str)
+        else {
             return Ok(Vec::new());
         };
-        let sets = self.call(cluster, cluster.client.list("importedserviceset", Some(mesh_ns), None, None))?;
+        let sets = self.call(
+            cluster,
+            cluster
+                .client
+                .list("importedserviceset", Some(mesh_ns), None, None),
+        )?;
         Ok(sets
             .iter()
-            .flat_map(|s| s.pointer("/status/importedServices").and_then(Value::as_array).cloned().unwrap_or_default())
-            .filter_map(|s| s.pointer("/localService/hostname").and_then(Value::as_str).map(str::to_string))
+            .flat_map(|s| {
+                s.pointer("/status/importedServices")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|s| {
+                s.pointer("/localService/hostname")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .collect())
     }
 
     /// Checks routes against the weights rule, the DestinationRules and the mesh's imports.
-    fn destinations(&self, cluster: &Cluster, namespace: &str, service: &str, routes: &Array) -> Result<Vec<(Destination, i64)>> {
+    fn destinations(
+        &self,
+        cluster: &Cluster,
+        namespace: &str,
+        service: &str,
+        routes: &Array,
+    ) -> Result<Vec<(Destination, i64)>> {
         if routes.is_empty() {
-            return Err(refuse(cluster, format!("traffic::split of {service}: no routes given")));
+            return Err(refuse(
+                cluster,
+                format!("traffic::split of {service}: no routes given"),
+            ));
         }
         let parsed: Vec<(Destination, i64)> = routes
             .iter()
             .enumerate()
-            .map(|(i, r)| parse_route(r, namespace).map_err(|e| refuse(cluster, format!("traffic::split of {service}, route {}: {e}", i + 1))))
+            .map(|(i, r)| {
+                parse_route(r, namespace).map_err(|e| {
+                    refuse(
+                        cluster,
+                        format!("traffic::split of {service}, route {}: {e}", i + 1),
+                    )
+                })
+            })
             .collect::<Result<_>>()?;
         let total: i64 = parsed.iter().map(|(_, w)| w).sum();
         if total != 100 {
             let weights: Vec<String> = parsed.iter().map(|(_, w)| w.to_string()).collect();
-            return Err(refuse(cluster, format!("traffic::split of {service}: weights {} add up to {total}, not 100", weights.join(" + "))));
+            return Err(refuse(
+                cluster,
+                format!(
+                    "traffic::split of {service}: weights {} add up to {total}, not 100",
+                    weights.join(" + ")
+                ),
+            ));
         }
-        if parsed.iter().any(|(d, _)| matches!(d, Destination::Subset(_))) {
+        if parsed
+            .iter()
+            .any(|(d, _)| matches!(d, Destination::Subset(_)))
+        {
             let known = self.subsets(cluster, namespace, service)?;
             for (d, _) in &parsed {
                 if let Destination::Subset(s) = d
                     && !known.contains(s)
                 {
-                    let hint = if known.is_empty() { "no DestinationRule defines subsets for it".to_string() } else { format!("defined: {}", known.join(", ")) };
-                    return Err(refuse(cluster, format!("traffic::split of {service}: unknown subset {s:?} ({hint})")));
+                    let hint = if known.is_empty() {
+                        "no DestinationRule defines subsets for it".to_string()
+                    } else {
+                        format!("defined: {}", known.join(", "))
+                    };
+                    return Err(refuse(
+                        cluster,
+                        format!("traffic::split of {service}: unknown subset {s:?} ({hint})"),
+                    ));
                 }
             }
         }
-        let remote: Vec<&String> = parsed.iter().filter_map(|(d, _)| if let Destination::Host(h) = d { Some(h) } else { None }).collect();
-        let foreign: Vec<&&String> = remote.iter().filter(|h| h.ends_with("-imports.local")).collect();
+        let remote: Vec<&String> = parsed
+            .iter()
+            .filter_map(|(d, _)| {
+                if let Destination::Host(h) = d {
+                    Some(h)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let foreign: Vec<&&String> = remote
+            .iter()
+            .filter(|h| h.ends_with("-imports.local"))
+            .collect();
         if !foreign.is_empty() {
             let imported = self.imported_hosts(cluster, namespace)?;
             for h in foreign {
                 if !imported.contains(h) {
-                    let hint = if imported.is_empty() { "the mesh imports nothing yet".to_string() } else { format!("imported: {}", imported.join(", ")) };
-                    return Err(refuse(cluster, format!("traffic::split of {service}: {h} is not imported into this mesh ({hint})")));
+                    let hint = if imported.is_empty() {
+                        "the mesh imports nothing yet".to_string()
+                    } else {
+                        format!("imported: {}", imported.join(", "))
+                    };
+                    return Err(refuse(
+                        cluster,
+                        format!(
+                            "traffic::split of {service}: {h} is not imported into this mesh ({hint})"
+                        ),
+                    ));
                 }
             }
         }
         Ok(parsed)
     }
 
-    fn split(&self, cluster: &Cluster, namespace: &str, service: &str, routes: &Array) -> Result<Map> {
+    fn split(
+        &self,
+        cluster: &Cluster,
+        namespace: &str,
+        service: &str,
+        routes: &Array,
+    ) -> Result<Map> {
         let host = local_host(service, namespace);
         let route: Vec<Value> = self
             .destinations(cluster, namespace, service, routes)?
             .into_iter()
             .map(|(d, weight)| match d {
-                Destination::Subset(s) => json!({"destination": {"host": host, "subset": s}, "weight": weight}),
+                Destination::Subset(s) => {
+                    json!({"destination": {"host": host, "subset": s}, "weight": weight})
+                }
                 Destination::Host(h) => json!({"destination": {"host": h}, "weight": weight}),
             })
             .collect();
@@ -138,16 +254,37 @@ impl Env {
             "spec": {"hosts": [host], "http": [{"route": route}]},
         });
         let applied = self.apply_objects(cluster, vec![vs], None)?;
-        Ok(applied.first().map(|o| crate::script::to_dynamic(o).cast()).unwrap_or_default())
+        Ok(applied
+            .first()
+            .map(|o| crate::script::to_dynamic(o).cast())
+            .unwrap_or_default())
     }
 
-    fn mirror(&self, cluster: &Cluster, namespace: &str, service: &str, to: &str, percent: i64) -> Result<Map> {
+    fn mirror(
+        &self,
+        cluster: &Cluster,
+        namespace: &str,
+        service: &str,
+        to: &str,
+        percent: i64,
+    ) -> Result<Map> {
         if !(0..=100).contains(&percent) {
-            return Err(refuse(cluster, format!("traffic::mirror of {service}: percent {percent} is not between 0 and 100")));
+            return Err(refuse(
+                cluster,
+                format!("traffic::mirror of {service}: percent {percent} is not between 0 and 100"),
+            ));
         }
         let host = local_host(service, namespace);
-        if to.ends_with("-imports.local") && !self.imported_hosts(cluster, namespace)?.iter().any(|h| h == to) {
-            return Err(refuse(cluster, format!("traffic::mirror of {service}: {to} is not imported into this mesh")));
+        if to.ends_with("-imports.local")
+            && !self
+                .imported_hosts(cluster, namespace)?
+                .iter()
+                .any(|h| h == to)
+        {
+            return Err(refuse(
+                cluster,
+                format!("traffic::mirror of {service}: {to} is not imported into this mesh"),
+            ));
         }
         let vs = json!({
             "apiVersion": "networking.istio.io/v1beta1", "kind": "VirtualService",
@@ -159,7 +296,10 @@ impl Env {
             }]},
         });
         let applied = self.apply_objects(cluster, vec![vs], None)?;
-        Ok(applied.first().map(|o| crate::script::to_dynamic(o).cast()).unwrap_or_default())
+        Ok(applied
+            .first()
+            .map(|o| crate::script::to_dynamic(o).cast())
+            .unwrap_or_default())
     }
 }
 
@@ -183,10 +323,20 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// Sends all traffic to `service` locally and mirrors `percent` % of it to host `to`",
             "/// (e.g. an imported service); mirrored responses are discarded.",
         ])
-        .with_params_info(["cluster: Cluster", "namespace: &str", "service: &str", "to: &str", "percent: i64", "Map"])
-        .set_into_module(&mut module, move |c: Cluster, namespace: &str, service: &str, to: &str, percent: i64| {
-            e.mirror(&c, namespace, service, to, percent)
-        });
+        .with_params_info([
+            "cluster: Cluster",
+            "namespace: &str",
+            "service: &str",
+            "to: &str",
+            "percent: i64",
+            "Map",
+        ])
+        .set_into_module(
+            &mut module,
+            move |c: Cluster, namespace: &str, service: &str, to: &str, percent: i64| {
+                e.mirror(&c, namespace, service, to, percent)
+            },
+        );
     engine.register_static_module("traffic", module.into());
 }
 
@@ -204,13 +354,50 @@ mod tests {
 
     #[test]
     fn routes_parse_in_three_forms() {
-        assert_eq!(parse_route(&route(&[("subset", "v1".into()), ("weight", 60.into())]), "ns"), Ok((Destination::Subset("v1".into()), 60)));
         assert_eq!(
-            parse_route(&route(&[("peer", "aro-stg-mesh".into()), ("service", "details-v2".into()), ("weight", 20.into())]), "prod"),
-            Ok((Destination::Host("details-v2.prod.svc.aro-stg-mesh-imports.local".into()), 20))
+            parse_route(
+                &route(&[("subset", "v1".into()), ("weight", 60.into())]),
+                "ns"
+            ),
+            Ok((Destination::Subset("v1".into()), 60))
         );
-        assert!(parse_route(&route(&[("subset", "v1".into()), ("weight", 2.5.into())]), "ns").unwrap_err().contains("integer"));
-        assert!(parse_route(&route(&[("subset", "v1".into()), ("host", "h".into()), ("weight", 5.into())]), "ns").is_err());
-        assert!(parse_route(&route(&[("subset", "v1".into())]), "ns").unwrap_err().contains("weight"));
+        assert_eq!(
+            parse_route(
+                &route(&[
+                    ("peer", "aro-stg-mesh".into()),
+                    ("service", "details-v2".into()),
+                    ("weight", 20.into())
+                ]),
+                "prod"
+            ),
+            Ok((
+                Destination::Host("details-v2.prod.svc.aro-stg-mesh-imports.local".into()),
+                20
+            ))
+        );
+        assert!(
+            parse_route(
+                &route(&[("subset", "v1".into()), ("weight", 2.5.into())]),
+                "ns"
+            )
+            .unwrap_err()
+            .contains("integer")
+        );
+        assert!(
+            parse_route(
+                &route(&[
+                    ("subset", "v1".into()),
+                    ("host", "h".into()),
+                    ("weight", 5.into())
+                ]),
+                "ns"
+            )
+            .is_err()
+        );
+        assert!(
+            parse_route(&route(&[("subset", "v1".into())]), "ns")
+                .unwrap_err()
+                .contains("weight")
+        );
     }
 }

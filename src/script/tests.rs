@@ -354,7 +354,10 @@ fn missing_module_says_where_it_looked() {
         text.contains("module \"fedrn\" not found: looked for"),
         "{text}"
     );
-    assert!(text.contains("fedrun's stdlib (fedrun)"), "{text}");
+    assert!(
+        text.contains("fedrun's stdlib (fedrun, federation, ossm)"),
+        "{text}"
+    );
     assert!(text.contains("did you mean `fedrun`?"), "{text}");
     assert!(text.contains("pb.rhai:1:"), "{text}");
 }

@@ -45,6 +45,12 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// A client that connects but never completes the TLS handshake is dropped after this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How much of an oversized body is read and discarded so the client sees the 413 (see [`drain`]).
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// How long draining an oversized body may take.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Paths kube-apiserver serves to anonymous clients (the `system:public-info-viewer` role).
 const PUBLIC_PATHS: [&str; 4] = ["/healthz", "/livez", "/readyz", "/version"];
 
@@ -272,19 +278,25 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|len| len > shared.max_body as u64) {
+        drain(body).await;
         return Ok(wrap(too_large()));
     }
-    let bytes: Bytes = match http_body_util::Limited::new(body, shared.max_body)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Ok(wrap(too_large()));
+    let mut body = body;
+    let mut buffer = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            // The client went away or sent a malformed body: nobody to answer.
+            return Err(DropConnection("the request body could not be read"));
+        };
+        if let Ok(data) = frame.into_data() {
+            if buffer.len() + data.len() > shared.max_body {
+                drain(body).await;
+                return Ok(wrap(too_large()));
+            }
+            buffer.extend_from_slice(&data);
         }
-        // The client went away or sent a malformed body: nobody to answer.
-        Err(_) => return Err(DropConnection("the request body could not be read")),
-    };
+    }
+    let bytes: Bytes = buffer.freeze();
     parts
         .extensions
         .insert(axum::extract::ConnectInfo::<SocketAddr>(peer));
@@ -294,6 +306,23 @@ async fn handle(
         Err(infallible) => match infallible {},
     };
     Ok(wrap(response))
+}
+
+/// Reads and discards the rest of an oversized request body (up to [`DRAIN_LIMIT`] bytes, for at
+/// most [`DRAIN_TIMEOUT`]) before the 413 is sent. An HTTP/1 client still writing its body would
+/// otherwise have the connection reset under it and report a broken pipe instead of the answer
+/// (kube-rs does; kubectl copes). kube-apiserver's Go server lingers for the same reason.
+async fn drain(mut body: Incoming) {
+    let discard = async {
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, Bytes::len);
+            if seen > DRAIN_LIMIT {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, discard).await;
 }
 
 /// Whether the request may proceed: a valid `Authorization: Bearer <token>` (scheme
