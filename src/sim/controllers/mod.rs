@@ -20,6 +20,8 @@ use super::status::ApiError;
 use super::store::Part;
 use super::world::World;
 
+pub mod federation;
+
 /// What a reconcile asks for next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
@@ -56,7 +58,7 @@ pub fn prepare(cluster: &SimCluster) {
 /// Every controller of a world, listed once.
 pub fn all(world: &Arc<World>) -> Vec<Arc<dyn Controller>> {
     let _ = world;
-    Vec::new()
+    vec![Arc::new(federation::Federation)]
 }
 
 /// Starts one task per controller; they stop when `shutdown` turns true.
