@@ -301,7 +301,7 @@ let a = mesh::control_plane(cluster("rosa"), "a-mesh", #{ peers: ["b-mesh"] });
 let b = mesh::control_plane(cluster("aro"), "b-mesh", #{ peers: ["a-mesh"] });
 step("connect", || peer::connect(a, b));
 step("break", || {
-    if vars.break == "ca" { a.cluster.delete("configmap", a.namespace, "b-mesh-ca-root-cert"); }
+    if vars.fault == "ca" { a.cluster.delete("configmap", a.namespace, "b-mesh-ca-root-cert"); }
     else { mesh::control_plane(b.cluster, "b-mesh", #{ trust_domain: "elsewhere.local", wait: false }); }
 });
 step("check", || peer::wait_connected(a, "b-mesh", "3s"));
@@ -318,7 +318,7 @@ step("check", || peer::wait_connected(a, "b-mesh", "3s"));
         succeeded(&fedrun(&state, &[ops.to_str().unwrap()]));
         let out = fedrun(
             &state,
-            &["--set", &format!("break={what}"), pb.to_str().unwrap()],
+            &["--set", &format!("fault={what}"), pb.to_str().unwrap()],
         );
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         let all = text(&out);

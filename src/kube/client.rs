@@ -11,12 +11,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ::kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use ::kube::core::TypeMeta;
-use ::kube::{Client, Resource};
+use ::kube::{Client, Resource, ResourceExt};
 use serde_json::{Map, Value};
 
 use super::discovery::{DiscoveryCache, KindInfo, Reach};
 use super::errors::KubeError;
 use super::retry::{RetryPolicy, with_retries};
+
+/// The label naming the playbook that created an object, so a teardown can find it.
+pub const PLAYBOOK_LABEL: &str = "fedrun.io/playbook";
 
 /// The field manager fedrun's writes are recorded under.
 pub const FIELD_MANAGER: &str = "fedrun";
@@ -52,7 +55,7 @@ impl ApplyOptions {
             "app.kubernetes.io/managed-by".to_string(),
             "fedrun".to_string(),
         );
-        labels.insert("fedrun.io/playbook".to_string(), playbook.to_string());
+        labels.insert(PLAYBOOK_LABEL.to_string(), playbook.to_string());
         ApplyOptions {
             labels,
             ..ApplyOptions::default()
@@ -418,6 +421,19 @@ impl ClusterClient {
                 None => Api::all_with(client, &info.resource),
             };
             let before = self.retried(&label, || api.get_opt(&name)).await?;
+            // An object another playbook created keeps its creator's label: playbooks that share
+            // objects (one production mesh federated by two) must converge, not relabel in turn.
+            let creator = before
+                .as_ref()
+                .and_then(|o| o.labels().get(PLAYBOOK_LABEL).cloned());
+            if let Some(creator) = creator
+                && let Some(labels) = doc
+                    .pointer_mut("/metadata/labels")
+                    .and_then(Value::as_object_mut)
+                && labels.contains_key(PLAYBOOK_LABEL)
+            {
+                labels.insert(PLAYBOOK_LABEL.to_string(), Value::String(creator));
+            }
             let before_rv = before.and_then(|o| o.meta().resource_version.clone());
             let params = PatchParams::apply(&opts.field_manager).force();
             let patch = Patch::Apply(&doc);

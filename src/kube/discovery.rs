@@ -277,6 +277,12 @@ fn lookup<'a>(kinds: &'a [KindInfo], typed: &str) -> Option<&'a KindInfo> {
     if plain.is_some() {
         return plain;
     }
+    // A kind served only at a non-preferred version of its group (maistra.io's
+    // ServiceMeshMemberRoll is v1-only while the group prefers v2): kubectl finds it too.
+    let other = kinds.iter().find(|k| k.is_named(typed));
+    if other.is_some() {
+        return other;
+    }
     let (name, qualifier) = typed.split_once('.')?;
     // `plural.group` (preferred version) ...
     let by_group = kinds

@@ -1,8 +1,9 @@
 //! One simulated cluster: its name, cloud provider, object store and admission checks.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,7 @@ pub struct SimCluster {
     /// API requests served, for benchmarks and `fedrun sim status`.
     pub requests: AtomicU64,
     admission: RwLock<Vec<Arc<dyn Admission>>>,
+    flags: RwLock<BTreeMap<&'static str, Arc<AtomicBool>>>,
 }
 
 impl SimCluster {
@@ -75,6 +77,7 @@ impl SimCluster {
             store,
             requests: AtomicU64::new(0),
             admission: RwLock::new(Vec::new()),
+            flags: RwLock::new(BTreeMap::new()),
         }
     }
 
@@ -92,6 +95,18 @@ impl SimCluster {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         checks.iter().try_for_each(|c| c.admit(rt, op, object))
+    }
+
+    /// A named switch shared by an admission check and the controller that decides it (e.g.
+    /// "the operator's webhook serves"), since admission checks may not read the store.
+    /// Created off on first use.
+    pub fn flag(&self, name: &'static str) -> Arc<AtomicBool> {
+        self.flags
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(name)
+            .or_default()
+            .clone()
     }
 
     pub fn request_count(&self) -> u64 {

@@ -192,6 +192,7 @@ impl Simulator {
             members.push(cluster);
         }
         let world = Arc::new(World::new(members, options.time_scale));
+        controllers::restore(&world);
         for (spec, cluster) in specs.iter().zip(world.clusters.iter().cloned()) {
             let store = cluster.store.clone();
             let identity =

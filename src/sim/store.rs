@@ -687,6 +687,9 @@ fn prepare(
                     Part::Whole => {}
                 }
             }
+            // Defaults first, as kube-apiserver does: a write that leaves out a defaulted field
+            // (a Service's clusterIP) is not a spec change.
+            defaults(rt, &mut new);
             if spec_of(old) != spec_of(&new) {
                 let generation = old
                     .pointer("/metadata/generation")
@@ -694,7 +697,6 @@ fn prepare(
                     .unwrap_or(1);
                 new["metadata"]["generation"] = json!(generation + 1);
             }
-            defaults(rt, &mut new);
         }
     }
     Ok(new)

@@ -9,6 +9,7 @@ mod body;
 mod discovery;
 mod objects;
 mod openapi;
+pub mod projects;
 mod watch;
 
 use std::collections::HashMap;
@@ -72,6 +73,20 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
     };
     if let Some(response) = fixed {
         return response;
+    }
+
+    // Projects are a view over namespaces, served by their own handlers as on OpenShift.
+    if let ["apis", projects::GROUP, "v1", rest @ ..] = segments.as_slice()
+        && !rest.is_empty()
+        && cluster.store.find(projects::GROUP, "projects").is_some()
+    {
+        return match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(body) => projects::serve(&cluster, &method, rest, &parts.headers, &body, &query),
+            Err(_) => ApiError::bad_request(format!(
+                "the request body is larger than the limit of {MAX_BODY} bytes"
+            ))
+            .into_response(),
+        };
     }
 
     let target = match resolve(&cluster, &segments) {

@@ -20,7 +20,12 @@ use super::status::ApiError;
 use super::store::Part;
 use super::world::World;
 
+pub mod crds;
+pub mod delays;
 pub mod federation;
+pub mod olm;
+pub mod openshift;
+pub mod ossm;
 
 /// What a reconcile asks for next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,13 +57,24 @@ pub trait Controller: Send + Sync + 'static {
 /// Readies a new cluster before it serves: the kinds its platform serves without CRDs, its
 /// admission checks, its initial objects.
 pub fn prepare(cluster: &SimCluster) {
-    let _ = cluster;
+    openshift::register(cluster);
+    ossm::register(cluster);
+}
+
+/// Rebuilds what the simulated platform keeps in memory from the stores, before controllers run.
+pub fn restore(world: &World) {
+    openshift::restore_network(world);
 }
 
 /// Every controller of a world, listed once.
 pub fn all(world: &Arc<World>) -> Vec<Arc<dyn Controller>> {
     let _ = world;
-    vec![Arc::new(federation::Federation)]
+    vec![
+        Arc::new(openshift::OpenShift::new()),
+        Arc::new(olm::Olm::new()),
+        Arc::new(ossm::Ossm::new()),
+        Arc::new(federation::Federation),
+    ]
 }
 
 /// Starts one task per controller; they stop when `shutdown` turns true.
