@@ -123,15 +123,18 @@ fn run_with(
         }
         Failure::Usage(message)
     })?;
-    let banner = if names.is_empty() {
-        format!("fedrun: {} on {backend_label}", plan.playbook.display())
+    // Names computed at run time are unknown here; then show every cluster the backend offers.
+    let shown: Vec<String> = if names.is_empty() {
+        backend.clusters.contexts()
     } else {
-        format!(
-            "fedrun: {} on {backend_label}; clusters: {}",
-            plan.playbook.display(),
-            backend.clusters.describe(&names)
-        )
+        named.clone()
     };
+    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+    let banner = format!(
+        "fedrun: {} on {backend_label}; clusters: {}",
+        plan.playbook.display(),
+        backend.clusters.describe(&shown)
+    );
     reporter.println(&banner);
 
     let outcome = script::run_file(&engine, &ctx, &plan.playbook);

@@ -5,13 +5,13 @@
 //! refuses before anything is applied what would break the link: PEM that does not parse, a leaf
 //! instead of a CA, an expired CA.
 
-use rhai::{Engine, EvalAltResult, FuncRegistration, ImmutableString, Module};
+use rhai::{Engine, EvalAltResult, FuncRegistration, ImmutableString, Module, NativeCallContext};
 use serde_json::json;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::Env;
 use super::mesh::Mesh;
-use crate::script::PrimitiveError;
+use crate::script::{PrimitiveError, located};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -249,15 +249,20 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// with `subject`, `issuer`, `serial`, `not_before`, `not_after`, `sha256`, `is_ca`, `pem`.",
         ])
         .with_params_info(["mesh: Mesh", "Certificate"])
-        .set_into_module(&mut module, move |mesh: Mesh| e.root_ca(&mesh));
+        .set_into_module(&mut module, move |call: NativeCallContext, mesh: Mesh| located(&call, || e.root_ca(&mesh)));
     FuncRegistration::new("parse")
         .with_comments([
             "/// Parses a PEM certificate (fails with what is wrong when it is not one).",
         ])
         .with_params_info(["pem: &str", "Certificate"])
-        .set_into_module(&mut module, |pem: &str| -> Result<Certificate> {
-            Certificate::from_pem(pem).map_err(|e| PrimitiveError::new(e).into())
-        });
+        .set_into_module(
+            &mut module,
+            |call: NativeCallContext, pem: &str| -> Result<Certificate> {
+                located(&call, || {
+                    Certificate::from_pem(pem).map_err(|e| PrimitiveError::new(e).into())
+                })
+            },
+        );
     let e = env.clone();
     FuncRegistration::new("trust")
         .with_comments([
@@ -271,19 +276,27 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// ```",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "ca: Certificate", "()"])
-        .set_into_module(&mut module, move |mesh: Mesh, peer: &str, ca: Certificate| e.trust(&mesh, peer, &ca));
+        .set_into_module(&mut module, move |call: NativeCallContext, mesh: Mesh, peer: &str, ca: Certificate| located(&call, || e.trust(&mesh, peer, &ca)));
     let e = env.clone();
     FuncRegistration::new("trust")
         .with_comments([
             "/// Publishes a PEM text as mesh `peer`'s trusted root (checked as above).",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "pem: &str", "()"])
-        .set_into_module(&mut module, move |mesh: Mesh, peer: &str, pem: &str| {
-            let ca = Certificate::from_pem(pem).map_err(|err| {
-                PrimitiveError::new(format!("refusing to trust it in mesh {}: {err}", mesh.name))
-            })?;
-            e.trust(&mesh, peer, &ca)
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, mesh: Mesh, peer: &str, pem: &str| {
+                located(&call, || {
+                    let ca = Certificate::from_pem(pem).map_err(|err| {
+                        PrimitiveError::new(format!(
+                            "refusing to trust it in mesh {}: {err}",
+                            mesh.name
+                        ))
+                    })?;
+                    e.trust(&mesh, peer, &ca)
+                })
+            },
+        );
     engine.register_static_module("cert", module.into());
 }
 

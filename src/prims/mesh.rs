@@ -7,13 +7,16 @@
 use std::collections::BTreeMap;
 
 use futures::future::try_join_all;
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, Module};
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, Module,
+    NativeCallContext,
+};
 use serde_json::{Value, json};
 
 use super::Env;
 use super::cluster::{Cluster, fail};
 use crate::kube::WaitCondition;
-use crate::script::PrimitiveError;
+use crate::script::{PrimitiveError, located};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -498,16 +501,19 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// Mesh admission webhook serves (an SMCP created before that is refused). Idempotent.",
         ])
         .with_params_info(["cluster: Cluster", "()"])
-        .set_into_module(&mut module, move |c: Cluster| e.operators(&c, &Map::new()));
+        .set_into_module(&mut module, move |call: NativeCallContext, c: Cluster| located(&call, || e.operators(&c, &Map::new())));
     let e = env.clone();
     FuncRegistration::new("operators")
         .with_comments([
             "/// As above, with `channel`, `source`, `source_namespace` and `timeout` options.",
         ])
         .with_params_info(["cluster: Cluster", "opts: Map", "()"])
-        .set_into_module(&mut module, move |c: Cluster, opts: Map| {
-            e.operators(&c, &opts)
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, c: Cluster, opts: Map| {
+                located(&call, || e.operators(&c, &opts))
+            },
+        );
     let e = env.clone();
     FuncRegistration::new("control_plane")
         .with_comments([
@@ -523,14 +529,17 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// ```",
         ])
         .with_params_info(["cluster: Cluster", "name: &str", "opts: Map", "Mesh"])
-        .set_into_module(&mut module, move |c: Cluster, name: &str, opts: Map| e.control_plane(&c, name, &opts));
+        .set_into_module(&mut module, move |call: NativeCallContext, c: Cluster, name: &str, opts: Map| located(&call, || e.control_plane(&c, name, &opts)));
     let e = env.clone();
     FuncRegistration::new("get")
         .with_comments(["/// The handle of an existing control plane (namespace = name)."])
         .with_params_info(["cluster: Cluster", "name: &str", "Mesh"])
-        .set_into_module(&mut module, move |c: Cluster, name: &str| {
-            e.existing_mesh(&c, name, name)
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, c: Cluster, name: &str| {
+                located(&call, || e.existing_mesh(&c, name, name))
+            },
+        );
     let e = env.clone();
     FuncRegistration::new("get")
         .with_comments(["/// The handle of an existing control plane in `namespace`."])

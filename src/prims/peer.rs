@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module};
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext,
+};
 use serde_json::{Value, json};
 
 use super::Env;
@@ -15,7 +17,7 @@ use super::cert::{Certificate, ROOT_CONFIGMAP, ROOT_KEY, trusted_configmap};
 use super::cluster::fail;
 use super::mesh::{DISCOVERY_PORT, Mesh, MeshSpec, SERVICE_PORT};
 use crate::kube::{ApplyOptions, KubeError, WaitCondition};
-use crate::script::{PrimitiveError, to_json};
+use crate::script::{PrimitiveError, located, to_json};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -444,16 +446,19 @@ fn rule(value: Dynamic, export: bool) -> Result<Value> {
     Ok(rule)
 }
 
+/// The names a service set lists: imports by the local hostname the mesh reaches them at, exports
+/// by the name the peer sees (`<name>.<ns>.svc.<mesh>-exports.local`).
 fn hostnames(set: Option<&Value>, field: &str) -> Array {
+    let key = if field == "exportedServices" {
+        "/exportedName"
+    } else {
+        "/localService/hostname"
+    };
     set.and_then(|s| s.pointer(&format!("/status/{field}")))
         .and_then(Value::as_array)
         .map(|list| {
             list.iter()
-                .filter_map(|s| {
-                    s.pointer("/localService/hostname")
-                        .or(s.get("exportedName"))
-                        .and_then(Value::as_str)
-                })
+                .filter_map(|s| s.pointer(key).and_then(Value::as_str))
                 .map(|h| Dynamic::from(h.to_string()))
                 .collect()
         })
@@ -529,7 +534,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// gives) of its ingress gateway for that peer, waiting until it is assigned.",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "String"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str| e.ingress_address(&m, peer, None));
+        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str| located(&call, || e.ingress_address(&m, peer, None)));
     let e = env.clone();
     FuncRegistration::new("connect")
         .with_comments([
@@ -544,14 +549,17 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// ```",
         ])
         .with_params_info(["a: Mesh", "b: Mesh", "()"])
-        .set_into_module(&mut module, move |a: Mesh, b: Mesh| e.connect(&a, &b, &Map::new()));
+        .set_into_module(&mut module, move |call: NativeCallContext, a: Mesh, b: Mesh| located(&call, || e.connect(&a, &b, &Map::new())));
     let e = env.clone();
     FuncRegistration::new("connect")
         .with_comments(["/// As above with options: `wait` (default true) and `timeout`."])
         .with_params_info(["a: Mesh", "b: Mesh", "opts: Map", "()"])
-        .set_into_module(&mut module, move |a: Mesh, b: Mesh, opts: Map| {
-            e.connect(&a, &b, &opts)
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, a: Mesh, b: Mesh, opts: Map| {
+                located(&call, || e.connect(&a, &b, &opts))
+            },
+        );
     let e = env.clone();
     FuncRegistration::new("export_to")
         .with_comments([
@@ -564,7 +572,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// ```",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "()"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str, rules: Array| e.service_set(&m, peer, "ExportedServiceSet", rules, &Map::new()));
+        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, rules: Array| located(&call, || e.service_set(&m, peer, "ExportedServiceSet", rules, &Map::new())));
     let e = env.clone();
     FuncRegistration::new("import_from")
         .with_comments([
@@ -572,12 +580,12 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// Rules: `#{ namespace, name, alias: #{ namespace, name }, import_as_local: bool, domain_suffix }`.",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "()"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str, rules: Array| e.service_set(&m, peer, "ImportedServiceSet", rules, &Map::new()));
+        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, rules: Array| located(&call, || e.service_set(&m, peer, "ImportedServiceSet", rules, &Map::new())));
     let e = env.clone();
     FuncRegistration::new("import_from")
         .with_comments(["/// As above with options `domain_suffix` and `locality` (#{ region, zone, subzone })."])
         .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "opts: Map", "()"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str, rules: Array, opts: Map| e.service_set(&m, peer, "ImportedServiceSet", rules, &opts));
+        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, rules: Array, opts: Map| located(&call, || e.service_set(&m, peer, "ImportedServiceSet", rules, &opts)));
     let e = env.clone();
     FuncRegistration::new("status")
         .with_comments([
@@ -585,37 +593,45 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// `last_disconnect_status`, `imported` and `exported` (hostnames), `import_reason`, `export_reason`.",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "Map"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str| e.status(&m, peer));
+        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str| located(&call, || e.status(&m, peer)));
     let e = env.clone();
     FuncRegistration::new("wait_connected")
         .with_comments(["/// Waits until the peer link is connected; on timeout the error shows the last reason."])
         .with_params_info(["mesh: Mesh", "peer: &str", "timeout: &str", "()"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str, timeout: &str| {
+        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, timeout: &str| located(&call, || {
             let timeout = e.timeout(Some(timeout))?;
             e.block_on(e.wait_connected_async(&m, peer, timeout))?
-        });
+        }));
     let e = env.clone();
     FuncRegistration::new("wait_connected")
         .with_comments(["/// Waits (default timeout) until the peer link is connected."])
         .with_params_info(["mesh: Mesh", "peer: &str", "()"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str| {
-            let timeout = e.timeout(None)?;
-            e.block_on(e.wait_connected_async(&m, peer, timeout))?
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, m: Mesh, peer: &str| {
+                located(&call, || {
+                    let timeout = e.timeout(None)?;
+                    e.block_on(e.wait_connected_async(&m, peer, timeout))?
+                })
+            },
+        );
     let e = env.clone();
     FuncRegistration::new("wait_imported")
         .with_comments(["/// Waits until `mesh` imports at least one service from `peer`; returns the imported hostnames."])
         .with_params_info(["mesh: Mesh", "peer: &str", "timeout: &str", "Array"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str, timeout: &str| e.wait_imported(&m, peer, Some(timeout)));
+        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, timeout: &str| located(&call, || e.wait_imported(&m, peer, Some(timeout))));
     let e = env.clone();
     FuncRegistration::new("wait_imported")
         .with_comments([
             "/// Waits (default timeout) until `mesh` imports at least one service from `peer`.",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "Array"])
-        .set_into_module(&mut module, move |m: Mesh, peer: &str| {
-            e.wait_imported(&m, peer, None)
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, m: Mesh, peer: &str| {
+                located(&call, || e.wait_imported(&m, peer, None))
+            },
+        );
     engine.register_static_module("peer", module.into());
 }
 

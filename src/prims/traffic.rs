@@ -4,12 +4,12 @@
 //! DestinationRule defines, and then drops traffic at runtime. fedrun refuses both before anything
 //! is applied, and checks that an imported host is really imported into the mesh.
 
-use rhai::{Array, Engine, EvalAltResult, FuncRegistration, Map, Module};
+use rhai::{Array, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 use serde_json::{Value, json};
 
 use super::Env;
 use super::cluster::Cluster;
-use crate::script::PrimitiveError;
+use crate::script::{PrimitiveError, located};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -316,7 +316,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// wrong is refused before anything is applied. Idempotent.",
         ])
         .with_params_info(["cluster: Cluster", "namespace: &str", "service: &str", "routes: Array", "Map"])
-        .set_into_module(&mut module, move |c: Cluster, namespace: &str, service: &str, routes: Array| e.split(&c, namespace, service, &routes));
+        .set_into_module(&mut module, move |call: NativeCallContext, c: Cluster, namespace: &str, service: &str, routes: Array| located(&call, || e.split(&c, namespace, service, &routes)));
     let e = env.clone();
     FuncRegistration::new("mirror")
         .with_comments([
@@ -333,8 +333,13 @@ pub fn register(engine: &mut Engine, env: &Env) {
         ])
         .set_into_module(
             &mut module,
-            move |c: Cluster, namespace: &str, service: &str, to: &str, percent: i64| {
-                e.mirror(&c, namespace, service, to, percent)
+            move |call: NativeCallContext,
+                  c: Cluster,
+                  namespace: &str,
+                  service: &str,
+                  to: &str,
+                  percent: i64| {
+                located(&call, || e.mirror(&c, namespace, service, to, percent))
             },
         );
     engine.register_static_module("traffic", module.into());

@@ -385,3 +385,18 @@ fn at(file: &str, pos: Position) -> String {
         _ => file.to_string(),
     }
 }
+
+/// Runs a primitive and gives its error the script position of the call. Rhai fills positions for
+/// errors of plain and method calls, but not of namespaced ones (`peer::connect(...)`), whose
+/// errors would otherwise point at the enclosing step.
+pub fn located<T>(
+    call: &rhai::NativeCallContext,
+    f: impl FnOnce() -> Result<T, Box<EvalAltResult>>,
+) -> Result<T, Box<EvalAltResult>> {
+    f().map_err(|mut err| {
+        if err.position().is_none() {
+            err.set_position(call.call_position());
+        }
+        err
+    })
+}

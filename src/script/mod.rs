@@ -25,7 +25,7 @@ pub use check::{check_file, literal_arguments};
 pub use context::RunContext;
 pub use docs::{DocsError, function_names, reference};
 pub use engine::{Limits, build_engine, build_engine_with_limits};
-pub use error::{Diagnostic, PrimitiveError, RunError, diagnose_eval, diagnose_parse};
+pub use error::{Diagnostic, PrimitiveError, RunError, diagnose_eval, diagnose_parse, located};
 pub use resolver::{PlaybookResolver, STDLIB};
 pub use run::run_file;
 pub use value::{ValueError, to_dynamic, to_json};

@@ -1,0 +1,50 @@
+//! `fedrun repl`: validate the backend flags, open the backend in the background (the prompt
+//! never waits for a simulator to start), and hand over to the REPL loop.
+
+use std::sync::Arc;
+
+use super::backend;
+use super::{Failure, runtime};
+use crate::cli::ReplArgs;
+use crate::repl::{self, Options, Session};
+use crate::report::{Reporter, Stream};
+use crate::script::RunContext;
+
+pub fn run(args: ReplArgs) -> Result<(), Failure> {
+    let settings = backend::settings(&args.backend)?;
+    let rt = runtime()?;
+    let label = settings.target.short_label();
+    // Connect lazily: the first input that needs a cluster waits for this, the prompt does not.
+    let opening = rt.spawn(backend::open(settings.target.clone()));
+
+    // Relative paths (manifests, `:load`, imports) start in the current directory; objects
+    // written from the REPL carry `fedrun.io/playbook: repl`.
+    let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let ctx = RunContext::new(
+        &dir.join("repl.rhai"),
+        Reporter::new(Stream::Stdout, args.verbose),
+    )
+    .with_vars(settings.vars.clone())
+    .with_default_timeout(settings.timeout);
+    let session = Session::new(
+        Arc::new(ctx),
+        rt.handle().clone(),
+        settings.aliases.clone(),
+        opening,
+    );
+    let options = Options {
+        label,
+        history: repl::history_path(),
+        color: use_color_stdout(),
+    };
+    let result = repl::run(session, options, rt.handle()).map_err(Failure::Failed);
+    // Background tasks (the Ctrl-C handler, an idle simulator) must not hold the exit.
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
+}
+
+/// Colour only on a terminal and never with NO_COLOR set.
+fn use_color_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
