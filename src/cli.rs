@@ -30,6 +30,8 @@ pub enum Command {
     },
     /// The reference of every primitive, or of one function or family (e.g. `peer`, `peer::connect`).
     Docs { name: Option<String> },
+    /// Try federation steps one at a time: completion, help, history (`:help` inside).
+    Repl(ReplArgs),
     /// The simulated clusters: serve them, show their state, or start over.
     Sim {
         #[command(subcommand)]
@@ -42,6 +44,28 @@ pub struct RunArgs {
     /// The playbook to run.
     #[arg(value_name = "PLAYBOOK")]
     pub playbook: Option<PathBuf>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// Output format of the run summary.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Show each API operation.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ReplArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// Show each API operation.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Where scripts find their clusters, and the values they start with: shared by runs and the REPL.
+#[derive(Debug, Args, Default)]
+pub struct BackendArgs {
     /// Run against simulated clusters (a running `fedrun sim serve`, else started in-process).
     #[arg(long)]
     pub sim: bool,
@@ -54,12 +78,6 @@ pub struct RunArgs {
     /// A value for the playbook's `vars` map (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// Output format of the run summary.
-    #[arg(long, value_enum, default_value_t = Output::Text)]
-    pub output: Output,
-    /// Show each API operation.
-    #[arg(short, long)]
-    pub verbose: bool,
     /// Default timeout of waits (e.g. 300s, 5m).
     #[arg(long, value_name = "DURATION", default_value = "300s")]
     pub timeout: String,

@@ -13,6 +13,7 @@ pub mod kube;
 pub mod manifest;
 pub mod names;
 pub mod prims;
+pub mod repl;
 pub mod report;
 pub mod script;
 pub mod selector;

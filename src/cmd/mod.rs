@@ -1,7 +1,9 @@
 //! The subcommands: each file turns validated arguments into library calls and an exit code.
 
+pub mod backend;
 pub mod check;
 pub mod docs;
+pub mod repl;
 pub mod run;
 pub mod sim;
 
@@ -33,13 +35,16 @@ impl Failure {
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let verbose = cli.run.verbose || matches!(&cli.command, Some(Command::Run(a)) if a.verbose);
+    let verbose = cli.run.verbose
+        || matches!(&cli.command, Some(Command::Run(a)) if a.verbose)
+        || matches!(&cli.command, Some(Command::Repl(a)) if a.verbose);
     init_logging(verbose);
     let result = match cli.command {
         Some(Command::Sim { command }) => sim::run(command),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Check { playbooks }) => check::run(playbooks),
         Some(Command::Docs { name }) => docs::run(name),
+        Some(Command::Repl(args)) => repl::run(args),
         None => run::run(cli.run),
     };
     match result {

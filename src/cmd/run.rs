@@ -1,36 +1,22 @@
 //! `fedrun [run] PLAYBOOK`: validate the configuration, pick the backend, run, summarise.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use super::{Failure, runtime, state_dir};
+use super::backend::{self, Opened, Settings};
+use super::{Failure, runtime};
 use crate::cli::{Output, RunArgs};
-use crate::kube::Clusters;
 use crate::prims::{self, Backend};
 use crate::report::{Reporter, Stream};
 use crate::script::{self, RunContext};
-use crate::sim::simulator::{
-    ClusterSpec, SimOptions, Simulator, kubeconfig_path, parse_clusters, running_server,
-};
 
 /// The validated run configuration, built before any work starts.
 struct Plan {
     playbook: PathBuf,
-    vars: BTreeMap<String, String>,
-    aliases: BTreeMap<String, String>,
-    timeout: Duration,
+    settings: Settings,
     output: Output,
     verbose: bool,
-    target: Target,
-}
-
-enum Target {
-    Kubeconfig(PathBuf),
-    /// The simulator's state directory and, when given, its clusters.
-    Sim(PathBuf, Option<Vec<ClusterSpec>>),
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
@@ -53,31 +39,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
 
     // With `--sim` and no server on the state directory, the simulator lives in this process.
-    let mut simulator = None;
-    let (kubeconfig, backend_label) = match &plan.target {
-        Target::Kubeconfig(path) => (path.clone(), format!("kubeconfig {}", path.display())),
-        Target::Sim(dir, clusters) => match running_server(dir) {
-            Some(info) => (
-                kubeconfig_path(dir),
-                format!("simulator (fedrun sim serve, pid {})", info.pid),
-            ),
-            None => {
-                let mut options = SimOptions::new(dir);
-                options.clusters = clusters.clone();
-                let sim = rt
-                    .block_on(Simulator::start(options))
-                    .map_err(|e| Failure::Failed(e.to_string()))?;
-                let path = sim.kubeconfig();
-                simulator = Some(sim);
-                (
-                    path,
-                    format!("simulator (in-process, state {})", dir.display()),
-                )
-            }
-        },
-    };
-    let result = run_with(&plan, &rt, &kubeconfig, &backend_label, interrupt);
-    if let Some(sim) = simulator {
+    let opened = rt.block_on(backend::open(plan.settings.target.clone()))?;
+    let result = run_with(&plan, &rt, &opened, interrupt);
+    if let Some(sim) = opened.simulator {
         rt.block_on(sim.shutdown());
     }
     result
@@ -86,12 +50,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 fn run_with(
     plan: &Plan,
     rt: &tokio::runtime::Runtime,
-    kubeconfig: &Path,
-    backend_label: &str,
+    opened: &Opened,
     interrupt: Arc<AtomicBool>,
 ) -> Result<(), Failure> {
-    let clusters = Clusters::from_kubeconfig(kubeconfig, plan.aliases.clone())
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let clusters = opened.clusters(&plan.settings.aliases, interrupt.clone())?;
+    let backend_label = &opened.label;
     let reporter = Reporter::new(
         if plan.output == Output::Json {
             Stream::Stderr
@@ -102,8 +65,8 @@ fn run_with(
     );
     let ctx = Arc::new(
         RunContext::new(&plan.playbook, reporter.clone())
-            .with_vars(plan.vars.clone())
-            .with_default_timeout(plan.timeout)
+            .with_vars(plan.settings.vars.clone())
+            .with_default_timeout(plan.settings.timeout)
             .with_interrupt(interrupt),
     );
     let backend = Backend {
@@ -172,65 +135,11 @@ fn plan(args: RunArgs) -> Result<Plan, Failure> {
             playbook.display()
         )));
     }
-    let pairs = |items: &[String], flag: &str| -> Result<BTreeMap<String, String>, Failure> {
-        items
-            .iter()
-            .map(|item| match item.split_once('=') {
-                Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-                _ => Err(Failure::Usage(format!(
-                    "{flag} {item:?}: expected KEY=VALUE"
-                ))),
-            })
-            .collect()
-    };
-    let vars = pairs(&args.sets, "--set")?;
-    let aliases = pairs(&args.contexts, "--context")?;
-    let timeout = crate::duration::parse(&args.timeout)
-        .map_err(|e| Failure::Usage(format!("--timeout: {e}")))?;
-    let target = if args.sim {
-        if args.kubeconfig.is_some() {
-            return Err(Failure::Usage(
-                "--sim and --kubeconfig exclude each other".into(),
-            ));
-        }
-        let clusters = match &args.clusters {
-            Some(list) => {
-                Some(parse_clusters(list).map_err(|e| Failure::Usage(format!("--clusters: {e}")))?)
-            }
-            None => None,
-        };
-        Target::Sim(state_dir(args.state), clusters)
-    } else {
-        Target::Kubeconfig(default_kubeconfig(args.kubeconfig)?)
-    };
+    let settings = backend::settings(&args.backend)?;
     Ok(Plan {
         playbook,
-        vars,
-        aliases,
-        timeout,
+        settings,
         output: args.output,
         verbose: args.verbose,
-        target,
     })
-}
-
-/// As kubectl: the flag, else the first file of `$KUBECONFIG`, else `~/.kube/config`.
-fn default_kubeconfig(explicit: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    let path = explicit
-        .or_else(|| {
-            std::env::var_os("KUBECONFIG")
-                .filter(|v| !v.is_empty())
-                .and_then(|v| std::env::split_paths(&v).next())
-        })
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube").join("config")))
-        .ok_or_else(|| {
-            Failure::Usage("no kubeconfig: pass --kubeconfig, set KUBECONFIG, or use --sim".into())
-        })?;
-    if !path.is_file() {
-        return Err(Failure::Usage(format!(
-            "kubeconfig {} does not exist; pass --kubeconfig, or try the simulated clusters with --sim",
-            path.display()
-        )));
-    }
-    Ok(path)
 }
