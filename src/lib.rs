@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod duration;
 pub mod fetch;
 pub mod jsonpath;
+pub mod loadgen;
 pub mod kube;
 pub mod manifest;
 pub mod names;
