@@ -8,6 +8,7 @@
 mod progress;
 mod reporter;
 mod summary;
+pub mod traffic;
 
 pub use progress::Progress;
 pub use reporter::{Reporter, Stream};
