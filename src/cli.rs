@@ -30,6 +30,8 @@ pub enum Command {
     },
     /// The reference of every primitive, or of one function or family (e.g. `peer`, `peer::connect`).
     Docs { name: Option<String> },
+    /// The request graph of a mesh from its Prometheus: a table, and DOT / SVG files.
+    Graph(GraphArgs),
     /// The simulated clusters: serve them, show their state, or start over.
     Sim {
         #[command(subcommand)]
@@ -70,6 +72,53 @@ pub struct RunArgs {
     /// directory, else rosa:aws,aro:azure,rog:gcp).
     #[arg(long, value_name = "LIST", requires = "sim")]
     pub clusters: Option<String>,
+}
+
+/// Where the clusters are, for commands other than `run` (shared with `cmd::backend`).
+#[derive(Debug, Args, Default)]
+pub struct BackendArgs {
+    /// Use simulated clusters (a running `fedrun sim serve`, else started in-process).
+    #[arg(long)]
+    pub sim: bool,
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Use kubeconfig context CONTEXT for cluster NAME (repeatable).
+    #[arg(long = "context", value_name = "NAME=CONTEXT")]
+    pub contexts: Vec<String>,
+    /// A value for the playbook's `vars` map (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", hide = true)]
+    pub sets: Vec<String>,
+    /// Default timeout of API waits.
+    #[arg(long, value_name = "DURATION", default_value = "300s", hide = true)]
+    pub timeout: String,
+    /// Simulator state directory (default: $FEDRUN_STATE, else ~/.local/state/fedrun/sim).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// With --sim: the simulated clusters as name:provider pairs.
+    #[arg(long, value_name = "LIST", requires = "sim")]
+    pub clusters: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// The cluster of the mesh.
+    #[arg(long, value_name = "NAME", default_value = "rosa")]
+    pub cluster: String,
+    /// The mesh's control plane namespace (default: the cluster's only one).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub mesh: Option<String>,
+    /// How far back to look (PromQL duration).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub window: String,
+    /// Write the graph as Graphviz DOT to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub dot: Option<PathBuf>,
+    /// Write the graph as SVG to FILE (laid out by layout-rs; no Graphviz needed).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

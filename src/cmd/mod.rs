@@ -1,7 +1,9 @@
 //! The subcommands: each file turns validated arguments into library calls and an exit code.
 
+pub mod backend;
 pub mod check;
 pub mod docs;
+pub mod graph;
 pub mod run;
 pub mod sim;
 
@@ -40,6 +42,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Check { playbooks }) => check::run(playbooks),
         Some(Command::Docs { name }) => docs::run(name),
+        Some(Command::Graph(args)) => graph::run(args),
         None => run::run(cli.run),
     };
     match result {
