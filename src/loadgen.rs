@@ -221,9 +221,10 @@ pub async fn run(
                     continue;
                 };
                 let answer = tokio::time::timeout(plan.timeout, async {
-                    let response = client.request(request).await.map_err(|e| {
-                        if e.is_connect() { "connect" } else { "http" }
-                    })?;
+                    let response = client
+                        .request(request)
+                        .await
+                        .map_err(|e| if e.is_connect() { "connect" } else { "http" })?;
                     let status = response.status().as_u16();
                     let body = response
                         .into_body()
@@ -237,12 +238,17 @@ pub async fn run(
                 out.count += 1;
                 match answer {
                     Ok(Ok((status, body))) => {
-                        out.latencies_ms
-                            .push(sent.elapsed().as_secs_f64() * 1000.0);
+                        out.latencies_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
                         *out.codes.entry(status).or_default() += 1;
                         if out.sample.is_none() {
                             let text = String::from_utf8_lossy(&body);
-                            out.sample = Some(text.chars().take(2000).collect::<String>().trim_end().to_string());
+                            out.sample = Some(
+                                text.chars()
+                                    .take(2000)
+                                    .collect::<String>()
+                                    .trim_end()
+                                    .to_string(),
+                            );
                         }
                     }
                     Ok(Err(kind)) => *out.errors.entry(kind.into()).or_default() += 1,

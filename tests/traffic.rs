@@ -103,7 +103,10 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
     let sim = TestSim::start();
     let playbooks = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
     let first = succeeded(fedrun(&sim.state_dir(), &playbooks.join("rosa-aro.rhai")));
-    assert!(first.contains("details-v2  aro"), "80/20 load report:\n{first}");
+    assert!(
+        first.contains("details-v2  aro"),
+        "80/20 load report:\n{first}"
+    );
     succeeded(fedrun(&sim.state_dir(), &playbooks.join("rosa-rog.rhai")));
 
     // 2,000 requests split 60/20/20 by destination cluster.
@@ -118,7 +121,10 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
     }
     // A plain response says which instances served it.
     let sample = r["sample"].as_str().unwrap();
-    assert!(sample.starts_with("productpage-v1 (rosa/rosa-prod-mesh)"), "{sample}");
+    assert!(
+        sample.starts_with("productpage-v1 (rosa/rosa-prod-mesh)"),
+        "{sample}"
+    );
     assert!(sample.contains("\ndetails: details-v"), "{sample}");
     assert!(sample.contains("\nreviews: reviews-v"), "{sample}");
 
@@ -159,14 +165,22 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
         r#"traffic::split(rosa, "prod-bookinfo", "details", [#{ subset: "v1", weight: 80 }, #{ host: details_v2, weight: 30 }]);"#,
     );
     assert!(!bad.status.success());
-    assert!(text(&bad).contains("weights 80 + 30 add up to 110, not 100"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("weights 80 + 30 add up to 110, not 100"),
+        "{}",
+        text(&bad)
+    );
     let bad = script(
         &sim,
         "bad-subset",
         r#"traffic::split(rosa, "prod-bookinfo", "details", [#{ subset: "v9", weight: 100 }]);"#,
     );
     assert!(!bad.status.success());
-    assert!(text(&bad).contains("unknown subset \"v9\" (defined: v1, v2"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("unknown subset \"v9\" (defined: v1, v2"),
+        "{}",
+        text(&bad)
+    );
 
     // Mirroring half of details to ARO: every request served locally, half of them mirrored.
     let mirrored = succeeded(script(
@@ -197,7 +211,9 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
         r#"print(traffic::summary(traffic::graph(prod, "5m")));"#,
     ));
     assert!(
-        graph.lines().any(|l| l.trim_start().starts_with("productpage-v1 (rosa/rosa-prod-mesh)")
+        graph.lines().any(|l| l
+            .trim_start()
+            .starts_with("productpage-v1 (rosa/rosa-prod-mesh)")
             && l.contains("details-v2 (aro/aro-stg-mesh)")),
         "{graph}"
     );

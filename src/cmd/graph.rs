@@ -37,10 +37,16 @@ pub fn run(args: GraphArgs) -> Result<(), Failure> {
                     .await
                     .map_err(|e| Failure::Failed(e.to_string()))?;
                 let field = |v: &Value, p: &str| {
-                    v.pointer(p).and_then(Value::as_str).unwrap_or("").to_string()
+                    v.pointer(p)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
                 };
                 match smcps.as_slice() {
-                    [one] => (field(one, "/metadata/namespace"), field(one, "/metadata/name")),
+                    [one] => (
+                        field(one, "/metadata/namespace"),
+                        field(one, "/metadata/name"),
+                    ),
                     [] => {
                         return Err(Failure::Failed(format!(
                             "cluster {} has no Service Mesh control plane",
@@ -48,8 +54,10 @@ pub fn run(args: GraphArgs) -> Result<(), Failure> {
                         )));
                     }
                     many => {
-                        let names: Vec<String> =
-                            many.iter().map(|m| field(m, "/metadata/namespace")).collect();
+                        let names: Vec<String> = many
+                            .iter()
+                            .map(|m| field(m, "/metadata/namespace"))
+                            .collect();
                         return Err(Failure::Usage(format!(
                             "cluster {} has several meshes; pick one with --mesh ({})",
                             args.cluster,

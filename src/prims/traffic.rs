@@ -350,13 +350,14 @@ impl Env {
             ))
             .into());
         };
-        let smcps = self.call(
-            &cluster,
-            cluster.client.list("smcp", None, None, None),
-        )?;
+        let smcps = self.call(&cluster, cluster.client.list("smcp", None, None, None))?;
         match smcps.as_slice() {
             [one] => Ok(Mesh {
-                name: one.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string(),
+                name: one
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 namespace: one
                     .pointer("/metadata/namespace")
                     .and_then(Value::as_str)
@@ -364,7 +365,10 @@ impl Env {
                     .to_string(),
                 cluster,
             }),
-            [] => Err(refuse(&cluster, format!("{what}: no Service Mesh control plane on this cluster"))),
+            [] => Err(refuse(
+                &cluster,
+                format!("{what}: no Service Mesh control plane on this cluster"),
+            )),
             many => Err(refuse(
                 &cluster,
                 format!(
@@ -383,7 +387,10 @@ impl Env {
     fn load_plan(&self, mesh: &Mesh, opts: &Map) -> Result<(LoadPlan, Option<String>)> {
         let fail = |m: String| refuse(&mesh.cluster, format!("traffic::load: {m}"));
         if let Some(k) = opts.keys().find(|k| !LOAD_KEYS.contains(&k.as_str())) {
-            return Err(fail(format!("unknown option `{k}` (known: {})", LOAD_KEYS.join(", "))));
+            return Err(fail(format!(
+                "unknown option `{k}` (known: {})",
+                LOAD_KEYS.join(", ")
+            )));
         }
         let text = |k: &str| -> Result<Option<String>> {
             match opts.get(k) {
@@ -400,7 +407,9 @@ impl Env {
                 None => Ok(None),
                 Some(v) => match v.as_int() {
                     Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-                    _ => Err(fail(format!("`{k}` must be an integer from {min} to {max}, not {v}"))),
+                    _ => Err(fail(format!(
+                        "`{k}` must be an integer from {min} to {max}, not {v}"
+                    ))),
                 },
             }
         };
@@ -411,21 +420,31 @@ impl Env {
                     v.as_int().unwrap_or(0).max(0) as u64,
                 ))),
                 Some(v) => {
-                    let t = v.clone().into_string().map_err(|_| fail(format!("`{k}` must be a duration such as \"30s\"")))?;
-                    crate::duration::parse(&t).map(Some).map_err(|e| fail(format!("`{k}`: {e}")))
+                    let t = v
+                        .clone()
+                        .into_string()
+                        .map_err(|_| fail(format!("`{k}` must be a duration such as \"30s\"")))?;
+                    crate::duration::parse(&t)
+                        .map(Some)
+                        .map_err(|e| fail(format!("`{k}`: {e}")))
                 }
             }
         };
         let requests = int("requests", 1, 100_000_000)?.map(|n| n as u64);
         let duration = seconds("duration")?;
-        let concurrency = int("concurrency", 1, 10_000)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize);
+        let concurrency =
+            int("concurrency", 1, 10_000)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize);
         let rate = match opts.get("rate") {
             None => None,
             Some(v) => {
                 let r = v.as_float().ok().or(v.as_int().ok().map(|i| i as f64));
                 match r {
                     Some(r) if r > 0.0 && r.is_finite() => Some(r),
-                    _ => return Err(fail(format!("`rate` must be a positive number of requests per second, not {v}"))),
+                    _ => {
+                        return Err(fail(format!(
+                            "`rate` must be a positive number of requests per second, not {v}"
+                        )));
+                    }
                 }
             }
         };
@@ -439,7 +458,11 @@ impl Env {
             None => {
                 let route = self.call(
                     &mesh.cluster,
-                    mesh.cluster.client.try_get("route", Some(&mesh.namespace), "istio-ingressgateway"),
+                    mesh.cluster.client.try_get(
+                        "route",
+                        Some(&mesh.namespace),
+                        "istio-ingressgateway",
+                    ),
                 )?;
                 let host = route
                     .as_ref()
@@ -454,9 +477,13 @@ impl Env {
                 format!("http://{host}{path}")
             }
         };
-        let uri: http::Uri = url.parse().map_err(|e| fail(format!("invalid url {url:?}: {e}")))?;
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| fail(format!("invalid url {url:?}: {e}")))?;
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-            return Err(fail(format!("url {url:?} must be http:// or https:// with a host")));
+            return Err(fail(format!(
+                "url {url:?} must be http:// or https:// with a host"
+            )));
         }
         let requests = match (requests, duration) {
             (None, None) => Some(DEFAULT_REQUESTS),
@@ -484,7 +511,10 @@ impl Env {
         )?;
         let mut hosts = Vec::new();
         for vs in &vss {
-            let ns = vs.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
+            let ns = vs
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let own: Vec<String> = vs
                 .pointer("/spec/hosts")
                 .and_then(Value::as_array)
@@ -498,7 +528,12 @@ impl Env {
                 continue;
             }
             hosts.extend(own);
-            for rule in vs.pointer("/spec/http").and_then(Value::as_array).into_iter().flatten() {
+            for rule in vs
+                .pointer("/spec/http")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let targets = rule
                     .get("route")
                     .and_then(Value::as_array)
@@ -527,14 +562,21 @@ impl Env {
         let label = format!(
             "load {} ({}{} concurrent)",
             plan.url,
-            plan.requests.map(|n| format!("{n} requests, ")).unwrap_or_default(),
+            plan.requests
+                .map(|n| format!("{n} requests, "))
+                .unwrap_or_default(),
             plan.concurrency
         );
         let progress = self.ctx.reporter.progress(&label, plan.requests);
         let bar = progress.clone();
         let url = plan.url.to_string();
         let outcome = self
-            .block_on(loadgen::run(plan, resolver, move || bar.inc(1), self.ctx.interrupt.clone()))?
+            .block_on(loadgen::run(
+                plan,
+                resolver,
+                move || bar.inc(1),
+                self.ctx.interrupt.clone(),
+            ))?
             .map_err(|e| refuse(&mesh.cluster, format!("traffic::load: {e}")));
         progress.finish();
         let outcome = outcome?;
@@ -545,8 +587,16 @@ impl Env {
             url,
             count: outcome.count,
             duration_s: (seconds * 1000.0).round() / 1000.0,
-            rate: if seconds > 0.0 { (outcome.count as f64 / seconds).round() } else { 0.0 },
-            codes: outcome.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+            rate: if seconds > 0.0 {
+                (outcome.count as f64 / seconds).round()
+            } else {
+                0.0
+            },
+            codes: outcome
+                .codes
+                .iter()
+                .map(|(c, n)| (c.to_string(), *n))
+                .collect(),
             errors: outcome.errors.clone(),
             latency_ms: Latency {
                 p50: round2(outcome.quantile(0.5)),
@@ -568,20 +618,35 @@ impl Env {
         let matcher = match &hosts {
             Some(h) if !h.is_empty() => format!(
                 ",destination_service=~\"{}\"",
-                h.iter().map(|h| regex::escape(h)).collect::<Vec<_>>().join("|").replace('\\', "\\\\")
+                h.iter()
+                    .map(|h| regex::escape(h))
+                    .collect::<Vec<_>>()
+                    .join("|")
+                    .replace('\\', "\\\\")
             ),
-            Some(_) => format!(",destination_service_name=\"{}\"", service.as_deref().unwrap_or("")),
+            Some(_) => format!(
+                ",destination_service_name=\"{}\"",
+                service.as_deref().unwrap_or("")
+            ),
             None => String::new(),
         };
         let query = format!(
             "sum by (destination_service_name, destination_workload, destination_workload_namespace, destination_cluster, destination_mesh, response_code) (increase(istio_requests_total{{reporter=\"source\"{matcher}}}[{window_ms}ms]))"
         );
-        match self.block_on(prometheus::query(&mesh.cluster.client, &mesh.namespace, &query, Some(end)))? {
+        match self.block_on(prometheus::query(
+            &mesh.cluster.client,
+            &mesh.namespace,
+            &query,
+            Some(end),
+        ))? {
             Ok(samples) => {
                 let (rows, clusters) = destinations(&samples);
                 report.by_destination = Some(rows);
                 report.by_cluster = Some(clusters);
-                report.telemetry = format!("istio_requests_total from {}/prometheus over {window_ms}ms", mesh.namespace);
+                report.telemetry = format!(
+                    "istio_requests_total from {}/prometheus over {window_ms}ms",
+                    mesh.namespace
+                );
             }
             Err(e) => report.telemetry = format!("the mesh's Prometheus is not reachable: {e}"),
         }
@@ -592,7 +657,12 @@ impl Env {
     fn graph(&self, target: &rhai::Dynamic, window: &str) -> Result<Map> {
         let mesh = self.target_mesh(target, "traffic::graph")?;
         let graph = self
-            .block_on(graph_of(&mesh.cluster.client, &mesh.namespace, &mesh.name, window))?
+            .block_on(graph_of(
+                &mesh.cluster.client,
+                &mesh.namespace,
+                &mesh.name,
+                window,
+            ))?
             .map_err(|e| refuse(&mesh.cluster, format!("traffic::graph: {e}")))?;
         let value = serde_json::to_value(&graph).unwrap_or(Value::Null);
         Ok(to_dynamic(&value).try_cast::<Map>().unwrap_or_default())
@@ -612,10 +682,17 @@ pub async fn graph_of(
     window: &str,
 ) -> std::result::Result<Graph, String> {
     let ok = window.len() > 1
-        && window.trim_end_matches(|c: char| c.is_ascii_alphabetic()).chars().all(|c| c.is_ascii_digit())
-        && ["ms", "s", "m", "h", "d"].iter().any(|u| window.ends_with(u));
+        && window
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        && ["ms", "s", "m", "h", "d"]
+            .iter()
+            .any(|u| window.ends_with(u));
     if !ok {
-        return Err(format!("window {window:?} is not a duration such as 60s, 5m or 1h"));
+        return Err(format!(
+            "window {window:?} is not a duration such as 60s, 5m or 1h"
+        ));
     }
     let query = format!(
         "sum by (source_workload, source_workload_namespace, source_cluster, source_mesh, destination_workload, destination_workload_namespace, destination_cluster, destination_mesh, response_code) (increase(istio_requests_total[{window}]))"
@@ -623,7 +700,12 @@ pub async fn graph_of(
     let samples = prometheus::query(client, mesh_ns, &query, None)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(Graph::from_samples(mesh_name, client.name(), window, &samples))
+    Ok(Graph::from_samples(
+        mesh_name,
+        client.name(),
+        window,
+        &samples,
+    ))
 }
 
 /// A report or graph map back to its text.
@@ -702,11 +784,16 @@ pub fn register(engine: &mut Engine, env: &Env) {
         });
     let e = env.clone();
     FuncRegistration::new("load")
-        .with_comments(["/// `traffic::load(target, #{})`: 100 requests to /productpage, 8 at a time."])
+        .with_comments([
+            "/// `traffic::load(target, #{})`: 100 requests to /productpage, 8 at a time.",
+        ])
         .with_params_info(["target: Mesh | Cluster", "Map"])
-        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic| {
-            located(&call, || e.load(&target, &Map::new()))
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, target: rhai::Dynamic| {
+                located(&call, || e.load(&target, &Map::new()))
+            },
+        );
     let e = env.clone();
     FuncRegistration::new("graph")
         .with_comments([
@@ -723,9 +810,12 @@ pub fn register(engine: &mut Engine, env: &Env) {
     FuncRegistration::new("graph")
         .with_comments(["/// `traffic::graph(target, \"5m\")`."])
         .with_params_info(["target: Mesh | Cluster", "Map"])
-        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic| {
-            located(&call, || e.graph(&target, "5m"))
-        });
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, target: rhai::Dynamic| {
+                located(&call, || e.graph(&target, "5m"))
+            },
+        );
     FuncRegistration::new("summary")
         .with_comments([
             "/// The text of a report from `traffic::load` (a few lines and a table of destinations)",

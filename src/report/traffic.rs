@@ -104,7 +104,11 @@ pub fn destinations(samples: &[Sample]) -> (Vec<Destination>, BTreeMap<String, S
             }
         })
         .collect();
-    out.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.workload.cmp(&b.workload)));
+    out.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then(a.workload.cmp(&b.workload))
+    });
     let mut clusters: BTreeMap<String, Share> = BTreeMap::new();
     for d in &out {
         let c = clusters.entry(d.cluster.clone()).or_insert(Share {
@@ -146,7 +150,11 @@ impl LoadReport {
             "load {}: {} requests in {:.2}s ({:.0}/s)",
             self.url, self.count, self.duration_s, self.rate
         );
-        let codes: Vec<String> = self.codes.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+        let codes: Vec<String> = self
+            .codes
+            .iter()
+            .map(|(c, n)| format!("{c}: {n}"))
+            .collect();
         let _ = writeln!(
             out,
             "  codes: {}",
@@ -157,7 +165,11 @@ impl LoadReport {
             }
         );
         if !self.errors.is_empty() {
-            let errors: Vec<String> = self.errors.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            let errors: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(k, n)| format!("{k}: {n}"))
+                .collect();
             let _ = writeln!(out, "  errors: {}", errors.join(", "));
         }
         let l = &self.latency_ms;
@@ -193,7 +205,11 @@ impl LoadReport {
                 out.push_str(&table(&cells));
             }
             Some(_) => {
-                let _ = writeln!(out, "  no requests recorded in the window ({})", self.telemetry);
+                let _ = writeln!(
+                    out,
+                    "  no requests recorded in the window ({})",
+                    self.telemetry
+                );
             }
             None => {
                 let _ = writeln!(out, "  destinations unknown: {}", self.telemetry);
@@ -354,7 +370,12 @@ impl Graph {
                 } else {
                     format!("{}\\n{}/{}", n.workload, n.cluster, n.mesh)
                 };
-                let _ = writeln!(out, "{indent}{} [label=\"{}\"];", quote(&n.id), text.replace('"', "'"));
+                let _ = writeln!(
+                    out,
+                    "{indent}{} [label=\"{}\"];",
+                    quote(&n.id),
+                    text.replace('"', "'")
+                );
             }
             if boxes {
                 out.push_str("  }\n");
@@ -389,7 +410,9 @@ impl Graph {
             visual.do_it(false, false, false, &mut svg);
             Ok(svg.finalize())
         })
-        .unwrap_or_else(|_| Err("the SVG layout failed on this graph (the DOT file is still written)".into()))
+        .unwrap_or_else(|_| {
+            Err("the SVG layout failed on this graph (the DOT file is still written)".into())
+        })
     }
 }
 
@@ -410,9 +433,26 @@ mod tests {
     #[test]
     fn destinations_add_up_by_cluster() {
         let s = [
-            sample(&[("destination_workload", "details-v1"), ("destination_cluster", "rosa"), ("response_code", "200")], 60.0),
-            sample(&[("destination_workload", "details-v2"), ("destination_cluster", "aro"), ("response_code", "200")], 20.0),
-            sample(&[("destination_cluster", "unknown"), ("response_code", "503")], 20.0),
+            sample(
+                &[
+                    ("destination_workload", "details-v1"),
+                    ("destination_cluster", "rosa"),
+                    ("response_code", "200"),
+                ],
+                60.0,
+            ),
+            sample(
+                &[
+                    ("destination_workload", "details-v2"),
+                    ("destination_cluster", "aro"),
+                    ("response_code", "200"),
+                ],
+                20.0,
+            ),
+            sample(
+                &[("destination_cluster", "unknown"), ("response_code", "503")],
+                20.0,
+            ),
         ];
         let (rows, clusters) = destinations(&s);
         assert_eq!(rows[0].workload, "details-v1");
@@ -424,12 +464,30 @@ mod tests {
     #[test]
     fn graphs_render_as_text_dot_and_svg() {
         let s = [
-            sample(&[("source_workload", "productpage-v1"), ("source_cluster", "rosa"), ("source_mesh", "prod"),
-                     ("destination_workload", "details-v2"), ("destination_cluster", "aro"), ("destination_mesh", "stg"),
-                     ("response_code", "200")], 8.0),
-            sample(&[("source_workload", "productpage-v1"), ("source_cluster", "rosa"), ("source_mesh", "prod"),
-                     ("destination_workload", "details-v2"), ("destination_cluster", "aro"), ("destination_mesh", "stg"),
-                     ("response_code", "503")], 2.0),
+            sample(
+                &[
+                    ("source_workload", "productpage-v1"),
+                    ("source_cluster", "rosa"),
+                    ("source_mesh", "prod"),
+                    ("destination_workload", "details-v2"),
+                    ("destination_cluster", "aro"),
+                    ("destination_mesh", "stg"),
+                    ("response_code", "200"),
+                ],
+                8.0,
+            ),
+            sample(
+                &[
+                    ("source_workload", "productpage-v1"),
+                    ("source_cluster", "rosa"),
+                    ("source_mesh", "prod"),
+                    ("destination_workload", "details-v2"),
+                    ("destination_cluster", "aro"),
+                    ("destination_mesh", "stg"),
+                    ("response_code", "503"),
+                ],
+                2.0,
+            ),
         ];
         let g = Graph::from_samples("prod", "rosa", "5m", &s);
         assert_eq!(g.nodes.len(), 2);
@@ -437,7 +495,10 @@ mod tests {
         assert_eq!(g.edges[0].error_rate, 20.0);
         assert!(g.render().contains("details-v2 (aro/stg)"));
         let dot = g.to_dot(true);
-        assert!(dot.contains("subgraph cluster_0") && dot.contains("color=red"), "{dot}");
+        assert!(
+            dot.contains("subgraph cluster_0") && dot.contains("color=red"),
+            "{dot}"
+        );
         let svg = g.to_svg().unwrap();
         assert!(svg.contains("<svg"), "{svg}");
     }

@@ -91,8 +91,16 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
     }
 
     // The service proxy: only a mesh's Prometheus answers (see `proxy`).
-    if let ["api", "v1", "namespaces", ns, "services", spec, "proxy", rest @ ..] =
-        segments.as_slice()
+    if let [
+        "api",
+        "v1",
+        "namespaces",
+        ns,
+        "services",
+        spec,
+        "proxy",
+        rest @ ..,
+    ] = segments.as_slice()
     {
         let mut query = query;
         if method == Method::POST

@@ -96,7 +96,9 @@ pub fn serve(
                 Ok(samples) => {
                     let result: Vec<Value> = samples
                         .into_iter()
-                        .map(|(labels, v)| json!({"metric": labels, "value": [at, format_value(v)]}))
+                        .map(
+                            |(labels, v)| json!({"metric": labels, "value": [at, format_value(v)]}),
+                        )
                         .collect();
                     json_response(
                         200,

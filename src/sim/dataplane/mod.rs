@@ -83,13 +83,14 @@ impl Site {
         let (mesh_ns, mesh_name) = match smcp(namespace) {
             Some(name) => (Some(namespace.to_string()), name),
             None => {
-                let member_of = o
-                    .get("", "namespaces", "", namespace)
-                    .and_then(|n| {
-                        n.pointer(&format!("/metadata/labels/{}", MEMBER_OF.replace('/', "~1")))
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    });
+                let member_of = o.get("", "namespaces", "", namespace).and_then(|n| {
+                    n.pointer(&format!(
+                        "/metadata/labels/{}",
+                        MEMBER_OF.replace('/', "~1")
+                    ))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                });
                 match member_of {
                     Some(ns) => {
                         let name = smcp(&ns).unwrap_or_else(|| ns.clone());
@@ -118,7 +119,9 @@ impl Site {
         let mut out = vec![mesh_ns.clone()];
         for ns in Objects::of(&self.cluster).list("", "namespaces", None) {
             let labels = ns.pointer("/metadata/labels");
-            if labels.and_then(|l| l.get(MEMBER_OF)).and_then(Value::as_str)
+            if labels
+                .and_then(|l| l.get(MEMBER_OF))
+                .and_then(Value::as_str)
                 == Some(mesh_ns.as_str())
             {
                 out.push(text(&ns, "/metadata/name").to_string());
@@ -133,7 +136,11 @@ impl Site {
         Objects::of(&self.cluster)
             .list(group, plural, None)
             .into_iter()
-            .filter(|o| namespaces.iter().any(|n| n == text(o, "/metadata/namespace")))
+            .filter(|o| {
+                namespaces
+                    .iter()
+                    .any(|n| n == text(o, "/metadata/namespace"))
+            })
             .collect()
     }
 }
@@ -268,10 +275,7 @@ fn destination_of(route: &Value, namespace: &str) -> Option<Choice> {
     let host = d.get("host").and_then(Value::as_str)?;
     Some(Choice {
         host: qualify(host, namespace),
-        subset: d
-            .get("subset")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        subset: d.get("subset").and_then(Value::as_str).map(str::to_string),
     })
 }
 
@@ -362,7 +366,14 @@ impl DataPlane {
 
     /// The mesh's ingress gateway: Gateway servers for the host, then the VirtualService bound to
     /// them whose rule matches the path.
-    fn ingress(&self, site: &Site, namespace: &str, service: &str, host: &str, path: &str) -> Reply {
+    fn ingress(
+        &self,
+        site: &Site,
+        namespace: &str,
+        service: &str,
+        host: &str,
+        path: &str,
+    ) -> Reply {
         let gateway = match self.endpoint(&site.cluster, namespace, service, None, "ingress") {
             Ok(w) => w,
             Err(why) => return Reply::unavailable(format!("the ingress gateway: {why}")),
@@ -381,7 +392,12 @@ impl DataPlane {
                         .and_then(Value::as_array)
                         .into_iter()
                         .flatten()
-                        .flat_map(|s| s.get("hosts").and_then(Value::as_array).into_iter().flatten())
+                        .flat_map(|s| {
+                            s.get("hosts")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                        })
                         .filter_map(Value::as_str)
                         .any(|p| host_matches(p, host))
             })
@@ -420,7 +436,11 @@ impl DataPlane {
                 if !rule_matches(rule, path) {
                     continue;
                 }
-                let key = format!("{}/{vs_ns}/{}#{i}", site.cluster.name, text(&vs, "/metadata/name"));
+                let key = format!(
+                    "{}/{vs_ns}/{}#{i}",
+                    site.cluster.name,
+                    text(&vs, "/metadata/name")
+                );
                 return self.route(&gateway, &key, rule, vs_ns, 0);
             }
         }
@@ -434,8 +454,18 @@ impl DataPlane {
     }
 
     /// Follows one HTTP route rule: mirror, then the weighted choice among its destinations.
-    fn route(&self, from: &Workload, key: &str, rule: &Value, namespace: &str, depth: usize) -> Reply {
-        if let Some(mirror) = rule.get("mirror").and_then(|m| destination_of(m, namespace)) {
+    fn route(
+        &self,
+        from: &Workload,
+        key: &str,
+        rule: &Value,
+        namespace: &str,
+        depth: usize,
+    ) -> Reply {
+        if let Some(mirror) = rule
+            .get("mirror")
+            .and_then(|m| destination_of(m, namespace))
+        {
             let percent = rule
                 .pointer("/mirrorPercentage/value")
                 .and_then(Value::as_f64)
@@ -463,7 +493,9 @@ impl DataPlane {
             .pick(key, &weights)
             .and_then(|i| destination_of(&routes[i], namespace))
         else {
-            return Reply::unavailable(format!("route rule {key} has no destination with a weight"));
+            return Reply::unavailable(format!(
+                "route rule {key} has no destination with a weight"
+            ));
         };
         self.forward(from, &choice.host, choice.subset.as_deref(), depth)
     }
@@ -531,7 +563,14 @@ impl DataPlane {
                 None => format!("{host} is neither a service of this cluster nor imported"),
             };
             let reply = Reply::unavailable(&why);
-            self.record(from, None, host, None, reply.code, peer_of_import_host(host).as_deref());
+            self.record(
+                from,
+                None,
+                host,
+                None,
+                reply.code,
+                peer_of_import_host(host).as_deref(),
+            );
             return reply;
         }
         let (name, ns) = split_host(host);
@@ -548,7 +587,13 @@ impl DataPlane {
                 }
             },
         };
-        match self.endpoint(&from.site.cluster, ns, name, subset_labels.as_ref(), &from.name) {
+        match self.endpoint(
+            &from.site.cluster,
+            ns,
+            name,
+            subset_labels.as_ref(),
+            &from.name,
+        ) {
             Ok(to) => {
                 let reply = self.serve(&to, depth + 1);
                 self.record(from, Some(&to), host, None, reply.code, None);
@@ -712,7 +757,10 @@ impl DataPlane {
                 cluster.name
             ));
         };
-        let selector = svc.pointer("/spec/selector").cloned().unwrap_or(Value::Null);
+        let selector = svc
+            .pointer("/spec/selector")
+            .cloned()
+            .unwrap_or(Value::Null);
         let mut candidates: Vec<(Arc<Value>, i64)> = o
             .list("apps", "deployments", Some(namespace))
             .into_iter()
@@ -738,14 +786,15 @@ impl DataPlane {
             cluster.name
         );
         match self.pick(&key, &weights) {
-            Some(i) => Ok(Workload::of(
-                Site::of(cluster, namespace),
-                &candidates[i].0,
-            )),
+            Some(i) => Ok(Workload::of(Site::of(cluster, namespace), &candidates[i].0)),
             None if candidates.is_empty() => Err(format!(
                 "no workload matches Service {namespace}/{service} on cluster {}{}",
                 cluster.name,
-                if subset.is_some() { " and the subset" } else { "" }
+                if subset.is_some() {
+                    " and the subset"
+                } else {
+                    ""
+                }
             )),
             None => Err(format!(
                 "Service {namespace}/{service} on cluster {} has no available endpoints",
@@ -869,7 +918,10 @@ mod tests {
             peer_of_import_host("d.p.svc.aro-stg-mesh-imports.local").as_deref(),
             Some("aro-stg-mesh")
         );
-        assert_eq!(parse_calls("details:9080, reviews:9080"), ["details:9080", "reviews:9080"]);
+        assert_eq!(
+            parse_calls("details:9080, reviews:9080"),
+            ["details:9080", "reviews:9080"]
+        );
     }
 
     #[test]

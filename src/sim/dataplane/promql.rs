@@ -243,7 +243,13 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let rest = self.rest();
         let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        let units = [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0)];
+        let units = [
+            ("ms", 0.001),
+            ("s", 1.0),
+            ("m", 60.0),
+            ("h", 3600.0),
+            ("d", 86400.0),
+        ];
         let number: f64 = rest[..digits]
             .parse()
             .map_err(|_| self.error("expected a duration such as 60s or 5m"))?;
@@ -418,9 +424,17 @@ mod tests {
 
     #[test]
     fn unsupported_queries_say_what_is_missing() {
-        assert!(parse("histogram_quantile(0.9, x)").unwrap_err().contains("not supported"));
+        assert!(
+            parse("histogram_quantile(0.9, x)")
+                .unwrap_err()
+                .contains("not supported")
+        );
         assert!(parse("sum(x").unwrap_err().contains("expected `)`"));
-        assert!(parse("x{a=~\"(\"}").unwrap_err().contains("regular expression"));
+        assert!(
+            parse("x{a=~\"(\"}")
+                .unwrap_err()
+                .contains("regular expression")
+        );
         assert!(parse("increase(x[5y])").unwrap_err().contains("unit"));
         assert!(parse("x y").unwrap_err().contains("unexpected"));
     }

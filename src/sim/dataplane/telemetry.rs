@@ -101,7 +101,11 @@ mod tests {
     fn increase_counts_what_happened_in_the_window() {
         let t = Telemetry::default();
         for i in 0..10 {
-            t.count_at("m", labels(&[("destination_workload", "a")]), 100.0 + i as f64);
+            t.count_at(
+                "m",
+                labels(&[("destination_workload", "a")]),
+                100.0 + i as f64,
+            );
         }
         t.count_at("m", labels(&[("destination_workload", "b")]), 105.5);
         let r = t
@@ -118,6 +122,10 @@ mod tests {
                 (labels(&[("destination_workload", "b")]), 1.0)
             ]
         );
-        assert!(t.query("other", "istio_requests_total", 1e12).unwrap().is_empty());
+        assert!(
+            t.query("other", "istio_requests_total", 1e12)
+                .unwrap()
+                .is_empty()
+        );
     }
 }
