@@ -55,8 +55,7 @@ fn succeeded(o: Output) -> String {
 fn report(out: &str) -> Value {
     let line = out
         .lines()
-        .filter(|l| l.starts_with('{'))
-        .next_back()
+        .rfind(|l| l.starts_with('{'))
         .unwrap_or_else(|| panic!("no report printed:\n{out}"));
     serde_json::from_str(line).unwrap()
 }
