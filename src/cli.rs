@@ -32,6 +32,8 @@ pub enum Command {
     Docs { name: Option<String> },
     /// Try federation steps one at a time: completion, help, history (`:help` inside).
     Repl(ReplArgs),
+    /// The request graph of a mesh from its Prometheus: a table, and DOT / SVG files.
+    Graph(GraphArgs),
     /// The simulated clusters: serve them, show their state, or start over.
     Sim {
         #[command(subcommand)]
@@ -88,6 +90,27 @@ pub struct BackendArgs {
     /// directory, else rosa:aws,aro:azure,rog:gcp).
     #[arg(long, value_name = "LIST", requires = "sim")]
     pub clusters: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// The cluster of the mesh.
+    #[arg(long, value_name = "NAME", default_value = "rosa")]
+    pub cluster: String,
+    /// The mesh's control plane namespace (default: the cluster's only one).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub mesh: Option<String>,
+    /// How far back to look (PromQL duration).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub window: String,
+    /// Write the graph as Graphviz DOT to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub dot: Option<PathBuf>,
+    /// Write the graph as SVG to FILE (laid out by layout-rs; no Graphviz needed).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

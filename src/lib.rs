@@ -10,6 +10,7 @@ pub mod duration;
 pub mod fetch;
 pub mod jsonpath;
 pub mod kube;
+pub mod loadgen;
 pub mod manifest;
 pub mod names;
 pub mod prims;

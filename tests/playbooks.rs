@@ -103,6 +103,7 @@ fn rosa_aro_then_rosa_rog_federate_one_production_mesh_with_both() {
             "Applications",
             "Federation",
             "Traffic split",
+            "Load",
             "Report"
         ]
     );

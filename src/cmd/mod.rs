@@ -4,6 +4,7 @@ pub mod backend;
 pub mod check;
 pub mod docs;
 pub mod repl;
+pub mod graph;
 pub mod run;
 pub mod sim;
 
@@ -45,6 +46,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check { playbooks }) => check::run(playbooks),
         Some(Command::Docs { name }) => docs::run(name),
         Some(Command::Repl(args)) => repl::run(args),
+        Some(Command::Graph(args)) => graph::run(args),
         None => run::run(cli.run),
     };
     match result {

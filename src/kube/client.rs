@@ -258,6 +258,51 @@ impl ClusterClient {
         Ok(self.try_get(kind, ns, name).await?.is_some())
     }
 
+    /// GETs `path` (with its query) from Service `service`:`port` in `ns` through the API server's
+    /// service proxy (`/api/v1/namespaces/<ns>/services/<service>:<port>/proxy/<path>`), with the
+    /// user's credentials: how fedrun reads a mesh's Prometheus without a route or port-forward.
+    /// Sent once, not retried: a 503 here means the service has no endpoints, which waiting a few
+    /// seconds will not change, and callers treat the data as optional.
+    pub async fn proxy_get(
+        &self,
+        ns: &str,
+        service: &str,
+        port: u16,
+        path: &str,
+    ) -> Result<String, KubeError> {
+        let label = self.label();
+        let uri = format!(
+            "/api/v1/namespaces/{ns}/services/{service}:{port}/proxy/{}",
+            path.trim_start_matches('/')
+        );
+        let request = http::Request::get(&uri)
+            .body(Vec::new())
+            .map_err(|e| KubeError::Client {
+                cluster: label.clone(),
+                message: format!("invalid proxy path {uri}: {e}"),
+            })?;
+        match self.inner.client.request_text(request).await {
+            Ok(text) => Ok(text),
+            Err(::kube::Error::Api(status)) => Err(KubeError::Api {
+                cluster: label,
+                code: status.code,
+                reason: status.reason.clone(),
+                message: if status.message.is_empty() {
+                    format!("HTTP {} from {uri}", status.code)
+                } else {
+                    status.message.clone()
+                },
+            }),
+            Err(other) => match super::retry::classify(&label, other) {
+                super::retry::Failure::Permanent(e) | super::retry::Failure::Conflict(e) => Err(e),
+                super::retry::Failure::Transient { message, .. } => Err(KubeError::Client {
+                    cluster: label,
+                    message,
+                }),
+            },
+        }
+    }
+
     /// Objects of a kind in `ns` (all namespaces when `None`), filtered by label and field
     /// selectors in kubectl syntax (`app=x,tier!=db`, `metadata.name=foo`).
     pub async fn list(

@@ -40,6 +40,7 @@ mod client;
 mod discovery;
 mod errors;
 mod pool;
+pub mod prometheus;
 mod retry;
 mod wait;
 

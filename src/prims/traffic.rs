@@ -1,15 +1,25 @@
-//! The traffic primitives: weighted splits and mirrors across local subsets and imported services.
+//! The traffic primitives: weighted splits and mirrors across local subsets and imported services,
+//! load sent through a mesh's ingress Route, and what the traffic did (report, request graph).
 //!
 //! Istio accepts a VirtualService whose weights do not add up, or which names a subset no
 //! DestinationRule defines, and then drops traffic at runtime. fedrun refuses both before anything
 //! is applied, and checks that an imported host is really imported into the mesh.
+//!
+//! `load` sends requests with [`crate::loadgen`] (the Route is the application's front door, not
+//! the API server's) and reads where they went from the mesh's Prometheus through the kube layer
+//! ([`crate::kube::prometheus`]); `graph` reads the same metrics. Rendering is in
+//! [`crate::report::traffic`].
 
 use rhai::{Array, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 use serde_json::{Value, json};
 
 use super::Env;
 use super::cluster::Cluster;
-use crate::script::{PrimitiveError, located};
+use super::mesh::Mesh;
+use crate::kube::prometheus;
+use crate::loadgen::{self, LoadPlan, Resolver};
+use crate::report::traffic::{Graph, Latency, LoadReport, destinations};
+use crate::script::{PrimitiveError, located, to_dynamic};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -303,6 +313,415 @@ impl Env {
     }
 }
 
+/// `details` in `ns`, `details.ns`, a FQDN → the FQDN (as Istio reads VirtualService hosts).
+fn qualify(host: &str, namespace: &str) -> String {
+    match host.matches('.').count() {
+        0 => local_host(host, namespace),
+        1 => format!("{host}.svc.cluster.local"),
+        _ => host.to_string(),
+    }
+}
+
+const LOAD_KEYS: &[&str] = &[
+    "url",
+    "path",
+    "requests",
+    "concurrency",
+    "rate",
+    "duration",
+    "timeout",
+    "service",
+];
+
+/// Default request count when neither `requests` nor `duration` is given.
+const DEFAULT_REQUESTS: u64 = 100;
+const DEFAULT_CONCURRENCY: usize = 8;
+
+impl Env {
+    /// The mesh a traffic primitive targets: a Mesh, or a Cluster with exactly one control plane.
+    fn target_mesh(&self, target: &rhai::Dynamic, what: &str) -> Result<Mesh> {
+        if let Some(mesh) = target.clone().try_cast::<Mesh>() {
+            return Ok(mesh);
+        }
+        let Some(cluster) = target.clone().try_cast::<Cluster>() else {
+            return Err(PrimitiveError::new(format!(
+                "{what} expects a Mesh or a Cluster, not {}",
+                target.type_name()
+            ))
+            .into());
+        };
+        let smcps = self.call(&cluster, cluster.client.list("smcp", None, None, None))?;
+        match smcps.as_slice() {
+            [one] => Ok(Mesh {
+                name: one
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                namespace: one
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                cluster,
+            }),
+            [] => Err(refuse(
+                &cluster,
+                format!("{what}: no Service Mesh control plane on this cluster"),
+            )),
+            many => Err(refuse(
+                &cluster,
+                format!(
+                    "{what}: the cluster has {} control planes ({}); pass the mesh instead",
+                    many.len(),
+                    many.iter()
+                        .filter_map(|m| m.pointer("/metadata/namespace").and_then(Value::as_str))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// Reads and checks `traffic::load`'s options.
+    fn load_plan(&self, mesh: &Mesh, opts: &Map) -> Result<(LoadPlan, Option<String>)> {
+        let fail = |m: String| refuse(&mesh.cluster, format!("traffic::load: {m}"));
+        if let Some(k) = opts.keys().find(|k| !LOAD_KEYS.contains(&k.as_str())) {
+            return Err(fail(format!(
+                "unknown option `{k}` (known: {})",
+                LOAD_KEYS.join(", ")
+            )));
+        }
+        let text = |k: &str| -> Result<Option<String>> {
+            match opts.get(k) {
+                None => Ok(None),
+                Some(v) => v
+                    .clone()
+                    .into_string()
+                    .map(Some)
+                    .map_err(|_| fail(format!("`{k}` must be a string"))),
+            }
+        };
+        let int = |k: &str, min: i64, max: i64| -> Result<Option<i64>> {
+            match opts.get(k) {
+                None => Ok(None),
+                Some(v) => match v.as_int() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                    _ => Err(fail(format!(
+                        "`{k}` must be an integer from {min} to {max}, not {v}"
+                    ))),
+                },
+            }
+        };
+        let seconds = |k: &str| -> Result<Option<std::time::Duration>> {
+            match opts.get(k) {
+                None => Ok(None),
+                Some(v) if v.is_int() => Ok(Some(std::time::Duration::from_secs(
+                    v.as_int().unwrap_or(0).max(0) as u64,
+                ))),
+                Some(v) => {
+                    let t = v
+                        .clone()
+                        .into_string()
+                        .map_err(|_| fail(format!("`{k}` must be a duration such as \"30s\"")))?;
+                    crate::duration::parse(&t)
+                        .map(Some)
+                        .map_err(|e| fail(format!("`{k}`: {e}")))
+                }
+            }
+        };
+        let requests = int("requests", 1, 100_000_000)?.map(|n| n as u64);
+        let duration = seconds("duration")?;
+        let concurrency =
+            int("concurrency", 1, 10_000)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize);
+        let rate = match opts.get("rate") {
+            None => None,
+            Some(v) => {
+                let r = v.as_float().ok().or(v.as_int().ok().map(|i| i as f64));
+                match r {
+                    Some(r) if r > 0.0 && r.is_finite() => Some(r),
+                    _ => {
+                        return Err(fail(format!(
+                            "`rate` must be a positive number of requests per second, not {v}"
+                        )));
+                    }
+                }
+            }
+        };
+        let timeout = seconds("timeout")?.unwrap_or(std::time::Duration::from_secs(10));
+        let path = text("path")?.unwrap_or_else(|| "/productpage".into());
+        if !path.starts_with('/') {
+            return Err(fail(format!("`path` must start with /, not {path:?}")));
+        }
+        let url = match text("url")? {
+            Some(u) => u,
+            None => {
+                let route = self.call(
+                    &mesh.cluster,
+                    mesh.cluster.client.try_get(
+                        "route",
+                        Some(&mesh.namespace),
+                        "istio-ingressgateway",
+                    ),
+                )?;
+                let host = route
+                    .as_ref()
+                    .and_then(|r| r.pointer("/spec/host").and_then(Value::as_str))
+                    .filter(|h| !h.is_empty())
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "mesh {} has no istio-ingressgateway Route with a host in {} (pass `url` instead)",
+                            mesh.name, mesh.namespace
+                        ))
+                    })?;
+                format!("http://{host}{path}")
+            }
+        };
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| fail(format!("invalid url {url:?}: {e}")))?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+            return Err(fail(format!(
+                "url {url:?} must be http:// or https:// with a host"
+            )));
+        }
+        let requests = match (requests, duration) {
+            (None, None) => Some(DEFAULT_REQUESTS),
+            (r, _) => r,
+        };
+        Ok((
+            LoadPlan {
+                url: uri,
+                requests,
+                concurrency,
+                rate,
+                duration,
+                timeout,
+            },
+            text("service")?,
+        ))
+    }
+
+    /// The hosts requests to `service` may end at: its own, and every destination and mirror of
+    /// the mesh VirtualServices for it (Istio labels a request with the host it was routed to).
+    fn service_hosts(&self, mesh: &Mesh, service: &str) -> Result<Vec<String>> {
+        let vss = self.call(
+            &mesh.cluster,
+            mesh.cluster.client.list("virtualservice", None, None, None),
+        )?;
+        let mut hosts = Vec::new();
+        for vs in &vss {
+            let ns = vs
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let own: Vec<String> = vs
+                .pointer("/spec/hosts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|h| h.split('.').next() == Some(service))
+                .map(|h| qualify(h, ns))
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            hosts.extend(own);
+            for rule in vs
+                .pointer("/spec/http")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let targets = rule
+                    .get("route")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r.pointer("/destination/host"))
+                    .chain(rule.pointer("/mirror/host"));
+                hosts.extend(targets.filter_map(Value::as_str).map(|h| qualify(h, ns)));
+            }
+        }
+        hosts.sort();
+        hosts.dedup();
+        Ok(hosts)
+    }
+
+    fn load(&self, target: &rhai::Dynamic, opts: &Map) -> Result<Map> {
+        let mesh = self.target_mesh(target, "traffic::load")?;
+        let (plan, service) = self.load_plan(&mesh, opts)?;
+        let backend = self.backend()?;
+        let resolver = Resolver::for_kubeconfig(backend.clusters.kubeconfig_path())
+            .map_err(|e| refuse(&mesh.cluster, format!("traffic::load: {e}")))?;
+        let hosts = match &service {
+            Some(s) => Some(self.service_hosts(&mesh, s)?),
+            None => None,
+        };
+        let label = format!(
+            "load {} ({}{} concurrent)",
+            plan.url,
+            plan.requests
+                .map(|n| format!("{n} requests, "))
+                .unwrap_or_default(),
+            plan.concurrency
+        );
+        let progress = self.ctx.reporter.progress(&label, plan.requests);
+        let bar = progress.clone();
+        let url = plan.url.to_string();
+        let outcome = self
+            .block_on(loadgen::run(
+                plan,
+                resolver,
+                move || bar.inc(1),
+                self.ctx.interrupt.clone(),
+            ))?
+            .map_err(|e| refuse(&mesh.cluster, format!("traffic::load: {e}")));
+        progress.finish();
+        let outcome = outcome?;
+        self.ctx.check_interrupt()?;
+
+        let seconds = outcome.elapsed.as_secs_f64();
+        let mut report = LoadReport {
+            url,
+            count: outcome.count,
+            duration_s: (seconds * 1000.0).round() / 1000.0,
+            rate: if seconds > 0.0 {
+                (outcome.count as f64 / seconds).round()
+            } else {
+                0.0
+            },
+            codes: outcome
+                .codes
+                .iter()
+                .map(|(c, n)| (c.to_string(), *n))
+                .collect(),
+            errors: outcome.errors.clone(),
+            latency_ms: Latency {
+                p50: round2(outcome.quantile(0.5)),
+                p90: round2(outcome.quantile(0.9)),
+                p99: round2(outcome.quantile(0.99)),
+                max: round2(outcome.latencies_ms.last().copied().unwrap_or(0.0)),
+            },
+            sample: outcome.sample.clone().unwrap_or_default(),
+            service: service.clone(),
+            ..LoadReport::default()
+        };
+        // The window of the run, from its first request to now.
+        let start = outcome
+            .started
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0.0, |d| d.as_secs_f64());
+        let end = crate::sim::dataplane::telemetry::unix_now().max(start + seconds);
+        let window_ms = ((end - start) * 1000.0).ceil() as u64 + 1;
+        let matcher = match &hosts {
+            Some(h) if !h.is_empty() => format!(
+                ",destination_service=~\"{}\"",
+                h.iter()
+                    .map(|h| regex::escape(h))
+                    .collect::<Vec<_>>()
+                    .join("|")
+                    .replace('\\', "\\\\")
+            ),
+            Some(_) => format!(
+                ",destination_service_name=\"{}\"",
+                service.as_deref().unwrap_or("")
+            ),
+            None => String::new(),
+        };
+        let query = format!(
+            "sum by (destination_service_name, destination_workload, destination_workload_namespace, destination_cluster, destination_mesh, response_code) (increase(istio_requests_total{{reporter=\"source\"{matcher}}}[{window_ms}ms]))"
+        );
+        match self.block_on(prometheus::query(
+            &mesh.cluster.client,
+            &mesh.namespace,
+            &query,
+            Some(end),
+        ))? {
+            Ok(samples) => {
+                let (rows, clusters) = destinations(&samples);
+                report.by_destination = Some(rows);
+                report.by_cluster = Some(clusters);
+                report.telemetry = format!(
+                    "istio_requests_total from {}/prometheus over {window_ms}ms",
+                    mesh.namespace
+                );
+            }
+            Err(e) => report.telemetry = format!("the mesh's Prometheus is not reachable: {e}"),
+        }
+        let value = serde_json::to_value(&report).unwrap_or(Value::Null);
+        Ok(to_dynamic(&value).try_cast::<Map>().unwrap_or_default())
+    }
+
+    fn graph(&self, target: &rhai::Dynamic, window: &str) -> Result<Map> {
+        let mesh = self.target_mesh(target, "traffic::graph")?;
+        let graph = self
+            .block_on(graph_of(
+                &mesh.cluster.client,
+                &mesh.namespace,
+                &mesh.name,
+                window,
+            ))?
+            .map_err(|e| refuse(&mesh.cluster, format!("traffic::graph: {e}")))?;
+        let value = serde_json::to_value(&graph).unwrap_or(Value::Null);
+        Ok(to_dynamic(&value).try_cast::<Map>().unwrap_or_default())
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// The request graph of the mesh in `mesh_ns` over the last `window` (PromQL duration, e.g. 5m),
+/// from its Prometheus. Shared by `traffic::graph` and `fedrun graph`.
+pub async fn graph_of(
+    client: &crate::kube::ClusterClient,
+    mesh_ns: &str,
+    mesh_name: &str,
+    window: &str,
+) -> std::result::Result<Graph, String> {
+    let ok = window.len() > 1
+        && window
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        && ["ms", "s", "m", "h", "d"]
+            .iter()
+            .any(|u| window.ends_with(u));
+    if !ok {
+        return Err(format!(
+            "window {window:?} is not a duration such as 60s, 5m or 1h"
+        ));
+    }
+    let query = format!(
+        "sum by (source_workload, source_workload_namespace, source_cluster, source_mesh, destination_workload, destination_workload_namespace, destination_cluster, destination_mesh, response_code) (increase(istio_requests_total[{window}]))"
+    );
+    let samples = prometheus::query(client, mesh_ns, &query, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Graph::from_samples(
+        mesh_name,
+        client.name(),
+        window,
+        &samples,
+    ))
+}
+
+/// A report or graph map back to its text.
+fn summary(value: &Map) -> std::result::Result<String, String> {
+    let dynamic: rhai::Dynamic = value.clone().into();
+    if value.contains_key("edges") {
+        rhai::serde::from_dynamic::<Graph>(&dynamic)
+            .map(|g| g.render())
+            .map_err(|e| format!("traffic::summary: not a graph from traffic::graph ({e})"))
+    } else {
+        rhai::serde::from_dynamic::<LoadReport>(&dynamic)
+            .map(|r| r.render())
+            .map_err(|e| format!("traffic::summary: not a report from traffic::load ({e})"))
+    }
+}
+
 pub fn register(engine: &mut Engine, env: &Env) {
     let mut module = Module::new();
     let e = env.clone();
@@ -342,6 +761,70 @@ pub fn register(engine: &mut Engine, env: &Env) {
                 located(&call, || e.mirror(&c, namespace, service, to, percent))
             },
         );
+    let e = env.clone();
+    FuncRegistration::new("load")
+        .with_comments([
+            "/// Sends real HTTP requests to the mesh's `istio-ingressgateway` Route (or `opts.url`) and",
+            "/// returns a report. `target`: a Mesh, or a Cluster with one control plane. Options:",
+            "/// `path` (default \"/productpage\"), `requests` (default 100), `concurrency` (default 8),",
+            "/// `rate` (requests per second, all workers together), `duration` (\"30s\": stop then, even",
+            "/// before `requests`), `timeout` per request (default \"10s\"), `service` (whose",
+            "/// destinations to report, e.g. \"details\"; every service when absent), `url`.",
+            "/// The report: `url`, `count`, `duration_s`, `rate`, `codes` (by status), `errors` (by kind:",
+            "/// connect, timeout, http, body), `latency_ms` {p50, p90, p99, max}, `sample` (the first",
+            "/// body), and where the mesh's Prometheus answers through the API server's service proxy,",
+            "/// `by_destination` (requests by service, workload, cluster, mesh and code, with `share`",
+            "/// in %) and `by_cluster` for the window of the run; `telemetry` says where they come",
+            "/// from or why they are missing. Print it with `print(traffic::summary(report))`.",
+            "/// On simulated clusters the Route host resolves to the simulator's data plane.",
+        ])
+        .with_params_info(["target: Mesh | Cluster", "opts: Map", "Map"])
+        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic, opts: Map| {
+            located(&call, || e.load(&target, &opts))
+        });
+    let e = env.clone();
+    FuncRegistration::new("load")
+        .with_comments([
+            "/// `traffic::load(target, #{})`: 100 requests to /productpage, 8 at a time.",
+        ])
+        .with_params_info(["target: Mesh | Cluster", "Map"])
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, target: rhai::Dynamic| {
+                located(&call, || e.load(&target, &Map::new()))
+            },
+        );
+    let e = env.clone();
+    FuncRegistration::new("graph")
+        .with_comments([
+            "/// The request graph of the mesh over the last `window` (a PromQL duration: \"60s\", \"5m\"),",
+            "/// from its Prometheus: `nodes` (id, workload, namespace, cluster, mesh) and `edges` (from,",
+            "/// to, requests, errors = 5xx answers, error_rate in %). What Kiali draws, as data;",
+            "/// `fedrun graph` prints it and writes DOT and SVG.",
+        ])
+        .with_params_info(["target: Mesh | Cluster", "window: &str", "Map"])
+        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic, window: &str| {
+            located(&call, || e.graph(&target, window))
+        });
+    let e = env.clone();
+    FuncRegistration::new("graph")
+        .with_comments(["/// `traffic::graph(target, \"5m\")`."])
+        .with_params_info(["target: Mesh | Cluster", "Map"])
+        .set_into_module(
+            &mut module,
+            move |call: NativeCallContext, target: rhai::Dynamic| {
+                located(&call, || e.graph(&target, "5m"))
+            },
+        );
+    FuncRegistration::new("summary")
+        .with_comments([
+            "/// The text of a report from `traffic::load` (a few lines and a table of destinations)",
+            "/// or of a graph from `traffic::graph` (a table of edges): `print(traffic::summary(r))`.",
+        ])
+        .with_params_info(["value: Map", "String"])
+        .set_into_module(&mut module, move |call: NativeCallContext, value: Map| {
+            located(&call, || summary(&value).map_err(|m| PrimitiveError::new(m).into()))
+        });
     engine.register_static_module("traffic", module.into());
 }
 

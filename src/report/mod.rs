@@ -5,8 +5,11 @@
 //! pipes and CI). [`RunSummary`] is the data a run produces, rendered as a table or as JSON.
 //! It does not know about Rhai: the script engine calls into it.
 
+mod progress;
 mod reporter;
 mod summary;
+pub mod traffic;
 
+pub use progress::Progress;
 pub use reporter::{Reporter, Stream};
 pub use summary::{RunSummary, StepRecord, StepStatus, format_elapsed};

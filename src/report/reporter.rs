@@ -116,6 +116,18 @@ impl Reporter {
         matches!(self.inner.sink, Sink::Fancy { .. })
     }
 
+    /// The terminal's bars, when they are drawn.
+    pub(super) fn multi(&self) -> Option<&MultiProgress> {
+        match &self.inner.sink {
+            Sink::Fancy { multi, .. } => Some(multi),
+            _ => None,
+        }
+    }
+
+    pub(super) fn is_buffer(&self) -> bool {
+        matches!(self.inner.sink, Sink::Buffer)
+    }
+
     /// Whether `-v` was given.
     pub fn is_verbose(&self) -> bool {
         self.inner.verbose

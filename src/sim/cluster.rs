@@ -65,6 +65,8 @@ pub struct SimCluster {
     pub store: Arc<Store>,
     /// API requests served, for benchmarks and `fedrun sim status`.
     pub requests: AtomicU64,
+    /// The `istio_requests_total` series of this cluster's meshes, which their Prometheus serves.
+    pub telemetry: super::dataplane::telemetry::Telemetry,
     admission: RwLock<Vec<Arc<dyn Admission>>>,
     flags: RwLock<BTreeMap<&'static str, Arc<AtomicBool>>>,
 }
@@ -76,6 +78,7 @@ impl SimCluster {
             provider,
             store,
             requests: AtomicU64::new(0),
+            telemetry: Default::default(),
             admission: RwLock::new(Vec::new()),
             flags: RwLock::new(BTreeMap::new()),
         }

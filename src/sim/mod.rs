@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cluster;
 pub mod controllers;
+pub mod dataplane;
 pub mod faults;
 pub mod kubeconfig;
 pub mod patch;

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use super::api;
 use super::cluster::{Provider, SimCluster};
 use super::controllers;
+use super::dataplane;
 use super::faults::{FaultSpec, Faults};
 use super::kubeconfig::{self, KubeconfigEntry, atomic_write};
 use super::serve::{ServeOptions, serve};
@@ -119,6 +120,23 @@ pub struct ServerInfo {
     pub clusters: Vec<(String, String)>,
 }
 
+/// Where the data plane listens and which Route domains it serves, published in the state
+/// directory (`dataplane.json`) so that `traffic::load` reaches simulated Routes by their host
+/// names without any /etc/hosts change.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DataPlaneInfo {
+    pub address: SocketAddr,
+    /// Host suffixes served, e.g. `apps.rosa.example.com`.
+    pub domains: Vec<String>,
+}
+
+/// The data plane file of a state directory (next to its kubeconfig).
+pub fn dataplane_path(state_dir: &Path) -> PathBuf {
+    state_dir.join(DATAPLANE_FILE)
+}
+
+pub const DATAPLANE_FILE: &str = "dataplane.json";
+
 pub struct RunningCluster {
     pub cluster: Arc<SimCluster>,
     pub addr: SocketAddr,
@@ -129,6 +147,7 @@ pub struct Simulator {
     state_dir: PathBuf,
     world: Arc<World>,
     clusters: Vec<RunningCluster>,
+    dataplane: SocketAddr,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     _lock: File,
@@ -246,6 +265,21 @@ impl Simulator {
             controllers::all(&world),
             shutdown.subscribe(),
         ));
+        let dataplane = start_dataplane(&world, &shutdown, &mut tasks).await?;
+        let info = DataPlaneInfo {
+            address: dataplane,
+            domains: specs
+                .iter()
+                .map(|s| format!("apps.{}.example.com", s.name))
+                .collect(),
+        };
+        let dp_path = dataplane_path(&dir);
+        atomic_write(
+            &dp_path,
+            &serde_json::to_vec_pretty(&info).unwrap_or_default(),
+            0o600,
+        )
+        .map_err(io_err(&dp_path))?;
         let kc = kubeconfig_path(&dir);
         kubeconfig::write(&kc, &entries, specs.first().map(|s| s.name.as_str()))
             .map_err(io_err(&kc))?;
@@ -267,6 +301,7 @@ impl Simulator {
             state_dir: dir,
             world,
             clusters,
+            dataplane,
             shutdown,
             tasks,
             _lock: lock,
@@ -286,6 +321,11 @@ impl Simulator {
         &self.world
     }
 
+    /// The data plane's plain-HTTP listener (Routes are told apart by the Host header).
+    pub fn dataplane_addr(&self) -> SocketAddr {
+        self.dataplane
+    }
+
     pub fn clusters(&self) -> &[RunningCluster] {
         &self.clusters
     }
@@ -301,7 +341,34 @@ impl Simulator {
             let _ = task.await;
         }
         let _ = std::fs::remove_file(self.state_dir.join("server.json"));
+        let _ = std::fs::remove_file(dataplane_path(&self.state_dir));
     }
+}
+
+/// Starts the data plane's HTTP listener on a random loopback port.
+async fn start_dataplane(
+    world: &Arc<World>,
+    shutdown: &watch::Sender<bool>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<SocketAddr, SimError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(SimError::Listen)?;
+    let addr = listener.local_addr().map_err(SimError::Listen)?;
+    let router = dataplane::server::router(Arc::new(dataplane::DataPlane::new(world.clone())));
+    let mut stop = shutdown.subscribe();
+    tasks.push(tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!("simulated data plane stopped: {e}");
+        }
+    }));
+    Ok(addr)
 }
 
 /// Takes the state directory's lock, held for the simulator's lifetime (released by the OS on exit,

@@ -10,6 +10,7 @@ mod discovery;
 mod objects;
 mod openapi;
 pub mod projects;
+mod proxy;
 mod watch;
 
 use std::collections::HashMap;
@@ -87,6 +88,27 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
             ))
             .into_response(),
         };
+    }
+
+    // The service proxy: only a mesh's Prometheus answers (see `proxy`).
+    if let [
+        "api",
+        "v1",
+        "namespaces",
+        ns,
+        "services",
+        spec,
+        "proxy",
+        rest @ ..,
+    ] = segments.as_slice()
+    {
+        let mut query = query;
+        if method == Method::POST
+            && let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await
+        {
+            query.extend(parse_query(&String::from_utf8_lossy(&body)));
+        }
+        return proxy::serve(&cluster, &method, ns, spec, rest, &query);
     }
 
     let target = match resolve(&cluster, &segments) {
