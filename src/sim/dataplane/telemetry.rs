@@ -111,14 +111,14 @@ mod tests {
         let r = t
             .query(
                 "m",
-                "sum by (destination_workload) (increase(istio_requests_total[3s]))",
+                "sum by (destination_workload) (increase(istio_requests_total[4s]))",
                 109.0,
             )
             .unwrap();
         assert_eq!(
             r,
             vec![
-                (labels(&[("destination_workload", "a")]), 3.0),
+                (labels(&[("destination_workload", "a")]), 4.0),
                 (labels(&[("destination_workload", "b")]), 1.0)
             ]
         );
