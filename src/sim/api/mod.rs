@@ -55,6 +55,7 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
         return metrics(&cluster);
     }
     cluster.requests.fetch_add(1, Ordering::Relaxed);
+    tracing::trace!(target: "fedrun::sim::requests", cluster = %cluster.name, method = %request.method(), uri = %request.uri(), "request");
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     let query = parse_query(parts.uri.query().unwrap_or(""));
