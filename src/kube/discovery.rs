@@ -187,7 +187,7 @@ impl DiscoveryCache {
 /// 1.26–1.29), else the legacy documents.
 const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 
-/// Reads discovery: two requests (`/api` and `/apis`, in parallel) when the server serves the
+/// Reads discovery: two requests (`/api` and `/apis`) when the server serves the
 /// aggregated form (Kubernetes ≥ 1.26, the simulator), else the legacy documents group version by
 /// group version.
 async fn fetch(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
@@ -201,7 +201,9 @@ async fn fetch(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
         })
         .await
     };
-    let (core, groups) = futures::try_join!(get("/api"), get("/apis"))?;
+    // One after the other: a cluster that fails the first is not asked the second.
+    let core = get("/api").await?;
+    let groups = get("/apis").await?;
     match (aggregated_kinds(&core), aggregated_kinds(&groups)) {
         (Some(mut kinds), Some(more)) => {
             kinds.extend(more);
