@@ -1,9 +1,11 @@
 //! `fedrun sim serve|status|reset`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{Failure, runtime, state_dir};
 use crate::cli::{ServeArgs, SimCommand};
+use crate::kube::Clusters;
 use crate::sim::faults::FaultSpec;
 use crate::sim::simulator::{
     SimOptions, Simulator, kubeconfig_path, parse_clusters, running_server, saved_clusters,
@@ -95,6 +97,10 @@ fn status(dir: &std::path::Path) {
         );
     }
     let server = running_server(dir);
+    let requests = server
+        .as_ref()
+        .map(|_| request_counts(&kubeconfig_path(dir)))
+        .unwrap_or_default();
     for (spec, objects) in &clusters {
         let url = server
             .as_ref()
@@ -105,8 +111,12 @@ fn status(dir: &std::path::Path) {
                     .map(|(_, u)| u.clone())
             })
             .unwrap_or_else(|| "-".into());
+        let served = requests
+            .get(&spec.name)
+            .map(|n| format!("{n:>7} requests  "))
+            .unwrap_or_default();
         println!(
-            "  {:<12} {:<6} {:>5} objects  {}",
+            "  {:<12} {:<6} {:>5} objects  {served}{}",
             spec.name,
             spec.provider.to_string(),
             objects,
@@ -121,6 +131,44 @@ fn status(dir: &std::path::Path) {
         ),
         None => println!("server: not running"),
     }
+}
+
+/// The running server's request counters per cluster, read from each cluster's `/metrics`
+/// (with the kubeconfig's credentials). Clusters that do not answer are left out.
+fn request_counts(kubeconfig: &std::path::Path) -> BTreeMap<String, u64> {
+    let Ok(clusters) = Clusters::from_kubeconfig(kubeconfig, BTreeMap::new()) else {
+        return BTreeMap::new();
+    };
+    let Ok(rt) = runtime() else {
+        return BTreeMap::new();
+    };
+    rt.block_on(async {
+        let reads = clusters.contexts().into_iter().map(|name| {
+            let clusters = &clusters;
+            async move {
+                let client = clusters.cluster(&name).await.ok()?.kube_client();
+                let request = http::Request::get("/metrics").body(Vec::new()).ok()?;
+                let text =
+                    tokio::time::timeout(Duration::from_secs(5), client.request_text(request))
+                        .await
+                        .ok()?
+                        .ok()?;
+                Some((name, parse_requests_total(&text)?))
+            }
+        });
+        futures::future::join_all(reads)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    })
+}
+
+/// The value of `fedrun_sim_requests_total{...}` in a Prometheus text exposition.
+pub fn parse_requests_total(text: &str) -> Option<u64> {
+    text.lines()
+        .filter(|l| l.starts_with("fedrun_sim_requests_total"))
+        .find_map(|l| l.rsplit(' ').next()?.parse().ok())
 }
 
 fn reset(dir: &std::path::Path) -> Result<(), Failure> {

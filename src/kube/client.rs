@@ -108,7 +108,21 @@ struct Inner {
     discovery: DiscoveryCache,
     policy: RetryPolicy,
     interrupt: Arc<AtomicBool>,
+    /// What this client knows without asking: the namespaces it created during this run, and
+    /// which objects it has applied in them since. An object in such a namespace that this run
+    /// has not applied yet does not exist, so its apply needs no read first.
+    known: std::sync::Mutex<Known>,
 }
+
+#[derive(Default)]
+struct Known {
+    fresh_namespaces: std::collections::HashSet<String>,
+    /// (apiVersion, kind, namespace, name) applied in a fresh namespace.
+    applied: std::collections::HashSet<(String, String, String, String)>,
+}
+
+/// An object's identity in the `Known` sets.
+type ObjectKey = (String, String, String, String);
 
 impl fmt::Debug for ClusterClient {
     /// Names only: the client holds credentials, which must never be printed.
@@ -141,8 +155,41 @@ impl ClusterClient {
                 discovery: DiscoveryCache::default(),
                 policy,
                 interrupt,
+                known: std::sync::Mutex::new(Known::default()),
             }),
         }
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, Known> {
+        self.inner
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records that this run created namespace `ns` (so it held nothing of this run's before).
+    pub fn note_created_namespace(&self, ns: &str) {
+        self.known().fresh_namespaces.insert(ns.to_string());
+    }
+
+    /// Whether the object surely does not exist: its namespace was created by this run and this
+    /// run has not applied it yet. Marks it as applied.
+    fn surely_absent(&self, key: &ObjectKey) -> bool {
+        let mut known = self.known();
+        if !known.fresh_namespaces.contains(&key.2) {
+            return false;
+        }
+        known.applied.insert(key.clone())
+    }
+
+    /// Whether the server serves an API group, from the discovery cache (fetched once; no
+    /// request when it is already known).
+    pub async fn serves_group(&self, group: &str) -> Result<bool, KubeError> {
+        let label = self.label();
+        self.inner
+            .discovery
+            .serves_group(&self.reach(&label), group)
+            .await
     }
 
     /// The playbook's name for the cluster.
@@ -451,9 +498,33 @@ impl ClusterClient {
         }
         let label = self.label();
         let reach = self.reach(&label);
+        // Documents of one kind in one namespace are read with one LIST rather than one GET each.
+        let group_key = |doc: &Value| {
+            let text = |p: &str| {
+                doc.pointer(p)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let ns = doc
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .or_else(|| opts.namespace.clone())
+                .unwrap_or_default();
+            (text("/apiVersion"), text("/kind"), ns)
+        };
+        let mut group_sizes: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        for doc in &docs {
+            *group_sizes.entry(group_key(doc)).or_default() += 1;
+        }
+        let mut listed: BTreeMap<(String, String, String), BTreeMap<String, DynamicObject>> =
+            BTreeMap::new();
         let mut applied = Vec::with_capacity(docs.len());
         for (index, mut doc) in docs.into_iter().enumerate() {
             let (api_version, kind, name) = validate(index, &doc)?;
+            let group = group_key(&doc);
             let info = self
                 .inner
                 .discovery
@@ -465,7 +536,25 @@ impl ClusterClient {
                 Some(ns) => Api::namespaced_with(client, ns, &info.resource),
                 None => Api::all_with(client, &info.resource),
             };
-            let before = self.retried(&label, || api.get_opt(&name)).await?;
+            let key = (
+                api_version.clone(),
+                kind.clone(),
+                ns.clone().unwrap_or_default(),
+                name.clone(),
+            );
+            let before = if self.surely_absent(&key) {
+                None
+            } else if group_sizes.get(&group).copied().unwrap_or(0) > 1 && ns.is_some() {
+                if !listed.contains_key(&group) {
+                    let params = ListParams::default();
+                    let list = self.retried(&label, || api.list(&params)).await?;
+                    let by_name = list.items.into_iter().map(|o| (o.name_any(), o)).collect();
+                    listed.insert(group.clone(), by_name);
+                }
+                listed.get(&group).and_then(|m| m.get(&name)).cloned()
+            } else {
+                self.retried(&label, || api.get_opt(&name)).await?
+            };
             // An object another playbook created keeps its creator's label: playbooks that share
             // objects (one production mesh federated by two) must converge, not relabel in turn.
             let creator = before
@@ -492,6 +581,12 @@ impl ClusterClient {
                 }
                 Some(_) => Outcome::Changed,
             };
+            if info.resource.group.is_empty()
+                && info.resource.kind == "Namespace"
+                && outcome == Outcome::Created
+            {
+                self.note_created_namespace(&name);
+            }
             tracing::debug!(cluster = %label, kind = %kind, name = %name, %outcome, "applied");
             applied.push(Applied {
                 object: to_value(&label, after, &info)?,

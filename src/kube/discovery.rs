@@ -3,8 +3,9 @@
 //!
 //! kube-rs's `Discovery` drops short and singular names, which are exactly what people type, so
 //! this module reads the legacy discovery documents (`/api/v1`, `/apis/<group>/<version>`) itself
-//! through the kube-rs client. The result is cached per context and shared by every clone of a
-//! [`ClusterClient`](super::ClusterClient): discovery costs one request per group version, and a
+//! through the kube-rs client — or, on servers that serve it (Kubernetes ≥ 1.26 and the simulator),
+//! the aggregated form: two requests for everything. The result is cached per context and shared
+//! by every clone of a [`ClusterClient`](super::ClusterClient): discovery is expensive, and a
 //! playbook resolves kinds hundreds of times. A miss refreshes the cache once before failing,
 //! because playbooks install operators whose CRDs appear mid-run.
 
@@ -139,6 +140,17 @@ impl DiscoveryCache {
         })
     }
 
+    /// Whether a group is served, by the cached catalog (no request once it is fetched).
+    pub(crate) async fn serves_group(
+        &self,
+        reach: &Reach<'_>,
+        group: &str,
+    ) -> Result<bool, KubeError> {
+        let has = |c: &Catalog| c.kinds.iter().any(|k| k.resource.group == group);
+        let catalog = self.current(reach).await?;
+        Ok(has(&catalog))
+    }
+
     /// The cached catalog, fetched on first use.
     async fn current(&self, reach: &Reach<'_>) -> Result<Arc<Catalog>, KubeError> {
         let mut slot = self.catalog.lock().await;
@@ -171,12 +183,114 @@ impl DiscoveryCache {
     }
 }
 
+/// What fedrun asks `/api` and `/apis` for: aggregated discovery (v2, or v2beta1 on Kubernetes
+/// 1.26–1.29), else the legacy documents.
+const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+
+/// Reads discovery: two requests (`/api` and `/apis`) when the server serves the
+/// aggregated form (Kubernetes ≥ 1.26, the simulator), else the legacy documents group version by
+/// group version.
+async fn fetch(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
+    let get = |path: &'static str| async move {
+        with_retries(reach.policy, reach.cluster, reach.interrupt, || async {
+            let request = http::Request::get(path)
+                .header(http::header::ACCEPT, AGGREGATED_ACCEPT)
+                .body(Vec::new())
+                .map_err(::kube::Error::HttpError)?;
+            reach.client.request_text(request).await
+        })
+        .await
+    };
+    // One after the other: a cluster that fails the first is not asked the second.
+    let core = get("/api").await?;
+    let groups = get("/apis").await?;
+    match (aggregated_kinds(&core), aggregated_kinds(&groups)) {
+        (Some(mut kinds), Some(more)) => {
+            kinds.extend(more);
+            Ok(kinds)
+        }
+        _ => fetch_legacy(reach).await,
+    }
+}
+
+/// The kinds of an aggregated discovery document (`APIGroupDiscoveryList`), or `None` when the
+/// server answered with the legacy form. A group's first version is its preferred one.
+fn aggregated_kinds(body: &str) -> Option<Vec<KindInfo>> {
+    let doc: serde_json::Value = serde_json::from_str(body).ok()?;
+    if doc.get("kind")?.as_str()? != "APIGroupDiscoveryList" {
+        return None;
+    }
+    let text = |v: &serde_json::Value, key: &str| {
+        v.get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut kinds = Vec::new();
+    for item in doc.get("items")?.as_array()? {
+        let group = item
+            .pointer("/metadata/name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let versions = item.get("versions").and_then(serde_json::Value::as_array);
+        for (i, version) in versions.into_iter().flatten().enumerate() {
+            let v = text(version, "version");
+            let api_version = if group.is_empty() {
+                v.clone()
+            } else {
+                format!("{group}/{v}")
+            };
+            let resources = version
+                .get("resources")
+                .and_then(serde_json::Value::as_array);
+            for r in resources.into_iter().flatten() {
+                let plural = text(r, "resource");
+                let kind = r
+                    .pointer("/responseKind/kind")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if plural.is_empty() || kind.is_empty() {
+                    continue;
+                }
+                let singular = match text(r, "singularResource") {
+                    s if s.is_empty() => kind.to_lowercase(),
+                    s => s.to_lowercase(),
+                };
+                let short_names = r
+                    .get("shortNames")
+                    .and_then(serde_json::Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                kinds.push(KindInfo {
+                    resource: ApiResource {
+                        group: group.to_string(),
+                        version: v.clone(),
+                        api_version: api_version.clone(),
+                        kind,
+                        plural,
+                    },
+                    namespaced: text(r, "scope") == "Namespaced",
+                    singular,
+                    short_names,
+                    preferred: i == 0,
+                });
+            }
+        }
+    }
+    Some(kinds)
+}
+
 /// Reads the legacy discovery documents: `/api`, `/apis`, then each group version in parallel.
 ///
 /// A group version that fails (an aggregated API whose backend is down, typically
 /// `metrics.k8s.io`) is skipped after a short retry, as kubectl does, rather than making every kind
 /// unresolvable.
-async fn fetch(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
+async fn fetch_legacy(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
     let client = reach.client;
     let core = with_retries(reach.policy, reach.cluster, reach.interrupt, || {
         client.list_core_api_versions()

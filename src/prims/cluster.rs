@@ -209,6 +209,12 @@ fn apply(env: &Env, cluster: &Cluster, source: &str, opts: &Map) -> Result<Array
 impl Env {
     /// Makes sure a project (namespace) exists: a ProjectRequest on OpenShift, else a Namespace.
     pub fn project(&self, cluster: &Cluster, name: &str) -> Result<Map> {
+        self.project_with(cluster, name, true)
+    }
+
+    /// As [`Env::project`]; without `read_back`, a project just requested is not read back (the
+    /// returned map is empty then), which saves a request when the caller only needs it to exist.
+    pub fn project_with(&self, cluster: &Cluster, name: &str, read_back: bool) -> Result<Map> {
         crate::names::dns1123_label(name)
             .map_err(|e| PrimitiveError::new(format!("project name {name:?}: {e}")))?;
         if let Some(existing) =
@@ -218,17 +224,17 @@ impl Env {
             return Ok(to_dynamic(&existing).cast());
         }
         // On OpenShift a ProjectRequest is how users get a namespace (`oc new-project`).
-        if self.call(
-            cluster,
-            cluster.client.has_api_group("project.openshift.io"),
-        )? {
+        if self.call(cluster, cluster.client.serves_group("project.openshift.io"))? {
             let request = json!({"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest", "metadata": {"name": name}});
             match self.block_on(cluster.client.create("projectrequest", None, request))? {
-                Ok(_) => {}
+                Ok(_) => cluster.client.note_created_namespace(name),
                 Err(KubeError::Api { code: 409, .. }) => {}
                 Err(e) => return Err(fail(cluster.name(), e)),
             }
             self.ctx.note_write(true);
+            if !read_back {
+                return Ok(Map::new());
+            }
             let namespace = self.call(cluster, cluster.client.get("namespace", None, name))?;
             return Ok(to_dynamic(&namespace).cast());
         }

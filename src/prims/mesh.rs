@@ -348,7 +348,7 @@ impl Env {
         };
 
         for ns in std::iter::once(&namespace).chain(members.iter()) {
-            self.project(cluster, ns)?;
+            self.project_with(cluster, ns, false)?;
         }
         self.apply_objects(cluster, vec![smcp], None)?;
         // Members too are additive, for the same reason as peers.

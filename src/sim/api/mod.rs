@@ -51,7 +51,12 @@ pub(crate) struct Target {
 pub(crate) type Query = HashMap<String, String>;
 
 async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> Response {
+    // Reading the counters is not counted, so that a benchmark's before/after difference is exact.
+    if request.method() == Method::GET && request.uri().path() == "/metrics" {
+        return metrics(&cluster);
+    }
     cluster.requests.fetch_add(1, Ordering::Relaxed);
+    tracing::trace!(target: "fedrun::sim::requests", cluster = %cluster.name, method = %request.method(), uri = %request.uri(), "request");
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     let query = parse_query(parts.uri.query().unwrap_or(""));
@@ -200,6 +205,59 @@ fn resolve(cluster: &SimCluster, segments: &[&str]) -> Result<Target, ApiError> 
 }
 
 /// Query pairs; kube-rs sends empty pairs (`?&force=true`), which are skipped.
+/// `GET /metrics`: the cluster's counters in the Prometheus text format (behind the bearer token
+/// like every other path). Counters only grow; compare two readings to measure one run.
+fn metrics(cluster: &SimCluster) -> Response {
+    let name = cluster.name.replace(['\\', '"'], "_");
+    let objects: usize = cluster.store.counts().values().sum();
+    let mut text = format!(
+        "# HELP fedrun_sim_requests_total API requests served by the simulated cluster (GET /metrics excluded).\n\
+         # TYPE fedrun_sim_requests_total counter\n\
+         fedrun_sim_requests_total{{cluster=\"{name}\"}} {}\n\
+         # HELP fedrun_sim_objects Objects stored by the simulated cluster.\n\
+         # TYPE fedrun_sim_objects gauge\n\
+         fedrun_sim_objects{{cluster=\"{name}\"}} {objects}\n",
+        cluster.request_count()
+    );
+    if let Some((rss, peak)) = process_memory() {
+        text.push_str(&format!(
+            "# HELP fedrun_sim_process_resident_bytes Resident memory of the simulator process.\n\
+             # TYPE fedrun_sim_process_resident_bytes gauge\n\
+             fedrun_sim_process_resident_bytes {rss}\n\
+             # HELP fedrun_sim_process_peak_resident_bytes Peak resident memory of the simulator process.\n\
+             # TYPE fedrun_sim_process_peak_resident_bytes gauge\n\
+             fedrun_sim_process_peak_resident_bytes {peak}\n"
+        ));
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// The process's resident and peak resident memory in bytes (Linux `/proc/self/status`).
+fn process_memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map(|kb| kb * 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
 fn parse_query(query: &str) -> Query {
     query
         .split('&')
