@@ -326,9 +326,7 @@ fn assert_same_state(what: &str, got: &BTreeMap<String, Value>, want: &BTreeMap<
         if let Some(g) = got.get(key)
             && g != w
         {
-            problems.push(format!(
-                "differs: {key}\n  want: {w}\n  got:  {g}"
-            ));
+            problems.push(format!("differs: {key}\n  want: {w}\n  got:  {g}"));
         }
     }
     assert!(
@@ -403,7 +401,8 @@ fn every_shipped_playbook_run_twice_changes_nothing_the_second_time() {
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert!(
-        names.contains(&"rosa-aro.rhai".to_string()) && names.contains(&"rosa-rog.rhai".to_string()),
+        names.contains(&"rosa-aro.rhai".to_string())
+            && names.contains(&"rosa-rog.rhai".to_string()),
         "{names:?}"
     );
     let dir = tempfile::tempdir().unwrap();
@@ -568,7 +567,7 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
     let switch = outage(
         &sim,
         "aro",
-        150,
+        40,
         Some(Duration::from_secs(3)),
         finished.clone(),
     );
@@ -580,8 +579,15 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
         Duration::from_secs(60),
     );
     finished.store(true, Ordering::SeqCst);
-    let went_down = switch.join().unwrap().expect("aro went down during the run");
-    let summary = outcome.unwrap_or_else(|e| panic!("the run did not ride out the outage:\n{e}\n{output}"));
+    let went_down = switch.join().unwrap();
+    let summary =
+        outcome.unwrap_or_else(|e| panic!("the run did not ride out the outage:\n{e}\n{output}"));
+    let went_down = went_down.unwrap_or_else(|| {
+        panic!(
+            "aro never went down ({} requests):\n{output}",
+            sim.sim().cluster("aro").unwrap().cluster.request_count()
+        )
+    });
     assert!(summary.ok);
     assert!(
         started.elapsed() >= went_down.duration_since(started) + Duration::from_secs(3),
@@ -594,7 +600,7 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
     // step it was in, instead of hanging.
     let sim = TestSim::start();
     let finished = Arc::new(AtomicBool::new(false));
-    let switch = outage(&sim, "aro", 150, None, finished.clone());
+    let switch = outage(&sim, "aro", 40, None, finished.clone());
     let policy = RetryPolicy {
         max_attempts: 4,
         base: Duration::from_millis(50),
@@ -609,7 +615,10 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
         Duration::from_secs(5),
     );
     finished.store(true, Ordering::SeqCst);
-    switch.join().unwrap().expect("aro went down during the run");
+    switch
+        .join()
+        .unwrap()
+        .expect("aro went down during the run");
     let err = outcome.expect_err("aro never comes back");
     assert!(
         started.elapsed() < Duration::from_secs(45),
@@ -618,6 +627,12 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
     );
     let text = err.to_string();
     assert!(!text.contains("panicked"), "{text}");
+    // Reported as the cluster not answering, not as a missing kind or operator (the discovery
+    // of a cluster that went silent used to look like "no kind smcp: operator not installed").
+    assert!(
+        text.contains("cluster aro did not answer") && !text.contains("not installed"),
+        "{text}"
+    );
     assert!(text.contains("aro"), "names the cluster:\n{text}\n{output}");
     assert!(
         !err.diagnostic.steps.is_empty() && text.contains("step:"),
@@ -625,7 +640,12 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
     );
     let step = &err.diagnostic.steps[0];
     assert!(
-        ["Service Mesh on both clusters", "Applications", "Federation"].contains(&step.as_str()),
+        [
+            "Service Mesh on both clusters",
+            "Applications",
+            "Federation"
+        ]
+        .contains(&step.as_str()),
         "{step}"
     );
     assert!(
@@ -791,7 +811,11 @@ fn runs_killed_at_several_points_then_rerun_converge_to_the_fault_free_state() {
         },
     ];
     for point in &points {
-        strike(&state, &mut served, point);
+        let printed = strike(&state, &mut served, point);
+        println!(
+            "--- SIG{} after {:?} + {:?}:\n{printed}",
+            point.signal, point.marker, point.delay
+        );
         if point.simulator_too {
             // The state left by kill -9 loads, whatever moment it was taken at.
             served = serve(&state, &latency);
