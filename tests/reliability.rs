@@ -510,7 +510,7 @@ fn run_in_process(
     policy: RetryPolicy,
     timeout: Duration,
 ) -> (Result<fedrun::report::RunSummary, script::RunError>, String) {
-    let clusters = Clusters::from_kubeconfig(&sim.kubeconfig(), BTreeMap::new())
+    let clusters = Clusters::from_kubeconfig(sim.kubeconfig(), BTreeMap::new())
         .expect("kubeconfig")
         .with_retry_policy(policy);
     let reporter = Reporter::buffer(false);
