@@ -417,4 +417,45 @@ mod tests {
         assert!(err.message.contains("no `metadata.name`"), "{err}");
         assert!(parse_documents("just text", "t").is_err());
     }
+
+    #[test]
+    fn names_the_server_would_refuse_are_refused_before_applying() {
+        let doc = |kind: &str, name: &str| {
+            format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: \"{name}\"\n")
+        };
+        for (kind, name) in [
+            ("ConfigMap", "My Config"),
+            ("ConfigMap", "UPPER"),
+            ("Namespace", "a.b"),
+            ("ClusterRole", "a/b"),
+        ] {
+            let err = parse_documents(&doc(kind, name), "n.yaml").unwrap_err();
+            assert!(err.message.contains(name), "{err}");
+            assert_eq!((err.line, err.column), (1, 1), "{err}");
+        }
+        for (kind, name) in [
+            ("ConfigMap", "a.b-c"),
+            ("Namespace", "prod-bookinfo"),
+            ("ClusterRole", "system:admin"),
+        ] {
+            parse_documents(&doc(kind, name), "n.yaml").unwrap();
+        }
+        let err = parse_documents(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: Bad_NS}\n",
+            "n.yaml",
+        )
+        .unwrap_err();
+        assert!(err.message.contains("Bad_NS"), "{err}");
+    }
+
+    #[test]
+    fn a_nested_duplicate_key_points_at_the_duplicate() {
+        let err = parse_documents(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
+            "d.yaml",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.column), (5, 3), "{err}");
+        assert!(err.message.contains("duplicate"), "{err}");
+    }
 }
