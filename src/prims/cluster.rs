@@ -357,7 +357,8 @@ pub fn register(engine: &mut Engine, env: &Env) {
     FuncRegistration::new("apply")
         .with_comments(doc(&[
             "/// Applies a manifest with options: `namespace` for objects that name none, and `vars`, a",
-            "/// map whose values replace `${NAME}` placeholders (an undefined one fails with its position).",
+            "/// map whose values replace `${NAME}` placeholders (an undefined one fails with its position,",
+            "/// with or without `vars`; `$${` writes a literal `${`).",
             "///",
             "/// ```rhai",
             "/// rosa.apply(\"manifests/smp.yaml\", #{ namespace: \"rosa-prod-mesh\", vars: #{ ADDRESS: addr } });",
