@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use fedrun::cli::RunArgs;
+use fedrun::cli::{BackendArgs, RunArgs};
 use fedrun::loadgen::{self, LoadPlan, Resolver};
 use fedrun::sim::simulator::{DataPlaneInfo, SimOptions, Simulator};
 
@@ -33,10 +33,13 @@ fn main() {
     for playbook in ["rosa-aro.rhai", "rosa-rog.rhai"] {
         let args = RunArgs {
             playbook: Some(playbooks.join(playbook)),
-            sim: true,
-            state: Some(state.clone()),
-            sets: vec!["load=0".into()],
-            timeout: "300s".into(),
+            backend: BackendArgs {
+                sim: true,
+                state: Some(state.clone()),
+                sets: vec!["load=0".into()],
+                timeout: "300s".into(),
+                ..BackendArgs::default()
+            },
             ..RunArgs::default()
         };
         if let Err(e) = fedrun::cmd::run::run(args) {

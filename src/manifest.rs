@@ -85,7 +85,7 @@ pub fn substitute(
         }
         let value = vars.get(name).ok_or_else(|| {
             let known = if vars.is_empty() {
-                "no variables were given (opts.vars)".to_string()
+                "no variables were given (opts.vars); write `$${` for a literal `${`".to_string()
             } else {
                 format!(
                     "defined: {}",
@@ -228,6 +228,39 @@ fn check_object(v: &Value) -> Result<(), String> {
     if !has_name {
         return Err(format!("{kind} has no `metadata.name`"));
     }
+    // Names the API server would refuse are refused here, before any document is applied (a
+    // multi-document manifest would otherwise be half applied).
+    let name = meta["name"].as_str().unwrap_or("");
+    let checked = match kind {
+        "Namespace" | "Project" | "ProjectRequest" => crate::names::dns1123_label(name),
+        // RBAC and OpenShift user kinds only need a valid URL path segment (`system:admin`).
+        "Role"
+        | "ClusterRole"
+        | "RoleBinding"
+        | "ClusterRoleBinding"
+        | "User"
+        | "Group"
+        | "Identity"
+        | "UserIdentityMapping" => {
+            if name == "."
+                || name == ".."
+                || name.contains(['/', '%'])
+                || name.contains(char::is_whitespace)
+            {
+                return Err(format!(
+                    "{kind} name {name:?} may not be `.`, `..` or contain `/`, `%` or spaces"
+                ));
+            }
+            Ok(())
+        }
+        _ => crate::names::dns1123_subdomain(name),
+    };
+    checked.map_err(|e| format!("{kind} name {name:?} is invalid: {e}"))?;
+    if let Some(ns) = meta.get("namespace") {
+        let ns = ns.as_str().ok_or("`metadata.namespace` must be a string")?;
+        crate::names::dns1123_label(ns)
+            .map_err(|e| format!("{kind} {name}: namespace {ns:?} is invalid: {e}"))?;
+    }
     Ok(())
 }
 
@@ -244,8 +277,10 @@ fn type_name(v: &Value) -> &'static str {
 
 /// serde_yaml reports a duplicate key at its mapping's start; point at the second occurrence.
 fn duplicate_key_position(text: &str, message: &str) -> Option<(usize, usize)> {
+    // serde_yaml says `duplicate entry with key "k"`, prefixed by the path when nested.
     let key = message
-        .strip_prefix("duplicate entry with key \"")?
+        .split_once("duplicate entry with key \"")?
+        .1
         .split('"')
         .next()?;
     let pattern = format!("{key}:");
@@ -381,5 +416,46 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("no `metadata.name`"), "{err}");
         assert!(parse_documents("just text", "t").is_err());
+    }
+
+    #[test]
+    fn names_the_server_would_refuse_are_refused_before_applying() {
+        let doc = |kind: &str, name: &str| {
+            format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: \"{name}\"\n")
+        };
+        for (kind, name) in [
+            ("ConfigMap", "My Config"),
+            ("ConfigMap", "UPPER"),
+            ("Namespace", "a.b"),
+            ("ClusterRole", "a/b"),
+        ] {
+            let err = parse_documents(&doc(kind, name), "n.yaml").unwrap_err();
+            assert!(err.message.contains(name), "{err}");
+            assert_eq!((err.line, err.column), (1, 1), "{err}");
+        }
+        for (kind, name) in [
+            ("ConfigMap", "a.b-c"),
+            ("Namespace", "prod-bookinfo"),
+            ("ClusterRole", "system:admin"),
+        ] {
+            parse_documents(&doc(kind, name), "n.yaml").unwrap();
+        }
+        let err = parse_documents(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: Bad_NS}\n",
+            "n.yaml",
+        )
+        .unwrap_err();
+        assert!(err.message.contains("Bad_NS"), "{err}");
+    }
+
+    #[test]
+    fn a_nested_duplicate_key_points_at_the_duplicate() {
+        let err = parse_documents(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
+            "d.yaml",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.column), (5, 3), "{err}");
+        assert!(err.message.contains("duplicate"), "{err}");
     }
 }

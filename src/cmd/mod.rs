@@ -3,8 +3,8 @@
 pub mod backend;
 pub mod check;
 pub mod docs;
-pub mod repl;
 pub mod graph;
+pub mod repl;
 pub mod run;
 pub mod sim;
 

@@ -57,6 +57,11 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
                 c.cluster.name, c.addr, c.cluster.provider
             );
         }
+        if let Some(c) = sim.clusters().first()
+            && !c.faults.spec().is_none()
+        {
+            println!("faults: {}", c.faults.spec());
+        }
         println!("kubeconfig: {}", sim.kubeconfig().display());
         println!(
             "try: kubectl --kubeconfig {} --context {} get namespaces",

@@ -72,6 +72,10 @@ impl KindInfo {
 #[derive(Debug, Default)]
 struct Catalog {
     kinds: Vec<KindInfo>,
+    /// Group versions skipped because the cluster did not answer for them (attempts, elapsed,
+    /// last failure). A kind missing from an incomplete catalog may well exist: a miss then
+    /// reports the cluster as unreachable rather than the kind as not installed.
+    unavailable: Vec<(String, u32, std::time::Duration, String)>,
     /// Bumped on every refresh, so concurrent misses refresh only once.
     generation: u64,
 }
@@ -102,9 +106,10 @@ impl DiscoveryCache {
             return Ok(found.clone());
         }
         let catalog = self.refresh(reach, catalog.generation).await?;
-        lookup(&catalog.kinds, typed)
-            .cloned()
-            .ok_or_else(|| unknown(reach.cluster, typed, &catalog.kinds))
+        lookup(&catalog.kinds, typed).cloned().ok_or_else(|| {
+            incomplete(reach.cluster, &catalog)
+                .unwrap_or_else(|| unknown(reach.cluster, typed, &catalog.kinds))
+        })
     }
 
     /// Resolves a document's `apiVersion` and `kind` exactly; refreshes once on a miss.
@@ -126,6 +131,9 @@ impl DiscoveryCache {
         }
         let catalog = self.refresh(reach, catalog.generation).await?;
         find(&catalog.kinds).ok_or_else(|| {
+            if let Some(error) = incomplete(reach.cluster, &catalog) {
+                return error;
+            }
             let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
             let typed = if group.is_empty() {
                 kind.to_string()
@@ -157,8 +165,10 @@ impl DiscoveryCache {
         if let Some(catalog) = slot.as_ref() {
             return Ok(catalog.clone());
         }
+        let (kinds, unavailable) = fetch(reach).await?;
         let catalog = Arc::new(Catalog {
-            kinds: fetch(reach).await?,
+            kinds,
+            unavailable,
             generation: 1,
         });
         *slot = Some(catalog.clone());
@@ -174,8 +184,10 @@ impl DiscoveryCache {
             return Ok(catalog.clone());
         }
         tracing::debug!(cluster = reach.cluster, "refreshing discovery");
+        let (kinds, unavailable) = fetch(reach).await?;
         let catalog = Arc::new(Catalog {
-            kinds: fetch(reach).await?,
+            kinds,
+            unavailable,
             generation: seen + 1,
         });
         *slot = Some(catalog.clone());
@@ -190,7 +202,7 @@ const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=
 /// Reads discovery: two requests (`/api` and `/apis`) when the server serves the
 /// aggregated form (Kubernetes ≥ 1.26, the simulator), else the legacy documents group version by
 /// group version.
-async fn fetch(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
+async fn fetch(reach: &Reach<'_>) -> Result<(Vec<KindInfo>, Vec<Unavailable>), KubeError> {
     let get = |path: &'static str| async move {
         with_retries(reach.policy, reach.cluster, reach.interrupt, || async {
             let request = http::Request::get(path)
@@ -207,7 +219,7 @@ async fn fetch(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
     match (aggregated_kinds(&core), aggregated_kinds(&groups)) {
         (Some(mut kinds), Some(more)) => {
             kinds.extend(more);
-            Ok(kinds)
+            Ok((kinds, Vec::new()))
         }
         _ => fetch_legacy(reach).await,
     }
@@ -290,7 +302,21 @@ fn aggregated_kinds(body: &str) -> Option<Vec<KindInfo>> {
 /// A group version that fails (an aggregated API whose backend is down, typically
 /// `metrics.k8s.io`) is skipped after a short retry, as kubectl does, rather than making every kind
 /// unresolvable.
-async fn fetch_legacy(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
+type Unavailable = (String, u32, std::time::Duration, String);
+
+/// For a kind missing from an incomplete catalog: the cluster did not answer for a group version
+/// (it went down during discovery), so "not installed" would be a wrong diagnosis.
+fn incomplete(cluster: &str, catalog: &Catalog) -> Option<KubeError> {
+    let (gv, attempts, elapsed, message) = catalog.unavailable.first()?;
+    Some(KubeError::Unreachable {
+        cluster: cluster.to_string(),
+        attempts: *attempts,
+        elapsed: *elapsed,
+        message: format!("discovering the kinds of {gv}: {message}"),
+    })
+}
+
+async fn fetch_legacy(reach: &Reach<'_>) -> Result<(Vec<KindInfo>, Vec<Unavailable>), KubeError> {
     let client = reach.client;
     let core = with_retries(reach.policy, reach.cluster, reach.interrupt, || {
         client.list_core_api_versions()
@@ -323,7 +349,7 @@ async fn fetch_legacy(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
         max_attempts: reach.policy.max_attempts.min(2),
         ..reach.policy.clone()
     };
-    let lists: Vec<Option<(APIResourceList, bool)>> = futures::stream::iter(versions)
+    let lists: Vec<Result<(APIResourceList, bool), Option<Unavailable>>> = futures::stream::iter(versions)
         .map(|(gv, preferred)| {
             let short = &short;
             async move {
@@ -332,12 +358,21 @@ async fn fetch_legacy(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
                 })
                 .await;
                 match result {
-                    Ok(list) => Ok(Some((list, preferred))),
+                    Ok(list) => Ok(Ok((list, preferred))),
                     Err(KubeError::Interrupted) => Err(KubeError::Interrupted),
                     Err(KubeError::Unauthorized { cluster }) => Err(KubeError::Unauthorized { cluster }),
                     Err(e) => {
                         tracing::warn!(cluster = reach.cluster, group_version = %gv, error = %e, "skipping an unavailable API group");
-                        Ok(None)
+                        // No answer at all (rather than an error status from an aggregated API's
+                        // backend) means the cluster itself is gone.
+                        Ok(Err(match e {
+                            KubeError::Unreachable { attempts, elapsed, message, .. }
+                                if !message.contains("HTTP") && !message.contains(" (5") =>
+                            {
+                                Some((gv, attempts, elapsed, message))
+                            }
+                            _ => None,
+                        }))
                     }
                 }
             }
@@ -347,7 +382,16 @@ async fn fetch_legacy(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
         .await?;
 
     let mut kinds = Vec::new();
-    for (list, preferred) in lists.into_iter().flatten() {
+    let mut unavailable = Vec::new();
+    let mut answered = Vec::new();
+    for item in lists {
+        match item {
+            Ok(found) => answered.push(found),
+            Err(Some(gone)) => unavailable.push(gone),
+            Err(None) => {}
+        }
+    }
+    for (list, preferred) in answered {
         let (group, version) = match list.group_version.rsplit_once('/') {
             Some((g, v)) => (g.to_string(), v.to_string()),
             None => (String::new(), list.group_version.clone()),
@@ -376,7 +420,7 @@ async fn fetch_legacy(reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
             });
         }
     }
-    Ok(kinds)
+    Ok((kinds, unavailable))
 }
 
 /// Finds a preferred-version resource by kind, plural, singular or short name, optionally

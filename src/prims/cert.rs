@@ -181,6 +181,20 @@ impl Env {
                 .warn(&format!("{}: {warning}", mesh.cluster.name())),
             Ok(None) => {}
         }
+        // A mesh's own root published as a peer's is a mix-up (the peer's CA was meant): the
+        // link could never connect, so refuse it before anything is written.
+        if peer != mesh.name
+            && let Ok(own) = self.root_ca(mesh)
+            && own.sha256 == ca.sha256
+        {
+            return Err(PrimitiveError::new(format!(
+                "refusing to trust {} as the root of mesh {peer} in mesh {}: it is mesh {}'s own root CA, not {peer}'s",
+                ca.subject, mesh.name, mesh.name
+            ))
+            .with_cluster(mesh.cluster.name())
+            .with_hint(format!("pass the peer's root, e.g. cert::root(<the {peer} mesh>)"))
+            .into());
+        }
         let cm = json!({
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": trusted_configmap(peer), "namespace": mesh.namespace},

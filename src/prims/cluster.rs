@@ -139,17 +139,17 @@ impl Env {
 /// Parses a manifest source into objects, with `${VAR}` placeholders from `vars`.
 pub(super) fn documents(env: &Env, source: &str, vars: Option<&Map>) -> Result<Vec<Value>> {
     let (text, origin) = env.read_source(source)?;
-    let text = match vars {
-        Some(vars) => {
-            let vars: BTreeMap<String, String> = vars
-                .iter()
+    // Placeholders are checked even without `vars`: an undefined `${NAME}` must fail here, with
+    // its position, not reach the server as a literal name or value.
+    let vars: BTreeMap<String, String> = vars
+        .map(|vars| {
+            vars.iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            manifest::substitute(&text, &vars, &origin)
-                .map_err(|e| PrimitiveError::new(e.to_string()))?
-        }
-        None => text,
-    };
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = manifest::substitute(&text, &vars, &origin)
+        .map_err(|e| PrimitiveError::new(e.to_string()))?;
     Ok(
         manifest::parse_documents(&text, &origin)
             .map_err(|e| PrimitiveError::new(e.to_string()))?,
@@ -363,7 +363,8 @@ pub fn register(engine: &mut Engine, env: &Env) {
     FuncRegistration::new("apply")
         .with_comments(doc(&[
             "/// Applies a manifest with options: `namespace` for objects that name none, and `vars`, a",
-            "/// map whose values replace `${NAME}` placeholders (an undefined one fails with its position).",
+            "/// map whose values replace `${NAME}` placeholders (an undefined one fails with its position,",
+            "/// with or without `vars`; `$${` writes a literal `${`).",
             "///",
             "/// ```rhai",
             "/// rosa.apply(\"manifests/smp.yaml\", #{ namespace: \"rosa-prod-mesh\", vars: #{ ADDRESS: addr } });",

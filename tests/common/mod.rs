@@ -149,3 +149,71 @@ pub fn fails(output: Output) -> String {
     );
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The secrets a test's outputs must never contain: the bearer tokens of a simulator's
+/// kubeconfig (and any extra ones a test made up), and private keys. One helper for every test
+/// file, so that each output a test produces is checked the same way.
+#[derive(Clone, Debug, Default)]
+pub struct SecretScan {
+    pub tokens: Vec<String>,
+}
+
+impl SecretScan {
+    /// The tokens of the kubeconfig at `path` (none if it does not exist yet).
+    pub fn of_kubeconfig(path: &Path) -> SecretScan {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return SecretScan::default();
+        };
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("kubeconfig is YAML");
+        let tokens: Vec<String> = yaml["users"]
+            .as_sequence()
+            .map(|users| {
+                users
+                    .iter()
+                    .filter_map(|u| u["user"]["token"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for token in &tokens {
+            assert!(
+                token.len() >= 20,
+                "a real token, not a placeholder: {token:?}"
+            );
+        }
+        SecretScan { tokens }
+    }
+
+    /// The tokens of a simulator state directory's kubeconfig.
+    pub fn of_state(state: &Path) -> SecretScan {
+        Self::of_kubeconfig(&state.join("kubeconfig"))
+    }
+
+    /// Adds a secret of the test's own (e.g. a wrong token it put in a kubeconfig).
+    pub fn with(mut self, token: &str) -> SecretScan {
+        self.tokens.push(token.to_string());
+        self
+    }
+
+    /// Fails if `text` (the output of `what`) holds a token, a piece of one, or a private key.
+    #[track_caller]
+    pub fn check(&self, what: &str, text: &str) {
+        for token in &self.tokens {
+            assert!(
+                !text.contains(token.as_str()),
+                "{what} printed a bearer token:\n{text}"
+            );
+            // A truncated token is a leak too.
+            let piece = &token[..token.len().min(16)];
+            assert!(
+                !text.contains(piece),
+                "{what} printed part of a bearer token:\n{text}"
+            );
+        }
+        for marker in ["PRIVATE KEY", "ca-key.pem:"] {
+            assert!(
+                !text.contains(marker),
+                "{what} printed a private key ({marker}):\n{text}"
+            );
+        }
+    }
+}
