@@ -290,11 +290,11 @@ impl Env {
         {
             Ok(_) => Ok(()),
             Err(KubeError::Timeout { waited, .. }) => {
+                // A cluster that stopped answering is the reason, not a peer field.
                 let smp = client
                     .try_get("servicemeshpeer", Some(&mesh.namespace), peer)
                     .await
-                    .ok()
-                    .flatten();
+                    .map_err(|e| fail(mesh.cluster.name(), e))?;
                 let status = status_map(smp.as_ref(), None, None);
                 let reason = |k: &str| status.get(k).map(|v| v.to_string()).unwrap_or_default();
                 Err(PrimitiveError::new(format!(
