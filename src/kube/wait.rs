@@ -296,11 +296,16 @@ impl ClusterClient {
                     .as_ref()
                     .map(|o| to_value(&label, o.clone(), &info))
                     .transpose()?;
-                let last_seen = if listed || last.is_some() {
-                    summary(last.as_ref(), condition)
-                } else {
-                    "nothing: the cluster did not answer the watch".to_string()
-                };
+                // Never an answer during the whole wait: the cluster is the problem, not the object.
+                if !listed && last.is_none() {
+                    return Err(KubeError::Unreachable {
+                        cluster: label,
+                        attempts: failures.max(1),
+                        elapsed: start.elapsed(),
+                        message: format!("no answer to the watch of {what}"),
+                    });
+                }
+                let last_seen = summary(last.as_ref(), condition);
                 return Err(KubeError::Timeout {
                     cluster: label,
                     what,
