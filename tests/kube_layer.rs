@@ -724,11 +724,10 @@ async fn a_cluster_that_keeps_failing_is_unreachable() {
         "{text}"
     );
     assert!(text.contains("injected 503"), "{text}");
-    assert_eq!(
-        requests.load(Ordering::SeqCst),
-        5,
-        "discovery's first request is the one retried"
-    );
+    // Discovery asks `/api` and `/apis` at once; each is retried at most 5 times, and the
+    // other is dropped when one gives up.
+    let sent = requests.load(Ordering::SeqCst);
+    assert!((5..=10).contains(&sent), "{sent} requests");
 
     let (aro, _) = faulty(Fault::Drop, u32::MAX).await;
     let err = aro
@@ -749,7 +748,9 @@ async fn permanent_failures_are_not_retried() {
         matches!(&err, KubeError::Api { code: 403, message, .. } if message == "injected 403"),
         "{err:?}"
     );
-    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    // At most one request per discovery document (`/api` and `/apis` are asked at once).
+    let sent = requests.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&sent), "{sent} requests");
 }
 
 /// Serves the simulator's router on 127.0.0.1 over plain HTTP, rejecting every request with a

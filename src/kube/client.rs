@@ -9,14 +9,21 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ::kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use ::kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+};
 use ::kube::core::TypeMeta;
 use ::kube::{Client, Resource, ResourceExt};
+use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
 
 use super::discovery::{DiscoveryCache, KindInfo, Reach};
 use super::errors::KubeError;
 use super::retry::{RetryPolicy, with_retries};
+
+/// Most apply requests one [`ClusterClient::apply`] has in flight at once.
+const APPLY_AT_ONCE: usize = 16;
 
 /// The label naming the playbook that created an object, so a teardown can find it.
 pub const PLAYBOOK_LABEL: &str = "fedrun.io/playbook";
@@ -482,30 +489,22 @@ impl ClusterClient {
         Ok(groups.groups.iter().any(|g| g.name == group))
     }
 
-    /// Server-side applies each document in order (so CRDs before their resources and namespaces
-    /// before their contents, as the user ordered them) and reports what each apply did.
+    /// Server-side applies documents and reports what each apply did, in the order given.
     ///
-    /// Validates every document before sending any, so a typo in the last document does not leave
-    /// the first ones applied. The outcome compares `resourceVersion` before and after: a no-op
-    /// apply does not write, on real clusters as on the simulator.
+    /// Namespaces and CRDs go first, one by one in their order, since other documents may need
+    /// them; everything else is sent at once (at most [`APPLY_AT_ONCE`] requests in flight), as
+    /// the API server orders nothing else. A document naming an object an earlier one names
+    /// waits for it. Validates every document before sending any, so a typo in the last document
+    /// does not leave the first ones applied. The outcome compares `resourceVersion` before and
+    /// after: a no-op apply does not write, on real clusters as on the simulator.
     pub async fn apply(
         &self,
         docs: Vec<Value>,
         opts: &ApplyOptions,
     ) -> Result<Vec<Applied>, KubeError> {
+        let mut identities = Vec::with_capacity(docs.len());
         for (index, doc) in docs.iter().enumerate() {
-            validate(index, doc)?;
-        }
-        let label = self.label();
-        let reach = self.reach(&label);
-        // Documents of one kind in one namespace are read with one LIST rather than one GET each.
-        let group_key = |doc: &Value| {
-            let text = |p: &str| {
-                doc.pointer(p)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
+            let (api_version, kind, name) = validate(index, doc)?;
             let ns = doc
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
@@ -513,87 +512,175 @@ impl ClusterClient {
                 .map(str::to_string)
                 .or_else(|| opts.namespace.clone())
                 .unwrap_or_default();
-            (text("/apiVersion"), text("/kind"), ns)
-        };
-        let mut group_sizes: BTreeMap<(String, String, String), usize> = BTreeMap::new();
-        for doc in &docs {
-            *group_sizes.entry(group_key(doc)).or_default() += 1;
+            identities.push((api_version, kind, ns, name));
         }
-        let mut listed: BTreeMap<(String, String, String), BTreeMap<String, DynamicObject>> =
-            BTreeMap::new();
-        let mut applied = Vec::with_capacity(docs.len());
-        for (index, mut doc) in docs.into_iter().enumerate() {
+        let first = |kind: &str| kind == "Namespace" || kind == "CustomResourceDefinition";
+        let mut waves: Vec<Vec<usize>> = identities
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| first(&id.1))
+            .map(|(i, _)| vec![i])
+            .collect();
+        let mut repeats: BTreeMap<&ObjectKey, usize> = BTreeMap::new();
+        let shared = waves.len();
+        for (i, id) in identities
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| !first(&id.1))
+        {
+            let seen = repeats.entry(id).or_default();
+            if waves.len() <= shared + *seen {
+                waves.push(Vec::new());
+            }
+            waves[shared + *seen].push(i);
+            *seen += 1;
+        }
+
+        let mut docs: Vec<Option<Value>> = docs.into_iter().map(Some).collect();
+        let mut applied: Vec<Option<Applied>> = (0..docs.len()).map(|_| None).collect();
+        for wave in waves {
+            let batch = wave
+                .iter()
+                .map(|&i| (i, docs[i].take().unwrap_or_default()))
+                .collect();
+            for (i, result) in self.apply_wave(batch, opts).await? {
+                applied[i] = Some(result);
+            }
+        }
+        Ok(applied.into_iter().flatten().collect())
+    }
+
+    /// Applies documents that do not depend on each other, concurrently.
+    async fn apply_wave(
+        &self,
+        batch: Vec<(usize, Value)>,
+        opts: &ApplyOptions,
+    ) -> Result<Vec<(usize, Applied)>, KubeError> {
+        let label = self.label();
+        let reach = self.reach(&label);
+        let mut prepared = Vec::with_capacity(batch.len());
+        for (index, mut doc) in batch {
             let (api_version, kind, name) = validate(index, &doc)?;
-            let group = group_key(&doc);
             let info = self
                 .inner
                 .discovery
                 .resolve_gvk(&reach, &api_version, &kind)
                 .await?;
             let ns = prepare(index, &mut doc, &info, &name, opts)?;
-            let client = self.inner.client.clone();
-            let api: Api<DynamicObject> = match &ns {
-                Some(ns) => Api::namespaced_with(client, ns, &info.resource),
-                None => Api::all_with(client, &info.resource),
-            };
-            let key = (
-                api_version.clone(),
-                kind.clone(),
-                ns.clone().unwrap_or_default(),
-                name.clone(),
-            );
-            let before = if self.surely_absent(&key) {
-                None
-            } else if group_sizes.get(&group).copied().unwrap_or(0) > 1 && ns.is_some() {
-                if !listed.contains_key(&group) {
-                    let params = ListParams::default();
-                    let list = self.retried(&label, || api.list(&params)).await?;
-                    let by_name = list.items.into_iter().map(|o| (o.name_any(), o)).collect();
-                    listed.insert(group.clone(), by_name);
-                }
-                listed.get(&group).and_then(|m| m.get(&name)).cloned()
-            } else {
-                self.retried(&label, || api.get_opt(&name)).await?
-            };
-            // An object another playbook created keeps its creator's label: playbooks that share
-            // objects (one production mesh federated by two) must converge, not relabel in turn.
-            let creator = before
-                .as_ref()
-                .and_then(|o| o.labels().get(PLAYBOOK_LABEL).cloned());
-            if let Some(creator) = creator
-                && let Some(labels) = doc
-                    .pointer_mut("/metadata/labels")
-                    .and_then(Value::as_object_mut)
-                && labels.contains_key(PLAYBOOK_LABEL)
-            {
-                labels.insert(PLAYBOOK_LABEL.to_string(), Value::String(creator));
+            let key = (api_version, kind, ns.clone().unwrap_or_default(), name);
+            let absent = self.surely_absent(&key);
+            prepared.push((index, doc, info, key, absent));
+        }
+        // Objects of one kind in one namespace are read with one LIST rather than one GET each.
+        let mut groups: BTreeMap<(String, String, String), (usize, ApiResource)> = BTreeMap::new();
+        for (_, _, info, key, absent) in &prepared {
+            if !absent && !key.2.is_empty() {
+                let group = (key.0.clone(), key.1.clone(), key.2.clone());
+                groups.entry(group).or_insert((0, info.resource.clone())).0 += 1;
             }
-            let before_rv = before.and_then(|o| o.meta().resource_version.clone());
-            let params = PatchParams::apply(&opts.field_manager).force();
-            let patch = Patch::Apply(&doc);
-            let after = self
-                .retried(&label, || api.patch(&name, &params, &patch))
-                .await?;
-            let outcome = match before_rv {
-                None => Outcome::Created,
-                Some(rv) if after.meta().resource_version.as_deref() == Some(rv.as_str()) => {
-                    Outcome::Unchanged
-                }
-                Some(_) => Outcome::Changed,
-            };
-            if info.resource.group.is_empty()
-                && info.resource.kind == "Namespace"
-                && outcome == Outcome::Created
-            {
-                self.note_created_namespace(&name);
+        }
+        let listed: BTreeMap<(String, String, String), BTreeMap<String, DynamicObject>> =
+            try_join_all(groups.into_iter().filter(|(_, (n, _))| *n > 1).map(
+                |(group, (_, resource))| {
+                    let api: Api<DynamicObject> =
+                        Api::namespaced_with(self.inner.client.clone(), &group.2, &resource);
+                    let label = &label;
+                    async move {
+                        let params = ListParams::default();
+                        let list = self.retried(label, || api.list(&params)).await?;
+                        let by_name = list.items.into_iter().map(|o| (o.name_any(), o)).collect();
+                        Ok::<_, KubeError>((group, by_name))
+                    }
+                },
+            ))
+            .await?
+            .into_iter()
+            .collect();
+
+        let items: Vec<_> = prepared
+            .into_iter()
+            .map(|(index, doc, info, key, absent)| {
+                let group = (key.0.clone(), key.1.clone(), key.2.clone());
+                let known = if absent {
+                    Some(None)
+                } else {
+                    listed.get(&group).map(|m| m.get(&key.3).cloned())
+                };
+                (index, doc, info, key, known)
+            })
+            .collect();
+        futures::stream::iter(items)
+            .map(|(index, doc, info, key, known)| {
+                self.apply_one(index, doc, info, key, known, opts)
+            })
+            .buffered(APPLY_AT_ONCE)
+            .try_collect()
+            .await
+    }
+
+    /// Applies one prepared document. `known` is the object as it was before, when already read
+    /// (`Some(None)`: it does not exist); otherwise it is read first.
+    async fn apply_one(
+        &self,
+        index: usize,
+        mut doc: Value,
+        info: KindInfo,
+        key: ObjectKey,
+        known: Option<Option<DynamicObject>>,
+        opts: &ApplyOptions,
+    ) -> Result<(usize, Applied), KubeError> {
+        let label = self.label();
+        let (_, kind, ns, name) = &key;
+        let client = self.inner.client.clone();
+        let api: Api<DynamicObject> = if info.namespaced {
+            Api::namespaced_with(client, ns, &info.resource)
+        } else {
+            Api::all_with(client, &info.resource)
+        };
+        let before = match known {
+            Some(before) => before,
+            None => self.retried(&label, || api.get_opt(name)).await?,
+        };
+        // An object another playbook created keeps its creator's label: playbooks that share
+        // objects (one production mesh federated by two) must converge, not relabel in turn.
+        let creator = before
+            .as_ref()
+            .and_then(|o| o.labels().get(PLAYBOOK_LABEL).cloned());
+        if let Some(creator) = creator
+            && let Some(labels) = doc
+                .pointer_mut("/metadata/labels")
+                .and_then(Value::as_object_mut)
+            && labels.contains_key(PLAYBOOK_LABEL)
+        {
+            labels.insert(PLAYBOOK_LABEL.to_string(), Value::String(creator));
+        }
+        let before_rv = before.and_then(|o| o.meta().resource_version.clone());
+        let params = PatchParams::apply(&opts.field_manager).force();
+        let patch = Patch::Apply(&doc);
+        let after = self
+            .retried(&label, || api.patch(name, &params, &patch))
+            .await?;
+        let outcome = match before_rv {
+            None => Outcome::Created,
+            Some(rv) if after.meta().resource_version.as_deref() == Some(rv.as_str()) => {
+                Outcome::Unchanged
             }
-            tracing::debug!(cluster = %label, kind = %kind, name = %name, %outcome, "applied");
-            applied.push(Applied {
+            Some(_) => Outcome::Changed,
+        };
+        if info.resource.group.is_empty()
+            && info.resource.kind == "Namespace"
+            && outcome == Outcome::Created
+        {
+            self.note_created_namespace(name);
+        }
+        tracing::debug!(cluster = %label, kind = %kind, name = %name, %outcome, "applied");
+        Ok((
+            index,
+            Applied {
                 object: to_value(&label, after, &info)?,
                 outcome,
-            });
-        }
-        Ok(applied)
+            },
+        ))
     }
 
     /// Waits for a condition; see [`super::wait`].

@@ -213,9 +213,8 @@ async fn fetch(reach: &Reach<'_>) -> Result<(Vec<KindInfo>, Vec<Unavailable>), K
         })
         .await
     };
-    // One after the other: a cluster that fails the first is not asked the second.
-    let core = get("/api").await?;
-    let groups = get("/apis").await?;
+    // Together: one round trip. If either fails the other is dropped.
+    let (core, groups) = futures::future::try_join(get("/api"), get("/apis")).await?;
     match (aggregated_kinds(&core), aggregated_kinds(&groups)) {
         (Some(mut kinds), Some(more)) => {
             kinds.extend(more);

@@ -9,9 +9,11 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ::kube::api::DynamicObject;
+use ::kube::ResourceExt;
+use ::kube::api::{Api, DynamicObject, WatchEvent, WatchParams};
 use ::kube::runtime::watcher;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -250,9 +252,10 @@ fn shorten(text: &str) -> String {
 impl ClusterClient {
     /// Waits until the object meets `condition` and returns it (`Value::Null` for `delete`).
     ///
-    /// Uses a watch restricted to the object's name: the watcher lists first (so a condition that
-    /// already holds returns at once), then follows changes, and re-lists by itself when the
-    /// watch is closed or its resourceVersion expires. Transient watch failures back off under
+    /// Uses a watch restricted to the object's name, which starts with the object as it is (so a
+    /// condition that already holds returns at once) and then follows changes; see
+    /// [`object_events`]. Waiting for a deletion lists first instead (kube-rs's watcher), since
+    /// only a list tells that the object is gone. Transient watch failures back off under
     /// the retry policy; permanent ones (403, unknown kind) fail at once. `interrupt` (and the
     /// run-wide flag) are checked at least every 100 ms.
     pub async fn wait(
@@ -279,8 +282,14 @@ impl ClusterClient {
         };
         let what = format!("{kind}/{name}{ns_text} to be {goal}");
 
-        let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
-        let mut stream = watcher(api, config).boxed();
+        let mut stream = match condition {
+            // Only a list can tell that the object is absent.
+            WaitCondition::Delete => {
+                let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+                watcher(api, config).boxed()
+            }
+            _ => object_events(api, name),
+        };
         let mut current: Option<DynamicObject> = None;
         let mut pending: Option<DynamicObject> = None;
         let mut listed = false;
@@ -414,6 +423,80 @@ impl ClusterClient {
             }
         }
     }
+}
+
+type Events = BoxStream<'static, Result<watcher::Event<DynamicObject>, watcher::Error>>;
+
+/// The events of one object, in the watcher's terms, with one request per (re)connection.
+///
+/// A watch from resourceVersion "0" starts with the object as the server has it (a synthetic
+/// ADDED, from the watch cache on a real API server), so unlike kube-rs's watcher (a LIST, then
+/// a WATCH) a wait that already holds costs one request. A fresh start is announced with
+/// `InitDone` (the server answered; what follows is its state); a watch the server closes resumes
+/// from the last version seen, and one whose version expired (410) starts afresh.
+fn object_events(api: Api<DynamicObject>, name: &str) -> Events {
+    struct State {
+        api: Api<DynamicObject>,
+        params: WatchParams,
+        version: String,
+        events: Option<BoxStream<'static, ::kube::Result<WatchEvent<DynamicObject>>>>,
+    }
+    let state = State {
+        api,
+        params: WatchParams::default()
+            .fields(&format!("metadata.name={name}"))
+            .timeout(290),
+        version: "0".to_string(),
+        events: None,
+    };
+    futures::stream::unfold(state, |mut s| async move {
+        loop {
+            let Some(events) = s.events.as_mut() else {
+                match s.api.watch(&s.params, &s.version).await {
+                    Ok(events) => {
+                        s.events = Some(events.boxed());
+                        if s.version == "0" {
+                            return Some((Ok(watcher::Event::InitDone), s));
+                        }
+                        continue;
+                    }
+                    Err(e) => return Some((Err(watcher::Error::WatchStartFailed(e)), s)),
+                }
+            };
+            let event = match events.next().await {
+                // The server ended the watch (its timeout): resume where it stopped.
+                None => {
+                    s.events = None;
+                    continue;
+                }
+                Some(Ok(WatchEvent::Added(o) | WatchEvent::Modified(o))) => {
+                    s.version = o.resource_version().unwrap_or(s.version);
+                    Ok(watcher::Event::Apply(o))
+                }
+                Some(Ok(WatchEvent::Deleted(o))) => {
+                    s.version = o.resource_version().unwrap_or(s.version);
+                    Ok(watcher::Event::Delete(o))
+                }
+                Some(Ok(WatchEvent::Bookmark(b))) => {
+                    s.version = b.metadata.resource_version;
+                    continue;
+                }
+                Some(Ok(WatchEvent::Error(status))) => {
+                    s.events = None;
+                    if status.code == 410 {
+                        s.version = "0".to_string();
+                    }
+                    Err(watcher::Error::WatchError(status))
+                }
+                Some(Err(e)) => {
+                    s.events = None;
+                    Err(watcher::Error::WatchFailed(e))
+                }
+            };
+            return Some((event, s));
+        }
+    })
+    .boxed()
 }
 
 #[cfg(test)]

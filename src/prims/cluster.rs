@@ -215,37 +215,57 @@ impl Env {
     /// As [`Env::project`]; without `read_back`, a project just requested is not read back (the
     /// returned map is empty then), which saves a request when the caller only needs it to exist.
     pub fn project_with(&self, cluster: &Cluster, name: &str, read_back: bool) -> Result<Map> {
-        crate::names::dns1123_label(name)
-            .map_err(|e| PrimitiveError::new(format!("project name {name:?}: {e}")))?;
-        if let Some(existing) =
-            self.call(cluster, cluster.client.try_get("namespace", None, name))?
-        {
-            self.ctx.note_write(false);
-            return Ok(to_dynamic(&existing).cast());
-        }
-        // On OpenShift a ProjectRequest is how users get a namespace (`oc new-project`).
-        if self.call(cluster, cluster.client.serves_group("project.openshift.io"))? {
-            let request = json!({"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest", "metadata": {"name": name}});
-            match self.block_on(cluster.client.create("projectrequest", None, request))? {
-                Ok(_) => cluster.client.note_created_namespace(name),
-                Err(KubeError::Api { code: 409, .. }) => {}
-                Err(e) => return Err(fail(cluster.name(), e)),
+        let opts = ApplyOptions::for_playbook(&self.ctx.playbook);
+        let (created, namespace) =
+            self.call(cluster, ensure_project(&cluster.client, name, &opts))?;
+        self.ctx.note_write(created);
+        match namespace {
+            Some(namespace) => Ok(to_dynamic(&namespace).cast()),
+            None if !read_back => Ok(Map::new()),
+            None => {
+                let namespace = self.call(cluster, cluster.client.get("namespace", None, name))?;
+                Ok(to_dynamic(&namespace).cast())
             }
-            self.ctx.note_write(true);
-            if !read_back {
-                return Ok(Map::new());
-            }
-            let namespace = self.call(cluster, cluster.client.get("namespace", None, name))?;
-            return Ok(to_dynamic(&namespace).cast());
         }
-        let namespace =
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
-        let applied = self.apply_objects(cluster, vec![namespace], None)?;
-        Ok(applied
-            .first()
-            .map(|o| to_dynamic(o).cast())
-            .unwrap_or_default())
     }
+}
+
+/// Makes sure a project (namespace) exists: a ProjectRequest on OpenShift (what `oc new-project`
+/// sends), else a Namespace. Returns whether it was created, and the namespace when that came
+/// for free (a ProjectRequest answers with the project, not the namespace).
+pub(super) async fn ensure_project(
+    client: &ClusterClient,
+    name: &str,
+    opts: &ApplyOptions,
+) -> std::result::Result<(bool, Option<Value>), KubeError> {
+    crate::names::dns1123_label(name).map_err(|e| KubeError::Invalid {
+        message: format!("project name {name:?}: {e}"),
+    })?;
+    if client.serves_group("project.openshift.io").await? {
+        // Requested without reading first: "already exists" answers the question in one request.
+        let request = json!({"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest", "metadata": {"name": name}});
+        return match client.create("projectrequest", None, request).await {
+            Ok(_) => {
+                client.note_created_namespace(name);
+                Ok((true, None))
+            }
+            Err(KubeError::Api { code: 409, .. }) => Ok((false, None)),
+            // Forbidden to request projects is fine for one that exists.
+            Err(e @ KubeError::Api { code: 403, .. }) => {
+                match client.try_get("namespace", None, name).await? {
+                    Some(namespace) => Ok((false, Some(namespace))),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+    }
+    if let Some(existing) = client.try_get("namespace", None, name).await? {
+        return Ok((false, Some(existing)));
+    }
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+    let applied = client.apply(vec![namespace], opts).await?;
+    Ok((true, applied.into_iter().next().map(|a| a.object)))
 }
 
 fn list(env: &Env, cluster: &Cluster, kind: &str, namespace: &str, opts: &Map) -> Result<Array> {

@@ -14,8 +14,8 @@ use rhai::{
 use serde_json::{Value, json};
 
 use super::Env;
-use super::cluster::{Cluster, fail};
-use crate::kube::WaitCondition;
+use super::cluster::{Cluster, ensure_project, fail};
+use crate::kube::{ApplyOptions, WaitCondition};
 use crate::script::{PrimitiveError, located};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
@@ -209,57 +209,52 @@ impl Env {
             .collect();
         self.apply_objects(cluster, subscriptions, None)?;
 
-        // The four operators install in parallel on the cluster; wait for them together.
+        // The four operators install in parallel on the cluster; wait for them together, and for
+        // the webhook meanwhile: a CSV that succeeded does not mean its webhook serves yet.
         let client = &cluster.client;
         let interrupt = &self.ctx.interrupt;
         let installed = WaitCondition::parse("jsonpath={.status.installedCSV}")
             .map_err(|e| fail(cluster.name(), e))?;
         let succeeded = WaitCondition::parse("jsonpath={.status.phase}=Succeeded")
             .map_err(|e| fail(cluster.name(), e))?;
-        self.call(cluster, async {
-            try_join_all(OPERATORS.iter().map(|name| async {
-                let sub = client
-                    .wait(
-                        "subscription",
-                        Some(OPERATORS_NAMESPACE),
-                        name,
-                        &installed,
-                        timeout,
-                        interrupt,
-                    )
-                    .await?;
-                let csv = sub
-                    .pointer("/status/installedCSV")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                client
-                    .wait(
-                        "csv",
-                        Some(OPERATORS_NAMESPACE),
-                        &csv,
-                        &succeeded,
-                        timeout,
-                        interrupt,
-                    )
-                    .await
-            }))
-            .await
-        })?;
-        // A CSV that succeeded does not mean its webhook serves yet: wait for the endpoints.
         let serving = WaitCondition::parse("jsonpath={.subsets[0].addresses[0].ip}")
             .map_err(|e| fail(cluster.name(), e))?;
-        self.call(
-            cluster,
-            client.wait(
-                "endpoints",
-                Some(OPERATORS_NAMESPACE),
-                WEBHOOK_SERVICE,
-                &serving,
-                timeout,
-                interrupt,
-            ),
-        )?;
+        let operators = try_join_all(OPERATORS.iter().map(|name| async {
+            let sub = client
+                .wait(
+                    "subscription",
+                    Some(OPERATORS_NAMESPACE),
+                    name,
+                    &installed,
+                    timeout,
+                    interrupt,
+                )
+                .await?;
+            let csv = sub
+                .pointer("/status/installedCSV")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            client
+                .wait(
+                    "csv",
+                    Some(OPERATORS_NAMESPACE),
+                    &csv,
+                    &succeeded,
+                    timeout,
+                    interrupt,
+                )
+                .await
+        }));
+        let webhook = client.wait(
+            "endpoints",
+            Some(OPERATORS_NAMESPACE),
+            WEBHOOK_SERVICE,
+            &serving,
+            timeout,
+            interrupt,
+        );
+        self.call(cluster, futures::future::try_join(operators, webhook))?;
         Ok(())
     }
 
@@ -288,10 +283,26 @@ impl Env {
             namespace: namespace.clone(),
         };
 
-        let existing = self.call(
+        // What is there already (peers and members added by other playbooks stay), read while
+        // the projects are made sure of.
+        let client = &cluster.client;
+        let apply_opts = ApplyOptions::for_playbook(&self.ctx.playbook);
+        let projects = try_join_all(
+            std::iter::once(&namespace)
+                .chain(members.iter())
+                .map(|ns| ensure_project(client, ns, &apply_opts)),
+        );
+        let (existing, roll, created) = self.call(
             cluster,
-            cluster.client.try_get("smcp", Some(&namespace), name),
+            futures::future::try_join3(
+                client.try_get("smcp", Some(&namespace), name),
+                client.try_get("smmr", Some(&namespace), "default"),
+                projects,
+            ),
         )?;
+        for (was_created, _) in created {
+            self.ctx.note_write(was_created);
+        }
         let smcp = match text(opts, "manifest")? {
             Some(source) => {
                 let vars = opts.get("vars").and_then(|v| v.clone().try_cast::<Map>());
@@ -347,15 +358,7 @@ impl Env {
             }
         };
 
-        for ns in std::iter::once(&namespace).chain(members.iter()) {
-            self.project_with(cluster, ns, false)?;
-        }
-        self.apply_objects(cluster, vec![smcp], None)?;
         // Members too are additive, for the same reason as peers.
-        let roll = self.call(
-            cluster,
-            cluster.client.try_get("smmr", Some(&namespace), "default"),
-        )?;
         let mut all_members: Vec<String> = roll
             .and_then(|r| {
                 r.pointer("/spec/members")
@@ -376,7 +379,7 @@ impl Env {
             "metadata": {"name": "default", "namespace": namespace},
             "spec": {"members": all_members},
         });
-        self.apply_objects(cluster, vec![smmr], None)?;
+        self.apply_objects(cluster, vec![smcp, smmr], None)?;
         let wait = opts
             .get("wait")
             .map(|w| w.as_bool().unwrap_or(true))
@@ -393,28 +396,27 @@ impl Env {
             WaitCondition::parse("condition=Ready").map_err(|e| fail(mesh.cluster.name(), e))?;
         let client = &mesh.cluster.client;
         let interrupt = &self.ctx.interrupt;
-        self.call(&mesh.cluster, async {
-            client
-                .wait(
+        self.call(
+            &mesh.cluster,
+            futures::future::try_join(
+                client.wait(
                     "smcp",
                     Some(&mesh.namespace),
                     &mesh.name,
                     &ready,
                     timeout,
                     interrupt,
-                )
-                .await?;
-            client
-                .wait(
+                ),
+                client.wait(
                     "smmr",
                     Some(&mesh.namespace),
                     "default",
                     &ready,
                     timeout,
                     interrupt,
-                )
-                .await
-        })?;
+                ),
+            ),
+        )?;
         Ok(())
     }
 

@@ -46,8 +46,9 @@ enum Sink {
 
 #[derive(Default)]
 struct State {
-    /// Spinners of the steps currently running, innermost last.
-    bars: Vec<ProgressBar>,
+    /// Spinners of the steps currently running, by step slot (several run at once in
+    /// `parallel` branches).
+    bars: Vec<(usize, ProgressBar)>,
     /// Output captured in buffer mode.
     buffer: String,
 }
@@ -194,10 +195,11 @@ impl Reporter {
         }
     }
 
-    /// A step begins: a spinner on a terminal, a `step:` line otherwise.
-    pub fn step_started(&self, name: &str) {
+    /// A step begins: a spinner on a terminal, a `step:` line otherwise. `slot` identifies it
+    /// until [`Reporter::step_finished`]; `depth` is how many steps it runs inside.
+    pub fn step_started(&self, slot: usize, depth: usize, name: &str) {
         let mut state = self.state();
-        let indent = "  ".repeat(state.bars.len());
+        let indent = "  ".repeat(depth);
         match &self.inner.sink {
             Sink::Fancy { multi, .. } => {
                 let bar = multi.add(ProgressBar::new_spinner());
@@ -209,23 +211,27 @@ impl Reporter {
                 bar.set_prefix(indent);
                 bar.set_message(name.to_string());
                 bar.enable_steady_tick(Duration::from_millis(100));
-                state.bars.push(bar);
+                state.bars.push((slot, bar));
             }
             Sink::Plain(stream) => {
-                state.bars.push(ProgressBar::hidden());
+                state.bars.push((slot, ProgressBar::hidden()));
                 write_line(*stream, &format!("{indent}step: {name}"));
             }
             Sink::Buffer => {
-                state.bars.push(ProgressBar::hidden());
+                state.bars.push((slot, ProgressBar::hidden()));
                 state.buffer.push_str(&format!("{indent}step: {name}\n"));
             }
         }
     }
 
-    /// The innermost running step ends; prints its outcome line.
-    pub fn step_finished(&self, record: &StepRecord) {
+    /// The step `slot` ends; prints its outcome line.
+    pub fn step_finished(&self, slot: usize, record: &StepRecord) {
         let mut state = self.state();
-        let bar = state.bars.pop();
+        let bar = state
+            .bars
+            .iter()
+            .position(|(s, _)| *s == slot)
+            .map(|i| state.bars.remove(i).1);
         let indent = "  ".repeat(record.depth);
         let mut detail = format_elapsed(record.duration);
         if record.changed + record.unchanged > 0 {
@@ -300,7 +306,7 @@ mod tests {
     #[test]
     fn buffer_mode_is_plain_and_ordered() {
         let r = Reporter::buffer(true);
-        r.step_started("Install");
+        r.step_started(0, 0, "Install");
         r.println("from the script");
         r.debug("details");
         r.warn("careful");
@@ -312,7 +318,7 @@ mod tests {
             unchanged: 1,
             depth: 0,
         };
-        r.step_finished(&record);
+        r.step_finished(0, &record);
         assert_eq!(
             r.output(),
             "step: Install\nfrom the script\ndetails\nwarning: careful\nok: Install (1.2s, changed 2 / unchanged 1)\n"

@@ -38,6 +38,7 @@ pub fn base_scope(ctx: &RunContext) -> Scope<'static> {
 /// Registers the built-in helpers.
 pub(crate) fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     register_step(engine, ctx);
+    register_parallel(engine, ctx);
     register_env(engine, ctx);
     register_sleep(engine, ctx);
     register_files(engine, ctx);
@@ -71,6 +72,100 @@ fn register_step(engine: &mut Engine, ctx: &Arc<RunContext>) {
             }
             result
         });
+}
+
+/// Most branches of one `parallel` call that run at the same time (each is a thread); the rest
+/// wait for a free one.
+const MAX_AT_ONCE: usize = 16;
+
+fn register_parallel(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    let c = ctx.clone();
+    FuncRegistration::new("parallel")
+        .with_comments([
+            "/// Runs each closure of `bodies` at the same time and returns their results, in order.\n\
+             /// For work on different clusters, which is independent: both meshes install at once.\n\
+             /// All branches run to their end; if any fails, `parallel` fails with the first failure\n\
+             /// (in the order given) and warns about the others. At most 16 run at once.\n\
+             /// `let meshes = parallel([|| ossm::mesh(rosa, \"prod\", [], []), || ossm::mesh(aro, \"stg\", [], [])]);`",
+        ])
+        .with_params_info(["bodies: Array", "Array"])
+        .register_into_engine(engine, move |call: NativeCallContext, bodies: rhai::Array| -> Res<rhai::Array> {
+            let bodies = bodies
+                .into_iter()
+                .enumerate()
+                .map(|(i, body)| closure(body, &format!("item {}", i + 1)))
+                .collect::<Result<Vec<_>, _>>()?;
+            run_parallel(&c, &call, bodies.len(), |i| bodies[i].call_within_context(&call, ()))
+        });
+    let c = ctx.clone();
+    FuncRegistration::new("parallel")
+        .with_comments([
+            "/// Calls `f(item)` for every item of `items` at the same time and returns the results, in\n\
+             /// order: `parallel(clusters, |c| mesh::operators(c))`. Failures as for `parallel(bodies)`.",
+        ])
+        .with_params_info(["items: Array", "f: FnPtr", "Array"])
+        .register_into_engine(engine, move |call: NativeCallContext, items: rhai::Array, f: FnPtr| -> Res<rhai::Array> {
+            run_parallel(&c, &call, items.len(), |i| f.call_within_context(&call, (items[i].clone(),)))
+        });
+}
+
+fn closure(value: Dynamic, what: &str) -> Result<FnPtr, PrimitiveError> {
+    let kind = value.type_name();
+    value.try_cast::<FnPtr>().ok_or_else(|| {
+        PrimitiveError::new(format!(
+            "parallel: {what} is {kind}, not a closure (write `|| ...`)"
+        ))
+    })
+}
+
+/// Runs `branch(0..n)` on up to [`MAX_AT_ONCE`] threads. Each thread nests its steps under the
+/// caller's step; the first failure in order wins, the others are warned about.
+fn run_parallel(
+    ctx: &RunContext,
+    call: &NativeCallContext,
+    n: usize,
+    branch: impl Fn(usize) -> Res<Dynamic> + Sync,
+) -> Res<rhai::Array> {
+    ctx.check_interrupt()?;
+    let parent = ctx.current_step();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Res<Dynamic>>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..n.min(MAX_AT_ONCE) {
+            scope.spawn(|| {
+                RunContext::enter_branch(parent);
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(slot) = results.get(i) else { break };
+                    let result =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| branch(i)))
+                            .unwrap_or_else(|_| {
+                                Err(PrimitiveError::new("parallel: a branch panicked").into())
+                            });
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    let mut values = rhai::Array::with_capacity(n);
+    let mut first_error = None;
+    for (i, slot) in results.into_iter().enumerate() {
+        let result = slot.into_inner().unwrap_or_else(|p| p.into_inner());
+        match result.unwrap_or(Ok(Dynamic::UNIT)) {
+            Ok(value) => values.push(value),
+            Err(err) if first_error.is_none() => first_error = Some(err),
+            Err(err) => ctx.reporter.warn(&format!(
+                "parallel: branch {} failed too: {}",
+                i + 1,
+                describe(call.engine(), innermost(&err)).0
+            )),
+        }
+    }
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(values),
+    }
 }
 
 fn register_env(engine: &mut Engine, ctx: &Arc<RunContext>) {

@@ -8,10 +8,12 @@
 use super::error::PrimitiveError;
 use crate::report::{Reporter, RunSummary, StepRecord, StepStatus};
 use rhai::{Dynamic, EvalAltResult, Position};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 /// The token Rhai carries in `ErrorTerminated` when a run is interrupted.
@@ -39,7 +41,8 @@ pub struct RunContext {
 struct StepLog {
     /// Finished steps (and placeholders for running ones), in start order.
     records: Vec<Option<StepRecord>>,
-    /// Steps currently running, innermost last.
+    /// Steps currently running, in start order. Branches of `parallel` run steps at the same
+    /// time, so "the innermost step" is per thread: see [`StepLog::current`].
     active: Vec<ActiveStep>,
     /// Writes over the whole run.
     changed: u32,
@@ -52,10 +55,51 @@ struct StepLog {
 #[derive(Debug)]
 struct ActiveStep {
     slot: usize,
+    /// The step this one runs inside, if any.
+    parent: Option<usize>,
+    depth: usize,
+    thread: ThreadId,
     name: String,
     started: Instant,
     changed: u32,
     unchanged: u32,
+}
+
+thread_local! {
+    /// In a `parallel` branch's thread: the step that was running where `parallel` was called, so
+    /// that steps and writes inside the branch nest under it.
+    static BRANCH_PARENT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+impl StepLog {
+    fn find(&self, slot: usize) -> Option<usize> {
+        self.active.iter().rposition(|s| s.slot == slot)
+    }
+
+    /// The index in `active` of the innermost running step of the calling thread.
+    fn current(&self) -> Option<usize> {
+        let me = std::thread::current().id();
+        self.active
+            .iter()
+            .rposition(|s| s.thread == me)
+            .or_else(|| {
+                BRANCH_PARENT
+                    .with(Cell::get)
+                    .and_then(|slot| self.find(slot))
+            })
+    }
+
+    /// Step names from the outermost down to `index`.
+    fn path(&self, index: usize) -> Vec<String> {
+        let mut names = vec![self.active[index].name.clone()];
+        let mut parent = self.active[index].parent;
+        while let Some(i) = parent.and_then(|slot| self.find(slot)) {
+            names.push(self.active[i].name.clone());
+            parent = self.active[i].parent;
+        }
+        names.reverse();
+        names
+    }
 }
 
 impl RunContext {
@@ -126,15 +170,27 @@ impl RunContext {
         let (c, u) = (u32::from(changed), u32::from(!changed));
         log.changed += c;
         log.unchanged += u;
-        if let Some(step) = log.active.last_mut() {
-            step.changed += c;
-            step.unchanged += u;
+        if let Some(i) = log.current() {
+            log.active[i].changed += c;
+            log.active[i].unchanged += u;
         }
     }
 
-    /// The names of the running steps, outermost first.
+    /// The names of the calling thread's running steps, outermost first.
     pub fn current_steps(&self) -> Vec<String> {
-        self.log().active.iter().map(|s| s.name.clone()).collect()
+        let log = self.log();
+        log.current().map(|i| log.path(i)).unwrap_or_default()
+    }
+
+    /// The step running on this thread, which a `parallel` branch started from it inherits.
+    pub(crate) fn current_step(&self) -> Option<usize> {
+        let log = self.log();
+        log.current().map(|i| log.active[i].slot)
+    }
+
+    /// Makes the calling thread (a `parallel` branch) run inside step `slot`.
+    pub(crate) fn enter_branch(slot: Option<usize>) {
+        BRANCH_PARENT.with(|p| p.set(slot));
     }
 
     /// Resolves `relative` inside the playbook directory, refusing absolute paths, `..` and
@@ -148,35 +204,41 @@ impl RunContext {
         let mut log = self.log();
         let slot = log.records.len();
         log.records.push(None);
+        let parent = log.current().map(|i| &log.active[i]);
+        let depth = parent.map_or(0, |p| p.depth + 1);
+        let parent = parent.map(|p| p.slot);
         log.active.push(ActiveStep {
             slot,
+            parent,
+            depth,
+            thread: std::thread::current().id(),
             name: name.to_string(),
             started: Instant::now(),
             changed: 0,
             unchanged: 0,
         });
         drop(log);
-        self.reporter.step_started(name);
+        self.reporter.step_started(slot, depth, name);
         slot
     }
 
     /// Ends the innermost step. `failure` is the innermost error message when it failed.
     pub(crate) fn finish_step(&self, slot: usize, status: StepStatus, failure: Option<String>) {
         let mut log = self.log();
-        let Some(pos) = log.active.iter().rposition(|s| s.slot == slot) else {
+        let Some(pos) = log.find(slot) else {
             return;
         };
         if let Some(message) = failure
             && log.failure.as_ref().is_none_or(|(_, m)| *m != message)
         {
-            let path = log.active.iter().map(|s| s.name.clone()).collect();
+            let path = log.path(pos);
             log.failure = Some((path, message));
         }
-        let depth = pos;
         let step = log.active.remove(pos);
-        if let Some(parent) = log.active.last_mut() {
-            parent.changed += step.changed;
-            parent.unchanged += step.unchanged;
+        let depth = step.depth;
+        if let Some(parent) = step.parent.and_then(|p| log.find(p)) {
+            log.active[parent].changed += step.changed;
+            log.active[parent].unchanged += step.unchanged;
         }
         let record = StepRecord {
             name: step.name,
@@ -190,7 +252,7 @@ impl RunContext {
             *entry = Some(record.clone());
         }
         drop(log);
-        self.reporter.step_finished(&record);
+        self.reporter.step_finished(slot, &record);
     }
 
     /// The step path of the last step failure, if `message` is the error it failed with.
