@@ -599,7 +599,7 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
     let switch = outage(
         &sim,
         "aro",
-        40,
+        20,
         Some(Duration::from_secs(3)),
         finished.clone(),
     );
@@ -632,7 +632,7 @@ fn a_cluster_that_stops_answering_mid_run_is_waited_for_or_named_with_the_step()
     // step it was in, instead of hanging.
     let sim = TestSim::start();
     let finished = Arc::new(AtomicBool::new(false));
-    let switch = outage(&sim, "aro", 40, None, finished.clone());
+    let switch = outage(&sim, "aro", 20, None, finished.clone());
     let policy = RetryPolicy {
         max_attempts: 4,
         base: Duration::from_millis(50),

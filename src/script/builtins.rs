@@ -84,6 +84,8 @@ fn register_parallel(engine: &mut Engine, ctx: &Arc<RunContext>) {
         .with_comments([
             "/// Runs each closure of `bodies` at the same time and returns their results, in order.\n\
              /// For work on different clusters, which is independent: both meshes install at once.\n\
+             /// Each branch works on its own copy of the variables it captures (assigning to them does\n\
+             /// not reach the caller, so branches cannot race): hand results back by returning them.\n\
              /// All branches run to their end; if any fails, `parallel` fails with the first failure\n\
              /// (in the order given) and warns about the others. At most 16 run at once.\n\
              /// `let meshes = parallel([|| ossm::mesh(rosa, \"prod\", [], []), || ossm::mesh(aro, \"stg\", [], [])]);`",
@@ -93,7 +95,7 @@ fn register_parallel(engine: &mut Engine, ctx: &Arc<RunContext>) {
             let bodies = bodies
                 .into_iter()
                 .enumerate()
-                .map(|(i, body)| closure(body, &format!("item {}", i + 1)))
+                .map(|(i, body)| closure(body, &format!("item {}", i + 1)).map(|f| isolated(&f)))
                 .collect::<Result<Vec<_>, _>>()?;
             run_parallel(&c, &call, bodies.len(), |i| bodies[i].call_within_context(&call, ()))
         });
@@ -105,7 +107,12 @@ fn register_parallel(engine: &mut Engine, ctx: &Arc<RunContext>) {
         ])
         .with_params_info(["items: Array", "f: FnPtr", "Array"])
         .register_into_engine(engine, move |call: NativeCallContext, items: rhai::Array, f: FnPtr| -> Res<rhai::Array> {
-            run_parallel(&c, &call, items.len(), |i| f.call_within_context(&call, (items[i].clone(),)))
+            let branches: Vec<(FnPtr, Dynamic)> =
+                items.iter().map(|item| (isolated(&f), item.flatten_clone())).collect();
+            run_parallel(&c, &call, branches.len(), |i| {
+                let (f, item) = &branches[i];
+                f.call_within_context(&call, (item.clone(),))
+            })
         });
 }
 
@@ -116,6 +123,15 @@ fn closure(value: Dynamic, what: &str) -> Result<FnPtr, PrimitiveError> {
             "parallel: {what} is {kind}, not a closure (write `|| ...`)"
         ))
     })
+}
+
+/// `f` with its own copies of the variables it captured. A closure shares what it captures with
+/// its caller (behind a lock Rhai does not wait on), so two branches using one variable would
+/// fail with "data race" at random; copies cannot.
+fn isolated(f: &FnPtr) -> FnPtr {
+    let mut copy = f.clone();
+    copy.set_curry(f.iter_curry().map(Dynamic::flatten_clone));
+    copy
 }
 
 /// Runs `branch(0..n)` on up to [`MAX_AT_ONCE`] threads. Each thread nests its steps under the
