@@ -12,12 +12,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{SecretScan, TestSim};
+use common::{SecretScan, Served, TestSim, serve};
 use fedrun::kube::{Clusters, RetryPolicy};
 use fedrun::prims::{self, Backend};
 use fedrun::report::Reporter;
@@ -95,101 +95,6 @@ fn fedrun(state: &Path, args: &[&str]) -> Run {
     };
     SecretScan::of_state(state).check(&format!("fedrun {args:?}"), &run.all());
     run
-}
-
-/// `fedrun sim serve` as a child process on a state directory.
-struct Served {
-    child: Child,
-    output: Arc<Mutex<String>>,
-    state: PathBuf,
-}
-
-fn serve(state: &Path, extra: &[&str]) -> Served {
-    let mut child = Command::new(FEDRUN)
-        .args(["sim", "serve", "--time-scale", "0", "--state"])
-        .arg(state)
-        .args(extra)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("fedrun sim serve starts");
-    let output = Arc::new(Mutex::new(String::new()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let output = output.clone();
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                if line.starts_with("kubeconfig: ") {
-                    let _ = tx.send(());
-                }
-                let mut all = output.lock().unwrap();
-                all.push_str(&line);
-                all.push('\n');
-            }
-        });
-    }
-    if rx.recv_timeout(Duration::from_secs(30)).is_err() {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!(
-            "fedrun sim serve did not start:\n{}",
-            output.lock().unwrap()
-        );
-    }
-    Served {
-        child,
-        output,
-        state: state.to_path_buf(),
-    }
-}
-
-impl Served {
-    fn output(&self) -> String {
-        self.output.lock().unwrap().clone()
-    }
-
-    /// SIGTERM: the server saves its state and exits.
-    fn stop(mut self) -> String {
-        signal(&self.child, "TERM");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(
-                Instant::now() < deadline,
-                "the simulator did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let out = self.output();
-        SecretScan::of_state(&self.state).check("fedrun sim serve", &out);
-        out
-    }
-
-    fn kill_9(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success(), "kill -{name}");
 }
 
 // ---------------------------------------------------------------------------------------------

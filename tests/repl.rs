@@ -242,3 +242,94 @@ fn exploring_the_simulator_then_saving_a_playbook_that_checks() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn typing_a_call_shows_its_signature_as_a_hint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path());
+    // The hint is drawn after the cursor; the parameters appear nowhere else on the screen.
+    s.send("peer::connect(").expect("send");
+    s.expect("peer::connect(a: Mesh, b: Mesh)")
+        .expect("module function signature hinted");
+    s.send(ControlCode::EndOfText)
+        .expect("ctrl-c clears the line");
+    s.expect(Regex(FRESH_PROMPT)).expect("prompt after ctrl-c");
+
+    // A method on a handle: the signature of that type's method.
+    run(&mut s, "let rosa = cluster(\"rosa\");");
+    s.send("rosa.get(\"configmap\", ").expect("send");
+    s.expect("get(kind: String, namespace: String, name: String)")
+        .expect("method signature hinted");
+    s.send(ControlCode::EndOfText)
+        .expect("ctrl-c clears the line");
+    s.expect(Regex(FRESH_PROMPT)).expect("prompt after ctrl-c");
+    // A hint is never inserted into the line: Enter runs only what was typed.
+    s.send("cluster(").expect("send");
+    s.expect("cluster(name: String)")
+        .expect("global function hinted");
+    let out = run(&mut s, "\"rosa\").name + \"!\"");
+    assert!(out.contains("\nrosa!\n"), "{out}");
+    quit(s);
+}
+
+#[test]
+fn tab_completes_kinds_inside_get() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = repl(dir.path());
+    run(&mut s, "let rosa = cluster(\"rosa\");");
+    s.send("rosa.get(\"configm").expect("send");
+    s.send(ControlCode::HorizontalTabulation).expect("tab");
+    s.expect("rosa.get(\"configmap").expect("kind completed");
+    s.send(ControlCode::EndOfText)
+        .expect("ctrl-c clears the line");
+    s.expect(Regex(FRESH_PROMPT)).expect("prompt after ctrl-c");
+
+    // The kinds come from the cluster's discovery: `endpoints` is no common kind.
+    s.send("cluster(\"rosa\").list(\"endp").expect("send");
+    s.send(ControlCode::HorizontalTabulation).expect("tab");
+    s.expect("list(\"endpoints")
+        .expect("discovered kind completed");
+    let out = run(&mut s, "\", \"default\").len()");
+    assert!(!out.contains("error"), "{out}");
+    quit(s);
+}
+
+#[test]
+fn a_traffic_report_prints_as_a_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Manifest paths are relative to the session's directory and stay inside it.
+    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/manifests");
+    std::fs::create_dir(dir.path().join("manifests")).expect("mkdir");
+    for file in [
+        "bookinfo.yaml",
+        "bookinfo-gateway.yaml",
+        "destination-rule-all.yaml",
+    ] {
+        std::fs::copy(
+            manifests.join(file),
+            dir.path().join("manifests").join(file),
+        )
+        .expect("copy manifest");
+    }
+    let mut s = repl(dir.path());
+    run(&mut s, "import \"ossm\" as ossm;");
+    run(&mut s, "let rosa = cluster(\"rosa\");");
+    let out = run(
+        &mut s,
+        "let m = ossm::mesh(rosa, \"demo-mesh\", [\"demo\"], []);",
+    );
+    assert!(!out.contains("error"), "{out}");
+    let out = run(&mut s, "ossm::bookinfo(rosa, \"demo\", \"manifests\");");
+    assert!(!out.contains("error"), "{out}");
+    let out = run(
+        &mut s,
+        "let r = traffic::load(m, #{ requests: 20, service: \"details\" }); r",
+    );
+    assert!(out.contains("20 requests"), "{out}");
+    assert!(out.contains("SERVICE") && out.contains("SHARE"), "{out}");
+    assert!(out.contains("details-v1"), "{out}");
+    assert!(!out.contains("latency_ms:"), "not YAML: {out}");
+    // It is still a map for scripts.
+    assert!(run(&mut s, "r.count + 1").contains("\n21\n"));
+    quit(s);
+}

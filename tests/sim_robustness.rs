@@ -6,13 +6,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::TestSim;
+use common::{TestSim, serve};
 use fedrun::kube::{ApplyOptions, Clusters, KubeError, RetryPolicy};
 use fedrun::sim::faults::FaultSpec;
 use fedrun::sim::simulator::{SimOptions, Simulator, parse_clusters};
@@ -431,63 +430,6 @@ fn objects_and_custom_resources_survive_a_restart() {
     });
 }
 
-/// `fedrun sim serve` as a child process, with its stdout lines collected.
-struct Served {
-    child: Child,
-    kubeconfig: PathBuf,
-}
-
-fn serve(state: &Path, extra: &[&str]) -> Served {
-    let mut child = Command::new(FEDRUN)
-        .args(["sim", "serve", "--time-scale", "0", "--state"])
-        .arg(state)
-        .args(extra)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("fedrun runs");
-    let output = Arc::new(Mutex::new(String::new()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let output = output.clone();
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                output.lock().unwrap().push_str(&line);
-                output.lock().unwrap().push('\n');
-                if let Some(path) = line.strip_prefix("kubeconfig: ") {
-                    let _ = tx.send(PathBuf::from(path));
-                }
-            }
-        });
-    }
-    let kubeconfig = match rx.recv_timeout(Duration::from_secs(20)) {
-        Ok(path) => path,
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "fedrun sim serve did not announce its kubeconfig; output:\n{}",
-                output.lock().unwrap()
-            );
-        }
-    };
-    Served { child, kubeconfig }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn kill_9_during_writes_keeps_a_loadable_state_with_the_acknowledged_objects() {
     let dir = tempfile::tempdir().unwrap();
@@ -554,8 +496,7 @@ fn kill_9_during_writes_keeps_a_loadable_state_with_the_acknowledged_objects() {
             }
             tokio::time::sleep(Duration::from_millis(300 + 97 * round)).await;
             let killed_at = Instant::now();
-            served.child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
-            let status = served.child.wait().expect("wait");
+            let status = served.kill_9();
             assert!(!status.success(), "the server died of the signal");
             for writer in writers {
                 let _ = writer.await;

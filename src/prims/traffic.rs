@@ -708,8 +708,10 @@ pub async fn graph_of(
     ))
 }
 
-/// A report or graph map back to its text.
-fn summary(value: &Map) -> std::result::Result<String, String> {
+/// A report or graph map back to its text: `traffic::summary`, and how the REPL prints either.
+/// Recognised by shape (the fields serde needs), so the value stays a plain map that scripts
+/// index and `--output json` writes as it is.
+pub fn summary(value: &Map) -> std::result::Result<String, String> {
     let dynamic: rhai::Dynamic = value.clone().into();
     if value.contains_key("edges") {
         rhai::serde::from_dynamic::<Graph>(&dynamic)

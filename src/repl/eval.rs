@@ -23,6 +23,7 @@ use crate::kube::Clusters;
 use crate::prims::cert::Certificate;
 use crate::prims::cluster::Cluster;
 use crate::prims::mesh::Mesh;
+use crate::prims::traffic;
 use crate::prims::{self, Backend};
 use crate::script::{self, PrimitiveError, RunContext, diagnose_eval, diagnose_parse, to_json};
 use crate::sim::simulator::Simulator;
@@ -508,10 +509,15 @@ pub fn is_incomplete(input: &str) -> bool {
 }
 
 /// How a result is shown: nothing for unit, YAML for maps, a list for arrays of Kubernetes
-/// objects, a summary for certificates.
+/// objects, a summary for certificates, tables for traffic reports and graphs.
 pub fn render(value: &Dynamic) -> Option<String> {
     if value.is_unit() {
         return None;
+    }
+    if let Some(map) = value.read_lock::<Map>()
+        && let Ok(text) = traffic::summary(&map)
+    {
+        return Some(text);
     }
     if let Some(cert) = value.read_lock::<Certificate>() {
         return Some(certificate_summary(&cert));
@@ -634,5 +640,33 @@ mod tests {
             {"kind": "ConfigMap", "metadata": {"name": "a", "namespace": "demo"}}]);
         assert_eq!(render_json(&v), "- Namespace demo\n- ConfigMap demo/a");
         assert_eq!(render_json(&serde_json::json!({"a": 1})), "a: 1");
+    }
+
+    #[test]
+    fn traffic_reports_print_as_tables_other_maps_as_yaml() {
+        use crate::report::traffic::{Destination, LoadReport};
+        let report = LoadReport {
+            url: "http://bookinfo/productpage".into(),
+            count: 20,
+            service: Some("details".into()),
+            by_destination: Some(vec![Destination {
+                service: "details".into(),
+                workload: "details-v1".into(),
+                namespace: "demo".into(),
+                cluster: "rosa".into(),
+                mesh: "demo-mesh".into(),
+                code: "200".into(),
+                requests: 20,
+                share: 100.0,
+            }]),
+            ..LoadReport::default()
+        };
+        let value = script::to_dynamic(&serde_json::to_value(&report).expect("json"));
+        let text = render(&value).expect("printed");
+        assert_eq!(text, report.render());
+        assert!(text.contains("details-v1  rosa"), "{text}");
+        // Only the shape counts: a map that merely has a `url` is still YAML.
+        let other = script::to_dynamic(&serde_json::json!({"url": "x", "count": 1}));
+        assert_eq!(render(&other).as_deref(), Some("count: 1\nurl: x"));
     }
 }

@@ -1,8 +1,11 @@
 //! Shared helpers for integration tests: an in-process simulator on random ports in a temp dir.
 #![allow(dead_code)]
 
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use fedrun::sim::simulator::{ClusterSpec, SimOptions, Simulator, parse_clusters};
 
@@ -89,6 +92,109 @@ impl TestSim {
 impl Drop for TestSim {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// `fedrun sim serve` as a child process on a state directory, its output collected; killed
+/// when dropped.
+pub struct Served {
+    pub child: Child,
+    /// The kubeconfig the server announced.
+    pub kubeconfig: PathBuf,
+    output: Arc<Mutex<String>>,
+    state: PathBuf,
+}
+
+/// Starts `fedrun sim serve --time-scale 0 --state STATE EXTRA...` and returns once it has
+/// announced its kubeconfig (it is serving then).
+pub fn serve(state: &Path, extra: &[&str]) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fedrun"))
+        .args(["sim", "serve", "--time-scale", "0", "--state"])
+        .arg(state)
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("fedrun sim serve starts");
+    let output = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().expect("stderr")),
+    ] {
+        let output = output.clone();
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                if let Some(path) = line.strip_prefix("kubeconfig: ") {
+                    let _ = tx.send(PathBuf::from(path));
+                }
+                let mut all = output.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+    }
+    let kubeconfig = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(path) => path,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "fedrun sim serve did not announce its kubeconfig; output:\n{}",
+                output.lock().unwrap()
+            );
+        }
+    };
+    Served {
+        child,
+        kubeconfig,
+        output,
+        state: state.to_path_buf(),
+    }
+}
+
+impl Served {
+    /// What the server printed so far (stdout and stderr).
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// SIGTERM: the server saves its state and exits. Returns what it printed, checked for
+    /// secrets.
+    pub fn stop(mut self) -> String {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the simulator did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = self.output();
+        SecretScan::of_state(&self.state).check("fedrun sim serve", &out);
+        out
+    }
+
+    /// SIGKILL (std's `kill` on Unix): no chance to save. Returns how the process ended.
+    pub fn kill_9(&mut self) -> ExitStatus {
+        let _ = self.child.kill();
+        self.child.wait().expect("wait for fedrun sim serve")
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
