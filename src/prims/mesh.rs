@@ -283,8 +283,9 @@ impl Env {
             namespace: namespace.clone(),
         };
 
-        // What is there already (peers and members added by other playbooks stay), read while
-        // the projects are made sure of.
+        // The projects first, while the kinds the operator just installed are discovered. Then
+        // what is there already (peers and members added by other playbooks stay), unless the
+        // control plane's namespace is new: nothing can be in it yet.
         let client = &cluster.client;
         let apply_opts = ApplyOptions::for_playbook(&self.ctx.playbook);
         let projects = try_join_all(
@@ -292,17 +293,24 @@ impl Env {
                 .chain(members.iter())
                 .map(|ns| ensure_project(client, ns, &apply_opts)),
         );
-        let (existing, roll, created) = self.call(
+        let (created, _) = self.call(
             cluster,
-            futures::future::try_join3(
-                client.try_get("smcp", Some(&namespace), name),
-                client.try_get("smmr", Some(&namespace), "default"),
-                projects,
-            ),
+            futures::future::try_join(projects, client.resolve("smcp")),
         )?;
-        for (was_created, _) in created {
-            self.ctx.note_write(was_created);
+        for (was_created, _) in &created {
+            self.ctx.note_write(*was_created);
         }
+        let (existing, roll) = if created.first().is_some_and(|(fresh, _)| *fresh) {
+            (None, None)
+        } else {
+            self.call(
+                cluster,
+                futures::future::try_join(
+                    client.try_get("smcp", Some(&namespace), name),
+                    client.try_get("smmr", Some(&namespace), "default"),
+                ),
+            )?
+        };
         let smcp = match text(opts, "manifest")? {
             Some(source) => {
                 let vars = opts.get("vars").and_then(|v| v.clone().try_cast::<Map>());

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use futures::future::Either;
 use rhai::{
     Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext,
 };
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use super::Env;
 use super::cert::{Certificate, ROOT_CONFIGMAP, ROOT_KEY, trusted_configmap};
 use super::cluster::fail;
-use super::mesh::{DISCOVERY_PORT, Mesh, MeshSpec, SERVICE_PORT};
+use super::mesh::{DISCOVERY_PORT, Mesh, MeshSpec, SERVICE_PORT, gateway_names};
 use crate::kube::{ApplyOptions, KubeError, WaitCondition};
 use crate::script::{PrimitiveError, located, to_json};
 
@@ -201,30 +202,47 @@ impl Env {
                 .and_then(|t| t.clone().into_string().ok())
                 .as_deref(),
         )?;
-        let ((a_smcp, a_ca), (b_smcp, b_ca)) = self.call(&a.cluster, async {
-            futures::try_join!(self.read_side(a), self.read_side(b))
-        })?;
-        let a_side = self.side(a, &a_smcp, &a_ca)?;
-        let b_side = self.side(b, &b_smcp, &b_ca)?;
-        let a_gateway = a_side
-            .spec
-            .ingress
-            .get(&b.name)
-            .ok_or_else(|| missing_gateways(a, &b.name))?
-            .clone();
-        let b_gateway = b_side
-            .spec
-            .ingress
-            .get(&a.name)
-            .ok_or_else(|| missing_gateways(b, &a.name))?
-            .clone();
-        // Each side's address for the other, concurrently: load balancers take their time.
-        let (a_address, b_address) = self.block_on(async {
-            futures::join!(
-                self.ingress_address_async(a, &a_gateway, timeout),
-                self.ingress_address_async(b, &b_gateway, timeout)
-            )
-        })?;
+        // Each side's address for the other is awaited while the sides are read: under the
+        // gateway names fedrun gives (`gateway_names`), then again under the names the control
+        // planes turn out to use if those differ. Load balancers take their time.
+        let guessed = (gateway_names(&b.name).0, gateway_names(&a.name).0);
+        let (a_side, b_side, (a_address, b_address)) = self.block_on(async {
+            let reads = std::pin::pin!(futures::future::try_join(
+                self.read_side(a),
+                self.read_side(b)
+            ));
+            let early = std::pin::pin!(futures::future::join(
+                self.ingress_address_async(a, &guessed.0, timeout),
+                self.ingress_address_async(b, &guessed.1, timeout),
+            ));
+            let (sides, early) = match futures::future::select(reads, early).await {
+                Either::Left((sides, early)) => (sides, Either::Left(early)),
+                Either::Right((addresses, reads)) => (reads.await, Either::Right(addresses)),
+            };
+            let ((a_smcp, a_ca), (b_smcp, b_ca)) = sides.map_err(|e| fail(a.cluster.name(), e))?;
+            let a_side = self.side(a, &a_smcp, &a_ca)?;
+            let b_side = self.side(b, &b_smcp, &b_ca)?;
+            let gateway = |side: &Side, local: &Mesh, remote: &Mesh| {
+                side.spec
+                    .ingress
+                    .get(&remote.name)
+                    .cloned()
+                    .ok_or_else(|| missing_gateways(local, &remote.name))
+            };
+            let gateways = (gateway(&a_side, a, b)?, gateway(&b_side, b, a)?);
+            let addresses = if gateways == guessed {
+                match early {
+                    Either::Left(pending) => pending.await,
+                    Either::Right(addresses) => addresses,
+                }
+            } else {
+                futures::join!(
+                    self.ingress_address_async(a, &gateways.0, timeout),
+                    self.ingress_address_async(b, &gateways.1, timeout)
+                )
+            };
+            Ok::<_, Box<EvalAltResult>>((a_side, b_side, addresses))
+        })??;
         let a_address = a_address.map_err(|e| fail(a.cluster.name(), e))?;
         let b_address = b_address.map_err(|e| fail(b.cluster.name(), e))?;
         let on_a = self.link_objects(a, &a_side, b, &b_side, &b_address)?;
