@@ -642,11 +642,10 @@ fn prepare(
         }
     }
 
-    let mut meta = new
-        .get("metadata")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let mut meta = match new.get_mut("metadata").map(Value::take) {
+        Some(Value::Object(meta)) => meta,
+        _ => Map::new(),
+    };
     match old {
         None => {
             meta.insert("uid".into(), json!(uid()));
@@ -659,13 +658,9 @@ fn prepare(
             defaults(rt, &mut new);
         }
         Some(old) => {
-            let old_meta = old
-                .get("metadata")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
+            let old_meta = old.get("metadata").and_then(Value::as_object);
             for keep in ["uid", "creationTimestamp", "generation", "resourceVersion"] {
-                match old_meta.get(keep) {
+                match old_meta.and_then(|m| m.get(keep)) {
                     Some(v) => meta.insert(keep.into(), v.clone()),
                     None => meta.remove(keep),
                 };
@@ -690,7 +685,7 @@ fn prepare(
             // Defaults first, as kube-apiserver does: a write that leaves out a defaulted field
             // (a Service's clusterIP) is not a spec change.
             defaults(rt, &mut new);
-            if spec_of(old) != spec_of(&new) {
+            if spec_differs(old, &new) {
                 let generation = old
                     .pointer("/metadata/generation")
                     .and_then(Value::as_i64)
@@ -728,38 +723,65 @@ fn copy_field(from: &Value, to: &mut Value, field: &str) {
     }
 }
 
-/// Everything but metadata and status: what `generation` tracks.
-fn spec_of(v: &Value) -> Map<String, Value> {
-    v.as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(k, _)| {
-                    !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind")
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Whether two objects differ in anything but metadata and status: what `generation` tracks.
+/// Compared in place: controllers rewrite objects often, and most writes change no spec.
+fn spec_differs(old: &Value, new: &Value) -> bool {
+    let tracked = |k: &str| !matches!(k, "metadata" | "status" | "apiVersion" | "kind");
+    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
+        return old != new;
+    };
+    let count = |m: &Map<String, Value>| m.keys().filter(|k| tracked(k)).count();
+    count(old) != count(new)
+        || old
+            .iter()
+            .any(|(k, v)| tracked(k) && new.get(k).is_none_or(|n| n != v))
 }
 
 /// Equal apart from server bookkeeping that changes on every write (managedFields timestamps).
+/// Compared in place, without copies: most controller writes turn out to change nothing.
 fn same_object(old: &Value, new: &Value) -> bool {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut)
-            && let Some(Value::Array(fields)) = m.get_mut("managedFields")
-        {
-            for f in fields {
-                f.as_object_mut().map(|o| o.remove("time"));
+    same_map(old, new, |key, old, new| match key {
+        "metadata" => same_map(old, new, |key, old, new| match (key, old, new) {
+            ("managedFields", Value::Array(old), Value::Array(new)) => {
+                old.len() == new.len()
+                    && old
+                        .iter()
+                        .zip(new)
+                        .all(|(old, new)| same_but_time(old, new))
             }
-        }
-        v
+            _ => old == new,
+        }),
+        _ => old == new,
+    })
+}
+
+/// Equal but for a `time` field, which either may lack.
+fn same_but_time(old: &Value, new: &Value) -> bool {
+    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
+        return old == new;
     };
-    strip(old) == strip(new)
+    let timed = |m: &Map<String, Value>| m.len() - usize::from(m.contains_key("time"));
+    timed(old) == timed(new)
+        && old
+            .iter()
+            .all(|(k, v)| k == "time" || new.get(k).is_some_and(|n| n == v))
+}
+
+/// Whether two values are equal, comparing the fields of objects with `same`.
+fn same_map(old: &Value, new: &Value, same: impl Fn(&str, &Value, &Value) -> bool) -> bool {
+    match (old.as_object(), new.as_object()) {
+        (Some(old), Some(new)) => {
+            old.len() == new.len()
+                && old
+                    .iter()
+                    .all(|(k, v)| new.get(k).is_some_and(|n| same(k, v, n)))
+        }
+        _ => old == new,
+    }
 }
 
 /// The defaults kube-apiserver fills in for the built-in kinds we serve.
-fn defaults(rt: &ResourceType, obj: &mut Value) {
+pub(crate) fn defaults(rt: &ResourceType, obj: &mut Value) {
     if !rt.group.is_empty() && rt.group != "apps" {
         return;
     }

@@ -17,17 +17,20 @@
 //! The first failing check is the reason shown in the conditions and in
 //! `discoveryStatus.inactive[].watch.lastDisconnectStatus`. Exports are computed from B's
 //! ExportedServiceSet rules over B's member namespaces; imports only over a connected peer.
-//! Everything is recomputed from the whole world on every reconcile (level-triggered); timestamps
-//! are carried over from the previous status when nothing changed, so reconciles converge.
+//! A reconcile recomputes, from the state of the world, everything a change in the clusters it is
+//! told about may affect (level-triggered): a peer's link depends on its own cluster and on the
+//! clusters its addresses reach, an import on its peer's link, an export on its own cluster.
+//! Timestamps are carried over from the previous status when nothing changed, so reconciles
+//! converge.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Controller, Next, Objects, condition};
+use super::{Changes, Controller, Next, Objects, condition};
 use crate::selector::LabelSelector;
 use crate::sim::cluster::SimCluster;
 use crate::sim::store::now;
@@ -52,8 +55,16 @@ const RETRY: Duration = Duration::from_secs(10);
 /// A floor for the retry at time scale 0, so a broken link does not spin.
 const MIN_RETRY: Duration = Duration::from_millis(200);
 
+/// A ServiceMeshPeer: (cluster, namespace, name).
+type PeerKey = (String, String, String);
+
 /// The federation controller: one for the whole world, since links span clusters.
-pub struct Federation;
+#[derive(Default)]
+pub struct Federation {
+    /// Peers whose last evaluation read every cluster (to name the mesh whose CA a certificate
+    /// chain holds instead), so that a change anywhere may change their status.
+    everywhere: Mutex<BTreeSet<PeerKey>>,
+}
 
 impl Controller for Federation {
     fn name(&self) -> &'static str {
@@ -72,18 +83,18 @@ impl Controller for Federation {
         }
     }
 
-    fn reconcile(&self, world: &World) -> Next {
-        let links = evaluate_peers(world);
+    fn reconcile(&self, world: &World, changes: &Changes) -> Next {
+        let links = self.evaluate_peers(world, changes);
         let mut any_down = false;
         for link in &links {
             any_down |= link.outcome.is_err();
             write_peer_status(link);
         }
-        for cluster in &world.clusters {
+        for cluster in world.clusters.iter().filter(|c| changes.touches(&c.name)) {
             reconcile_exports(cluster);
         }
         for cluster in &world.clusters {
-            reconcile_imports(cluster, &links);
+            reconcile_imports(cluster, &links, changes.touches(&cluster.name));
         }
         if any_down {
             // istiod keeps retrying a broken link; also covers network registrations, which
@@ -93,6 +104,49 @@ impl Controller for Federation {
             Next::Idle
         }
     }
+}
+
+impl Federation {
+    /// Evaluates the links that `changes` may affect: those of a changed cluster, those whose
+    /// addresses reach one, and those whose last evaluation read every cluster.
+    fn evaluate_peers(&self, world: &World, changes: &Changes) -> Vec<Link> {
+        let mut everywhere = self.everywhere.lock().unwrap_or_else(|e| e.into_inner());
+        if changes.is_everything() {
+            // Rebuilt below from every peer, which also drops deleted ones.
+            everywhere.clear();
+        }
+        let mut links = Vec::new();
+        for cluster in &world.clusters {
+            let local = changes.touches(&cluster.name);
+            for peer in Objects::of(cluster).list(GROUP, PEERS, None) {
+                let namespace = text(&peer, "/metadata/namespace").to_string();
+                let name = text(&peer, "/metadata/name").to_string();
+                let key = (cluster.name.clone(), namespace, name);
+                if !local && !everywhere.contains(&key) && !reaches(world, changes, &peer) {
+                    continue;
+                }
+                let link = evaluate_link(world, cluster, key.1.clone(), key.2.clone(), peer);
+                if link.read_everywhere {
+                    everywhere.insert(key);
+                } else {
+                    everywhere.remove(&key);
+                }
+                links.push(link);
+            }
+        }
+        links
+    }
+}
+
+/// Whether one of a peer's addresses reaches a Service of a cluster in `changes`.
+fn reaches(world: &World, changes: &Changes, peer: &Value) -> bool {
+    peer.pointer("/spec/remote/addresses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|address| world.network.resolve(address))
+        .any(|endpoint| changes.touches(&endpoint.cluster))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,38 +319,53 @@ struct Link {
     cluster: Arc<SimCluster>,
     namespace: String,
     name: String,
-    previous: Value,
+    peer: Arc<Value>,
     pod: Option<String>,
     outcome: Result<Target, String>,
+    /// Whether the evaluation read every cluster, not only the peer's and the one it reaches.
+    read_everywhere: bool,
 }
 
-fn evaluate_peers(world: &World) -> Vec<Link> {
-    let mut links = Vec::new();
-    for cluster in &world.clusters {
-        for peer in Objects::of(cluster).list(GROUP, PEERS, None) {
-            let namespace = text(&peer, "/metadata/namespace").to_string();
-            let mesh = Mesh::of(cluster, &namespace);
-            let outcome = match &mesh {
-                Some(mesh) => evaluate_peer(world, mesh, &peer),
-                None => Err(format!(
-                    "no ServiceMeshControlPlane in namespace {namespace}: no istiod serves this ServiceMeshPeer"
-                )),
-            };
-            links.push(Link {
-                cluster: cluster.clone(),
-                namespace,
-                name: text(&peer, "/metadata/name").to_string(),
-                previous: peer.get("status").cloned().unwrap_or(Value::Null),
-                pod: mesh.as_ref().map(Mesh::istiod_pod),
-                outcome,
-            });
-        }
+impl Link {
+    fn previous(&self) -> &Value {
+        self.peer.get("status").unwrap_or(&Value::Null)
     }
-    links
 }
 
-fn evaluate_peer(world: &World, mesh: &Mesh, peer: &Value) -> Result<Target, String> {
-    let spec = peer.get("spec").cloned().unwrap_or(Value::Null);
+fn evaluate_link(
+    world: &World,
+    cluster: &Arc<SimCluster>,
+    namespace: String,
+    name: String,
+    peer: Arc<Value>,
+) -> Link {
+    let mesh = Mesh::of(cluster, &namespace);
+    let mut read_everywhere = false;
+    let outcome = match &mesh {
+        Some(mesh) => evaluate_peer(world, mesh, &peer, &mut read_everywhere),
+        None => Err(format!(
+            "no ServiceMeshControlPlane in namespace {namespace}: no istiod serves this ServiceMeshPeer"
+        )),
+    };
+    Link {
+        cluster: cluster.clone(),
+        namespace,
+        name,
+        peer,
+        pod: mesh.as_ref().map(Mesh::istiod_pod),
+        outcome,
+        read_everywhere,
+    }
+}
+
+/// How a peer's link fares; `read_everywhere` is set when finding out read every cluster.
+fn evaluate_peer(
+    world: &World,
+    mesh: &Mesh,
+    peer: &Value,
+    read_everywhere: &mut bool,
+) -> Result<Target, String> {
+    let spec = peer.get("spec").unwrap_or(&Value::Null);
     // 1. The local gateways the link goes through.
     for (field, kind) in [
         ("ingress", "additionalIngress"),
@@ -402,6 +471,7 @@ fn evaluate_peer(world: &World, mesh: &Mesh, peer: &Value) -> Result<Target, Str
         ));
     };
     if !pem_holds(chain, &remote_ca) {
+        *read_everywhere = true;
         let owner = world
             .clusters
             .iter()
@@ -599,7 +669,7 @@ fn write_peer_status(link: &Link) {
     let Some(pod) = &link.pod else {
         // No istiod: conditions only.
         let message = link.outcome.as_ref().err().cloned().unwrap_or_default();
-        let prev = link.previous.get("conditions");
+        let prev = link.previous().get("conditions");
         let status = json!({
             "conditions": [
                 condition(prev, "Connected", false, "NotConnected", &message),
@@ -611,7 +681,7 @@ fn write_peer_status(link: &Link) {
         Objects::of(&link.cluster).set_status(GROUP, PEERS, &link.namespace, &link.name, status);
         return;
     };
-    let status = peer_status(&link.previous, pod, &link.outcome);
+    let status = peer_status(link.previous(), pod, &link.outcome);
     Objects::of(&link.cluster).set_status(GROUP, PEERS, &link.namespace, &link.name, status);
 }
 
@@ -765,11 +835,10 @@ enum ExportOutcome {
 
 /// What an ExportedServiceSet's rules export from a mesh.
 fn exports_of(mesh: &Mesh, ess: &Value) -> ExportOutcome {
-    let rules: Vec<Value> = ess
+    let rules: &[Value] = ess
         .pointer("/spec/exportRules")
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .map_or(&[], Vec::as_slice);
     if rules.is_empty() {
         return ExportOutcome::NoRules;
     }
@@ -943,8 +1012,13 @@ fn import_mapping(iss: &Value, peer: &str, export: &Export) -> Option<(String, S
     })
 }
 
-fn reconcile_imports(cluster: &Arc<SimCluster>, links: &[Link]) {
+/// The ImportedServiceSets of a cluster: all when it `changed`, else those whose peer's link was
+/// just evaluated (its remote side changed).
+fn reconcile_imports(cluster: &Arc<SimCluster>, links: &[Link], changed: bool) {
     let objects = Objects::of(cluster);
+    if !changed && !links.iter().any(|l| l.cluster.name == cluster.name) {
+        return;
+    }
     for iss in objects.list(GROUP, IMPORTS, None) {
         let namespace = text(&iss, "/metadata/namespace").to_string();
         let name = text(&iss, "/metadata/name").to_string();
@@ -952,6 +1026,9 @@ fn reconcile_imports(cluster: &Arc<SimCluster>, links: &[Link]) {
         let link = links
             .iter()
             .find(|l| l.cluster.name == cluster.name && l.namespace == namespace && l.name == name);
+        if link.is_none() && !changed {
+            continue;
+        }
         let not_importing = |reason: &str, message: String| {
             (
                 Vec::<Value>::new(),

@@ -1,23 +1,29 @@
 //! The simulated platform's components — OLM, OpenShift, the Service Mesh operator, federation —
 //! as controllers reacting to the stores' events, the way real controllers do: asynchronously,
-//! level-triggered (each reconcile looks at the whole state and writes what differs) and idempotent
-//! (the store turns an unchanged write into a no-op, so controllers converge instead of looping).
+//! level-triggered (a reconcile looks at the whole state of what it is asked about and writes what
+//! differs) and idempotent (unchanged writes are no-ops, so controllers converge instead of looping).
 //!
 //! A controller says which kinds it cares about; the runner pokes it on their events (in any
-//! cluster, since federation spans two) and when its requested delay is over. Delays model how long
-//! real components take and are scaled by the world's time scale (0 in tests: immediate, but still
-//! after the write that caused them, as on a real cluster).
+//! cluster, since federation spans two) and when its requested delay is over. Events that arrive
+//! while a reconcile runs are coalesced into the next one, which is told which clusters they came
+//! from ([`Changes`]): a world of N clusters with N meshes each peered to all others would
+//! otherwise redo all N² links on every event. A delayed re-run, the first run and a run after
+//! missed events look at everything. Delays model how long real components take and are scaled by
+//! the world's time scale (0 in tests: immediate, but still after the write that caused them, as
+//! on a real cluster).
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use super::cluster::SimCluster;
 use super::status::ApiError;
-use super::store::Part;
+use super::store::{Part, defaults, text};
 use super::world::World;
 
 pub mod crds;
@@ -46,12 +52,58 @@ impl Next {
     }
 }
 
+/// What changed since a controller's last reconcile: the clusters where objects it cares about
+/// changed, or everything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    everything: bool,
+    clusters: BTreeSet<String>,
+}
+
+impl Changes {
+    /// Everything may have changed: the first run, a delayed re-run, missed events.
+    pub fn everything() -> Self {
+        Changes {
+            everything: true,
+            clusters: BTreeSet::new(),
+        }
+    }
+
+    /// Changes in these clusters only.
+    pub fn in_clusters<'a>(clusters: impl IntoIterator<Item = &'a str>) -> Self {
+        Changes {
+            everything: false,
+            clusters: clusters.into_iter().map(str::to_string).collect(),
+        }
+    }
+
+    pub fn is_everything(&self) -> bool {
+        self.everything
+    }
+
+    /// Whether objects of `cluster` may have changed.
+    pub fn touches(&self, cluster: &str) -> bool {
+        self.everything || self.clusters.contains(cluster)
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.everything && self.clusters.is_empty()
+    }
+
+    fn add(&mut self, cluster: &str) {
+        if !self.everything && !self.clusters.contains(cluster) {
+            self.clusters.insert(cluster.to_string());
+        }
+    }
+}
+
 pub trait Controller: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Whether an event on `group`/`plural` in cluster `cluster` may matter to this controller.
     fn interested(&self, cluster: &str, group: &str, plural: &str) -> bool;
-    /// Brings the simulated world in line with what is declared.
-    fn reconcile(&self, world: &World) -> Next;
+    /// Brings what `changes` may have affected in line with what is declared. The `Next` it
+    /// returns is about that part only: the runner keeps earlier requests for the rest.
+    fn reconcile(&self, world: &World, changes: &Changes) -> Next;
 }
 
 /// Readies a new cluster before it serves: the kinds its platform serves without CRDs, its
@@ -73,7 +125,7 @@ pub fn all(world: &Arc<World>) -> Vec<Arc<dyn Controller>> {
         Arc::new(openshift::OpenShift::new()),
         Arc::new(olm::Olm::new()),
         Arc::new(ossm::Ossm::new()),
-        Arc::new(federation::Federation),
+        Arc::new(federation::Federation::default()),
     ]
 }
 
@@ -89,41 +141,78 @@ pub fn spawn(
             let world = world.clone();
             let mut stop = shutdown.clone();
             let poke = Arc::new(Notify::new());
+            // Changes since the last reconcile, gathered by the event tasks, taken by the reconcile.
+            let pending = Arc::new(Mutex::new(Changes::default()));
             for cluster in &world.clusters {
                 let mut events = cluster.store.subscribe();
                 let poke = poke.clone();
+                let pending = pending.clone();
                 let controller = controller.clone();
                 let name = cluster.name.clone();
                 let mut stop = shutdown.clone();
                 tokio::spawn(async move {
                     loop {
-                        tokio::select! {
+                        let missed = tokio::select! {
                             _ = stop.wait_for(|s| *s) => return,
                             event = events.recv() => match event {
-                                Ok(e) if controller.interested(&name, &e.group, &e.plural) => poke.notify_one(),
-                                Ok(_) => {}
-                                Err(broadcast::error::RecvError::Lagged(_)) => poke.notify_one(),
+                                Ok(e) if controller.interested(&name, &e.group, &e.plural) => false,
+                                Ok(_) => continue,
+                                Err(broadcast::error::RecvError::Lagged(_)) => true,
                                 Err(broadcast::error::RecvError::Closed) => return,
                             }
+                        };
+                        {
+                            let mut pending = pending.lock().unwrap_or_else(|e| e.into_inner());
+                            if missed {
+                                *pending = Changes::everything();
+                            } else {
+                                pending.add(&name);
+                            }
                         }
+                        poke.notify_one();
                     }
                 });
             }
             tokio::spawn(async move {
-                let mut next = Next::After(Duration::ZERO);
+                // The first run looks at everything, as after a restart.
+                let mut deadline = Some(Instant::now());
                 loop {
                     let wake = async {
-                        match next {
-                            Next::Idle => std::future::pending::<()>().await,
-                            Next::After(d) => tokio::time::sleep(d).await,
+                        match deadline {
+                            None => std::future::pending::<()>().await,
+                            Some(at) => tokio::time::sleep_until(at).await,
                         }
                     };
-                    tokio::select! {
+                    let poked = tokio::select! {
                         _ = stop.wait_for(|s| *s) => return,
-                        _ = poke.notified() => {}
-                        _ = wake => {}
+                        _ = poke.notified() => true,
+                        _ = wake => false,
+                    };
+                    if poked {
+                        // Let the rest of a burst of events land, to handle it in one go.
+                        tokio::task::yield_now().await;
                     }
-                    next = controller.reconcile(&world);
+                    let due = deadline.is_some_and(|at| at <= Instant::now());
+                    let mut changes =
+                        std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
+                    if due {
+                        changes = Changes::everything();
+                    }
+                    if changes.is_empty() {
+                        // A poke whose changes an earlier reconcile already took.
+                        continue;
+                    }
+                    let requested = match controller.reconcile(&world, &changes) {
+                        Next::Idle => None,
+                        Next::After(d) => Some(Instant::now() + d),
+                    };
+                    // A reconcile of everything answers for everything; a partial one only for
+                    // what it looked at, so earlier requests for the rest still stand.
+                    deadline = match (changes.everything, deadline, requested) {
+                        (true, _, r) => r,
+                        (false, Some(d), Some(r)) => Some(d.min(r)),
+                        (false, d, r) => d.or(r),
+                    };
                 }
             })
         })
@@ -160,28 +249,29 @@ impl<'a> Objects<'a> {
     }
 
     /// Creates `desired`, or makes the existing object's top-level fields (but `metadata` and
-    /// `status`) and labels/annotations equal to it. Unchanged objects are not written.
+    /// `status`) and labels/annotations/ownerReferences equal to it. Unchanged objects are not
+    /// written, nor copied: controllers ensure every object they own on every reconcile.
     pub fn ensure(
         &self,
         group: &str,
         plural: &str,
-        desired: Value,
+        mut desired: Value,
     ) -> Result<Arc<Value>, ApiError> {
         let rt = self
             .cluster
             .store
             .find(group, plural)
             .ok_or_else(|| ApiError::no_such_path(&format!("{plural}.{group}")))?;
-        let namespace = desired
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let name = desired
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let namespace = text(&desired, "/metadata/namespace").to_string();
+        let name = text(&desired, "/metadata/name").to_string();
+        // The defaults the store would fill in anyway (a Service's clusterIP), so that an
+        // unchanged object compares equal to what is stored.
+        defaults(&rt, &mut desired);
+        if let Ok(current) = self.cluster.store.get(&rt, &namespace, &name)
+            && holds(&current, &desired)
+        {
+            return Ok(current);
+        }
         let (object, _) =
             self.cluster
                 .store
@@ -221,6 +311,11 @@ impl<'a> Objects<'a> {
         status: Value,
     ) -> Option<Arc<Value>> {
         let rt = self.cluster.store.find(group, plural)?;
+        // Most reconciles find the status as it was: compare before copying the object.
+        let current = self.cluster.store.get(&rt, namespace, name).ok()?;
+        if current.get("status") == Some(&status) {
+            return Some(current);
+        }
         self.cluster
             .store
             .modify(&rt, namespace, name, Part::Whole, false, |current| {
@@ -238,6 +333,24 @@ impl<'a> Objects<'a> {
             None => false,
         }
     }
+}
+
+/// Whether `current` already has what `ensure` would write from `desired`.
+fn holds(current: &Value, desired: &Value) -> bool {
+    let Some(fields) = desired.as_object() else {
+        return false;
+    };
+    fields.iter().all(|(key, value)| match key.as_str() {
+        "metadata" => ["labels", "annotations", "ownerReferences"]
+            .iter()
+            .all(|field| {
+                value
+                    .get(field)
+                    .is_none_or(|v| current.pointer(&format!("/metadata/{field}")) == Some(v))
+            }),
+        "status" => true,
+        _ => current.get(key) == Some(value),
+    })
 }
 
 /// A status condition in Kubernetes' shape, keeping `lastTransitionTime` when the status did not

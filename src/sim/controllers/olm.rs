@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::delays::Timers;
 use super::openshift::{OLM_GROUP, create_if_absent};
-use super::{Controller, Next, Objects, condition, crds};
+use super::{Changes, Controller, Next, Objects, condition, crds};
 use crate::sim::cluster::SimCluster;
 use crate::sim::store::{now, text};
 use crate::sim::world::World;
@@ -407,9 +407,10 @@ impl Controller for Olm {
         group == OLM_GROUP || (group == "apps" && plural == "deployments")
     }
 
-    fn reconcile(&self, world: &World) -> Next {
+    fn reconcile(&self, world: &World, changes: &Changes) -> Next {
         let mut next = Next::Idle;
-        for cluster in &world.clusters {
+        // Each cluster's platform is its own: only where something changed needs a look.
+        for cluster in world.clusters.iter().filter(|c| changes.touches(&c.name)) {
             self.subscriptions(world, cluster, &mut next);
             self.csvs(world, cluster, &mut next);
         }

@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::delays::Timers;
-use super::{Controller, Next, Objects};
+use super::{Changes, Controller, Next, Objects};
 use crate::sim::cluster::{Provider, SimCluster};
 use crate::sim::resources::ResourceType;
 use crate::sim::store::{Part, text};
@@ -488,10 +488,7 @@ impl OpenShift {
         let deployments = o.list("apps", "deployments", None);
         let mut wanted = BTreeSet::new();
         for svc in o.list("", "services", None) {
-            let selector = svc
-                .pointer("/spec/selector")
-                .cloned()
-                .unwrap_or(Value::Null);
+            let selector = svc.pointer("/spec/selector").unwrap_or(&Value::Null);
             if selector.as_object().is_none_or(|s| s.is_empty()) {
                 continue;
             }
@@ -504,9 +501,8 @@ impl OpenShift {
             {
                 let labels = d
                     .pointer("/spec/template/metadata/labels")
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                if !selects(&selector, &labels) {
+                    .unwrap_or(&Value::Null);
+                if !selects(selector, labels) {
                     continue;
                 }
                 let dname = text(d, "/metadata/name");
@@ -590,9 +586,10 @@ impl Controller for OpenShift {
         )
     }
 
-    fn reconcile(&self, world: &World) -> Next {
+    fn reconcile(&self, world: &World, changes: &Changes) -> Next {
         let mut next = Next::Idle;
-        for cluster in &world.clusters {
+        // Each cluster's platform is its own: only where something changed needs a look.
+        for cluster in world.clusters.iter().filter(|c| changes.touches(&c.name)) {
             self.load_balancers(world, cluster, &mut next);
             self.routes(cluster);
             self.deployments(world, cluster, &mut next);

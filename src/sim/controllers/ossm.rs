@@ -29,7 +29,7 @@ use serde_json::{Map, Value, json};
 use super::delays::Timers;
 use super::olm::{SERVICE_MESH_CSV, WEBHOOK_CLUSTER_IP, WEBHOOK_SERVICE};
 use super::openshift::{OLM_GROUP, ROUTE_GROUP, create_if_absent, pod_ip};
-use super::{Controller, Next, Objects, condition};
+use super::{Changes, Controller, Next, Objects, condition};
 use crate::sim::cluster::{Admission, Operation, SimCluster};
 use crate::sim::resources::ResourceType;
 use crate::sim::status::ApiError;
@@ -451,13 +451,13 @@ impl Ossm {
             .pointer("/metadata/generation")
             .and_then(Value::as_i64)
             .unwrap_or(1);
-        let spec = smcp.get("spec").cloned().unwrap_or(json!({}));
+        let spec = smcp.get("spec").unwrap_or(&Value::Null);
         let installed = smcp.pointer("/status/observedGeneration").is_some();
         let key = format!("install/{}/{ns}/{name}", cluster.name);
         if !installed && !self.timers.due(&key, world.delay(INSTALL_DELAY), next) {
             return;
         }
-        let trust = trust_domain(&spec);
+        let trust = trust_domain(spec);
         let owner = json!([{"apiVersion": "maistra.io/v2", "kind": "ServiceMeshControlPlane",
             "name": name, "uid": text(smcp, "/metadata/uid"), "controller": true, "blockOwnerDeletion": true}]);
         let common = labels(&[
@@ -479,7 +479,7 @@ impl Ossm {
         };
 
         let mut components: BTreeMap<&'static str, bool> = BTreeMap::new();
-        for w in workloads(&name, &spec) {
+        for w in workloads(&name, spec) {
             let selector: Map<String, Value> = w
                 .labels
                 .iter()
@@ -547,7 +547,7 @@ impl Ossm {
             want("routes", "istio-ingressgateway");
         }
 
-        let version = match text(&spec, "/version") {
+        let version = match text(spec, "/version") {
             "" => DEFAULT_VERSION,
             v => v,
         };
@@ -847,9 +847,10 @@ impl Controller for Ossm {
             )
     }
 
-    fn reconcile(&self, world: &World) -> Next {
+    fn reconcile(&self, world: &World, changes: &Changes) -> Next {
         let mut next = Next::Idle;
-        for cluster in &world.clusters {
+        // Each cluster's platform is its own: only where something changed needs a look.
+        for cluster in world.clusters.iter().filter(|c| changes.touches(&c.name)) {
             self.webhook(world, cluster, &mut next);
             if cluster
                 .store
