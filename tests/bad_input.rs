@@ -191,6 +191,7 @@ fn catalogue(kubeconfig: &Path, bad_token_kubeconfig: &Path) -> Vec<Case> {
         case("mesh::control_plane options not a map", "mesh::control_plane(cluster(\"rosa\"), \"m\", 5);\n", &["main.rhai:1:", "control_plane"]),
         case("peer::connect of clusters", "peer::connect(cluster(\"rosa\"), cluster(\"aro\"));\n", &["main.rhai:1:", "connect"]),
         case("cert::parse of a number", "cert::parse(5);\n", &["main.rhai:1:", "parse"]),
+        case("traffic::split of a number", "traffic::split(5, \"prod-bookinfo\", \"details\", [#{ subset: \"v1\", weight: 100 }]);\n", &["main.rhai:1:", "traffic::split expects a Mesh or a Cluster, not i64"]),
         case("traffic::split routes not an array", "traffic::split(cluster(\"rosa\"), \"prod-bookinfo\", \"details\", #{});\n", &["main.rhai:1:", "split"]),
         case("step without a closure", "step(\"a\", 5);\n", &["main.rhai:1:1", "step"]),
         case("sleep of a string that is no duration", "sleep(\"soon\");\n", &["main.rhai:1:1", "soon"]),

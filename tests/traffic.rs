@@ -180,12 +180,25 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
         "{}",
         text(&bad)
     );
+    // Given the mesh, the imports checked are that mesh's.
+    let bad = script(
+        &sim,
+        "not-imported-into-the-mesh",
+        r#"traffic::split(prod, "prod-bookinfo", "details", [#{ subset: "v1", weight: 50 },
+               #{ peer: "aro-stg-mesh", service: "ratings", weight: 50 }]);"#,
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("ratings.prod-bookinfo.svc.aro-stg-mesh-imports.local is not imported into this mesh (imported: details-v2"),
+        "{}",
+        text(&bad)
+    );
 
     // Mirroring half of details to ARO: every request served locally, half of them mirrored.
     let mirrored = succeeded(script(
         &sim,
         "mirror",
-        r#"traffic::mirror(rosa, "prod-bookinfo", "details", details_v2, 50);
+        r#"traffic::mirror(prod, "prod-bookinfo", "details", details_v2, 50);
            let r = traffic::load(prod, #{ requests: 400, service: "details" });
            print(r.to_json());"#,
     ));

@@ -76,6 +76,9 @@ struct Catalog {
     /// last failure). A kind missing from an incomplete catalog may well exist: a miss then
     /// reports the cluster as unreachable rather than the kind as not installed.
     unavailable: Vec<(String, u32, std::time::Duration, String)>,
+    /// Whether the catalog came from aggregated discovery: a refresh then asks `/apis` only,
+    /// since what appears on a running cluster (CRDs, aggregated APIs) is never in the core group.
+    aggregated: bool,
     /// Bumped on every refresh, so concurrent misses refresh only once.
     generation: u64,
 }
@@ -165,11 +168,9 @@ impl DiscoveryCache {
         if let Some(catalog) = slot.as_ref() {
             return Ok(catalog.clone());
         }
-        let (kinds, unavailable) = fetch(reach).await?;
         let catalog = Arc::new(Catalog {
-            kinds,
-            unavailable,
             generation: 1,
+            ..fetch(reach, None).await?
         });
         *slot = Some(catalog.clone());
         Ok(catalog)
@@ -184,11 +185,16 @@ impl DiscoveryCache {
             return Ok(catalog.clone());
         }
         tracing::debug!(cluster = reach.cluster, "refreshing discovery");
-        let (kinds, unavailable) = fetch(reach).await?;
+        let core = slot.as_ref().filter(|c| c.aggregated).map(|c| {
+            c.kinds
+                .iter()
+                .filter(|k| k.resource.group.is_empty())
+                .cloned()
+                .collect()
+        });
         let catalog = Arc::new(Catalog {
-            kinds,
-            unavailable,
             generation: seen + 1,
+            ..fetch(reach, core).await?
         });
         *slot = Some(catalog.clone());
         Ok(catalog)
@@ -200,9 +206,9 @@ impl DiscoveryCache {
 const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 
 /// Reads discovery: two requests (`/api` and `/apis`) when the server serves the
-/// aggregated form (Kubernetes ≥ 1.26, the simulator), else the legacy documents group version by
-/// group version.
-async fn fetch(reach: &Reach<'_>) -> Result<(Vec<KindInfo>, Vec<Unavailable>), KubeError> {
+/// aggregated form (Kubernetes ≥ 1.26, the simulator), one (`/apis`) when the core group's kinds
+/// are already known (`core`), else the legacy documents group version by group version.
+async fn fetch(reach: &Reach<'_>, core: Option<Vec<KindInfo>>) -> Result<Catalog, KubeError> {
     let get = |path: &'static str| async move {
         with_retries(reach.policy, reach.cluster, reach.interrupt, || async {
             let request = http::Request::get(path)
@@ -213,14 +219,31 @@ async fn fetch(reach: &Reach<'_>) -> Result<(Vec<KindInfo>, Vec<Unavailable>), K
         })
         .await
     };
-    // Together: one round trip. If either fails the other is dropped.
-    let (core, groups) = futures::future::try_join(get("/api"), get("/apis")).await?;
-    match (aggregated_kinds(&core), aggregated_kinds(&groups)) {
+    let (core, groups) = match core {
+        Some(core) => (Some(core), get("/apis").await?),
+        // Together: one round trip. If either fails the other is dropped.
+        None => {
+            let (core, groups) = futures::future::try_join(get("/api"), get("/apis")).await?;
+            (aggregated_kinds(&core), groups)
+        }
+    };
+    match (core, aggregated_kinds(&groups)) {
         (Some(mut kinds), Some(more)) => {
             kinds.extend(more);
-            Ok((kinds, Vec::new()))
+            Ok(Catalog {
+                kinds,
+                aggregated: true,
+                ..Catalog::default()
+            })
         }
-        _ => fetch_legacy(reach).await,
+        _ => {
+            let (kinds, unavailable) = fetch_legacy(reach).await?;
+            Ok(Catalog {
+                kinds,
+                unavailable,
+                ..Catalog::default()
+            })
+        }
     }
 }
 

@@ -49,4 +49,4 @@ pub use discovery::KindInfo;
 pub use errors::KubeError;
 pub use pool::Clusters;
 pub use retry::{RetryPolicy, with_retries};
-pub use wait::WaitCondition;
+pub use wait::{Seen, WaitCondition, Watched};

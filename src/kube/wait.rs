@@ -5,6 +5,7 @@
 //! routes some time after the SMCP is applied), so "not there yet" is the normal early state of
 //! the things a playbook waits for, not a mistake.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -92,6 +93,12 @@ impl WaitCondition {
             return Ok(WaitCondition::JsonPath { path, value });
         }
         Err(invalid("unknown form"))
+    }
+
+    /// The state of `object` (`None`: absent) as it matters to the condition, briefly: what
+    /// time-out messages show as last seen.
+    pub fn describe(&self, object: Option<&Value>) -> String {
+        summary(object, self)
     }
 
     /// Whether `object` (`None`: absent) meets the condition.
@@ -249,15 +256,58 @@ fn shorten(text: &str) -> String {
     }
 }
 
+/// One thing a wait follows: the objects of a kind in a namespace (cluster-wide for `None` or a
+/// cluster-scoped kind), or only the one named.
+#[derive(Debug, Clone, Copy)]
+pub struct Watched<'a> {
+    kind: &'a str,
+    ns: Option<&'a str>,
+    name: Option<&'a str>,
+    listed: bool,
+}
+
+impl<'a> Watched<'a> {
+    /// One object.
+    pub fn object(kind: &'a str, ns: Option<&'a str>, name: &'a str) -> Self {
+        Watched {
+            kind,
+            ns,
+            name: Some(name),
+            listed: false,
+        }
+    }
+
+    /// Every object of `kind` in `ns`: one watch however many of them the wait is about.
+    pub fn all(kind: &'a str, ns: Option<&'a str>) -> Self {
+        Watched {
+            kind,
+            ns,
+            name: None,
+            listed: false,
+        }
+    }
+
+    /// Lists before watching, so that the check first sees a complete state: needed when it
+    /// asks for something to be absent. Without it the check starts from an empty state that
+    /// fills as the watch reports what exists, which suits checks that ask for something present.
+    pub fn listed(self) -> Self {
+        Watched {
+            listed: true,
+            ..self
+        }
+    }
+}
+
+/// What a wait has seen of each [`Watched`] thing: the objects by name.
+pub type Seen = BTreeMap<String, Value>;
+
 impl ClusterClient {
     /// Waits until the object meets `condition` and returns it (`Value::Null` for `delete`).
     ///
     /// Uses a watch restricted to the object's name, which starts with the object as it is (so a
     /// condition that already holds returns at once) and then follows changes; see
-    /// [`object_events`]. Waiting for a deletion lists first instead (kube-rs's watcher), since
-    /// only a list tells that the object is gone. Transient watch failures back off under
-    /// the retry policy; permanent ones (403, unknown kind) fail at once. `interrupt` (and the
-    /// run-wide flag) are checked at least every 100 ms.
+    /// [`object_events`]. Waiting for a deletion lists first instead, since only a list tells
+    /// that the object is gone.
     pub async fn wait(
         &self,
         kind: &str,
@@ -267,32 +317,75 @@ impl ClusterClient {
         timeout: Duration,
         interrupt: &AtomicBool,
     ) -> Result<Value, KubeError> {
-        let start = Instant::now();
-        let deadline = start + timeout;
-        let (api, info) = self.object_api(kind, ns).await?;
-        let label = self.error_label();
-        let (_, policy, _) = self.parts();
-        let ns_text = ns
-            .filter(|n| !n.is_empty() && info.namespaced)
-            .map(|n| format!(" in {n}"))
-            .unwrap_or_default();
+        let mut watched = Watched::object(kind, ns, name);
+        if *condition == WaitCondition::Delete {
+            watched = watched.listed();
+        }
         let goal = match condition {
             WaitCondition::Delete => "deleted".to_string(),
             other => other.to_string(),
         };
-        let what = format!("{kind}/{name}{ns_text} to be {goal}");
-
-        let mut stream = match condition {
-            // Only a list can tell that the object is absent.
-            WaitCondition::Delete => {
-                let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
-                watcher(api, config).boxed()
+        let what = |ns_text: &str| format!("{kind}/{name}{ns_text} to be {goal}");
+        self.wait_until(&[watched], what, timeout, interrupt, |seen| {
+            let object = seen[0].get(name);
+            if condition.is_met(object) {
+                Ok(object.cloned().unwrap_or(Value::Null))
+            } else {
+                Err(summary(object, condition))
             }
-            _ => object_events(api, name),
-        };
-        let mut current: Option<DynamicObject> = None;
-        let mut pending: Option<DynamicObject> = None;
-        let mut listed = false;
+        })
+        .await
+    }
+
+    /// Waits until `check`, given what has been seen of each of `watched` (in that order),
+    /// returns `Ok`; its `Err` describes the last state seen, for the time-out message. `what`
+    /// says what is awaited, given " in NAMESPACE" of the first watched thing (or "").
+    ///
+    /// One request per watched thing (per reconnection): however many objects `check` looks at,
+    /// and however many kinds, they are followed at once. Transient watch failures back off
+    /// under the retry policy; permanent ones (403, unknown kind) fail at once. `interrupt` (and
+    /// the run-wide flag) are checked at least every 100 ms.
+    pub async fn wait_until<T>(
+        &self,
+        watched: &[Watched<'_>],
+        what: impl FnOnce(&str) -> String,
+        timeout: Duration,
+        interrupt: &AtomicBool,
+        mut check: impl FnMut(&[Seen]) -> Result<T, String>,
+    ) -> Result<T, KubeError> {
+        let start = Instant::now();
+        let deadline = start + timeout;
+        let label = self.error_label();
+        let (_, policy, _) = self.parts();
+        let mut infos = Vec::with_capacity(watched.len());
+        let mut streams = Vec::with_capacity(watched.len());
+        for (index, w) in watched.iter().enumerate() {
+            let (api, info) = self.object_api(w.kind, w.ns).await?;
+            let events = match (w.listed, w.name) {
+                (true, name) => {
+                    let mut config = watcher::Config::default();
+                    if let Some(name) = name {
+                        config = config.fields(&format!("metadata.name={name}"));
+                    }
+                    watcher(api, config).boxed()
+                }
+                (false, name) => object_events(api, name),
+            };
+            streams.push(events.map(move |e| (index, e)));
+            infos.push(info);
+        }
+        let ns_text = watched
+            .first()
+            .and_then(|w| w.ns)
+            .filter(|n| !n.is_empty() && infos.first().is_some_and(|i| i.namespaced))
+            .map(|n| format!(" in {n}"))
+            .unwrap_or_default();
+        let what = what(&ns_text);
+        let mut stream = futures::stream::select_all(streams);
+        let mut seen: Vec<Seen> = vec![Seen::new(); watched.len()];
+        let mut pending: Vec<Seen> = vec![Seen::new(); watched.len()];
+        let mut listed = vec![false; watched.len()];
+        let mut last_seen = String::new();
         let mut failures: u32 = 0;
 
         loop {
@@ -301,12 +394,8 @@ impl ClusterClient {
             }
             let now = Instant::now();
             if now >= deadline {
-                let last = current
-                    .as_ref()
-                    .map(|o| to_value(&label, o.clone(), &info))
-                    .transpose()?;
-                // Never an answer during the whole wait: the cluster is the problem, not the object.
-                if !listed && last.is_none() {
+                // Never an answer during the whole wait: the cluster is the problem, not the objects.
+                if !listed.iter().any(|l| *l) && seen.iter().all(Seen::is_empty) {
                     return Err(KubeError::Unreachable {
                         cluster: label,
                         attempts: failures.max(1),
@@ -314,7 +403,9 @@ impl ClusterClient {
                         message: format!("no answer to the watch of {what}"),
                     });
                 }
-                let last_seen = summary(last.as_ref(), condition);
+                if let Err(described) = check(&seen) {
+                    last_seen = described;
+                }
                 return Err(KubeError::Timeout {
                     cluster: label,
                     what,
@@ -323,11 +414,11 @@ impl ClusterClient {
                 });
             }
             let slice = (deadline - now).min(Duration::from_millis(100));
-            // Dropping `next()` on a time-out is safe: the stream keeps its in-flight request.
-            let item = match tokio::time::timeout(slice, stream.next()).await {
+            // Dropping `next()` on a time-out is safe: the streams keep their in-flight requests.
+            let (index, item) = match tokio::time::timeout(slice, stream.next()).await {
                 Err(_) => continue,
                 Ok(None) => {
-                    // The watcher never ends on its own; treat an end like a closed watch.
+                    // The watches never end on their own; treat an end like a closed watch.
                     return Err(KubeError::Client {
                         cluster: label,
                         message: "the watch ended unexpectedly".into(),
@@ -335,6 +426,7 @@ impl ClusterClient {
                 }
                 Ok(Some(item)) => item,
             };
+            let name_of = |o: &DynamicObject| o.name_any();
             let changed = match item {
                 Ok(event) => {
                     // `Init` comes before every (re-)list, including ones about to fail: only
@@ -344,29 +436,32 @@ impl ClusterClient {
                     }
                     match event {
                         watcher::Event::Init => {
-                            pending = None;
+                            pending[index].clear();
                             false
                         }
                         watcher::Event::InitApply(o) => {
-                            pending = Some(o);
+                            let name = name_of(&o);
+                            pending[index].insert(name, to_value(&label, o, &infos[index])?);
                             false
                         }
                         watcher::Event::InitDone => {
-                            current = pending.take();
-                            listed = true;
+                            seen[index] = std::mem::take(&mut pending[index]);
+                            listed[index] = true;
                             true
                         }
                         watcher::Event::Apply(o) => {
-                            current = Some(o);
+                            let name = name_of(&o);
+                            seen[index].insert(name, to_value(&label, o, &infos[index])?);
                             true
                         }
-                        watcher::Event::Delete(_) => {
-                            current = None;
+                        watcher::Event::Delete(o) => {
+                            seen[index].remove(&name_of(&o));
                             true
                         }
                     }
                 }
                 Err(error) => {
+                    let kind = watched[index].kind;
                     let inner = match error {
                         watcher::Error::InitialListFailed(e)
                         | watcher::Error::WatchStartFailed(e)
@@ -379,7 +474,7 @@ impl ClusterClient {
                             });
                         }
                     };
-                    // 410 Gone: the watcher re-lists by itself on the next poll.
+                    // 410 Gone: the stream starts afresh by itself on the next poll.
                     if let ::kube::Error::Api(status) = &inner
                         && status.code == 410
                     {
@@ -401,7 +496,7 @@ impl ClusterClient {
                                     message,
                                 });
                             }
-                            tracing::debug!(cluster = %label, failures, error = %message, "watch failed; retrying");
+                            tracing::debug!(cluster = %label, kind, failures, error = %message, "watch failed; retrying");
                             let delay = retry_after.unwrap_or_else(|| policy.backoff(failures));
                             let delay =
                                 delay.min(deadline.saturating_duration_since(Instant::now()));
@@ -411,15 +506,12 @@ impl ClusterClient {
                     false
                 }
             };
-            if !changed || !listed {
+            if !changed || !listed.iter().all(|l| *l) {
                 continue;
             }
-            let value = current
-                .as_ref()
-                .map(|o| to_value(&label, o.clone(), &info))
-                .transpose()?;
-            if condition.is_met(value.as_ref()) {
-                return Ok(value.unwrap_or(Value::Null));
+            match check(&seen) {
+                Ok(done) => return Ok(done),
+                Err(described) => last_seen = described,
             }
         }
     }
@@ -427,25 +519,28 @@ impl ClusterClient {
 
 type Events = BoxStream<'static, Result<watcher::Event<DynamicObject>, watcher::Error>>;
 
-/// The events of one object, in the watcher's terms, with one request per (re)connection.
+/// The events of one object (or of all the objects of the API, for `None`), in the watcher's
+/// terms, with one request per (re)connection.
 ///
-/// A watch from resourceVersion "0" starts with the object as the server has it (a synthetic
-/// ADDED, from the watch cache on a real API server), so unlike kube-rs's watcher (a LIST, then
+/// A watch from resourceVersion "0" starts with the objects as the server has them (synthetic
+/// ADDEDs, from the watch cache on a real API server), so unlike kube-rs's watcher (a LIST, then
 /// a WATCH) a wait that already holds costs one request. A fresh start is announced with
 /// `InitDone` (the server answered; what follows is its state); a watch the server closes resumes
 /// from the last version seen, and one whose version expired (410) starts afresh.
-fn object_events(api: Api<DynamicObject>, name: &str) -> Events {
+fn object_events(api: Api<DynamicObject>, name: Option<&str>) -> Events {
     struct State {
         api: Api<DynamicObject>,
         params: WatchParams,
         version: String,
         events: Option<BoxStream<'static, ::kube::Result<WatchEvent<DynamicObject>>>>,
     }
+    let mut params = WatchParams::default().timeout(290);
+    if let Some(name) = name {
+        params = params.fields(&format!("metadata.name={name}"));
+    }
     let state = State {
         api,
-        params: WatchParams::default()
-            .fields(&format!("metadata.name={name}"))
-            .timeout(290),
+        params,
         version: "0".to_string(),
         events: None,
     };

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::Env;
 use super::cluster::{Cluster, ensure_project, fail};
-use crate::kube::{ApplyOptions, WaitCondition};
+use crate::kube::{ApplyOptions, KubeError, Seen, WaitCondition, Watched};
 use crate::script::{PrimitiveError, located};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
@@ -209,43 +209,34 @@ impl Env {
             .collect();
         self.apply_objects(cluster, subscriptions, None)?;
 
-        // The four operators install in parallel on the cluster; wait for them together, and for
+        // The four operators install in parallel on the cluster; wait for them together (one
+        // watch of the namespace's Subscriptions and one of its CSVs, from the start), and for
         // the webhook meanwhile: a CSV that succeeded does not mean its webhook serves yet.
         let client = &cluster.client;
         let interrupt = &self.ctx.interrupt;
-        let installed = WaitCondition::parse("jsonpath={.status.installedCSV}")
-            .map_err(|e| fail(cluster.name(), e))?;
-        let succeeded = WaitCondition::parse("jsonpath={.status.phase}=Succeeded")
-            .map_err(|e| fail(cluster.name(), e))?;
         let serving = WaitCondition::parse("jsonpath={.subsets[0].addresses[0].ip}")
             .map_err(|e| fail(cluster.name(), e))?;
-        let operators = try_join_all(OPERATORS.iter().map(|name| async {
-            let sub = client
-                .wait(
-                    "subscription",
-                    Some(OPERATORS_NAMESPACE),
-                    name,
-                    &installed,
-                    timeout,
-                    interrupt,
-                )
-                .await?;
-            let csv = sub
-                .pointer("/status/installedCSV")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            client
-                .wait(
-                    "csv",
-                    Some(OPERATORS_NAMESPACE),
-                    &csv,
-                    &succeeded,
-                    timeout,
-                    interrupt,
-                )
-                .await
-        }));
+        let watched = [
+            Watched::all("subscription", Some(OPERATORS_NAMESPACE)),
+            Watched::all("csv", Some(OPERATORS_NAMESPACE)),
+        ];
+        let what = |ns: &str| {
+            format!(
+                "the operators {}{ns} to be installed (Subscription installedCSV, CSV Succeeded)",
+                OPERATORS.join(", ")
+            )
+        };
+        let operators = client.wait_until(&watched, what, timeout, interrupt, |seen| {
+            let pending: Vec<String> = OPERATORS
+                .iter()
+                .filter_map(|name| installing(name, &seen[0], &seen[1]))
+                .collect();
+            if pending.is_empty() {
+                Ok(())
+            } else {
+                Err(pending.join("; "))
+            }
+        });
         let webhook = client.wait(
             "endpoints",
             Some(OPERATORS_NAMESPACE),
@@ -393,38 +384,57 @@ impl Env {
             .map(|w| w.as_bool().unwrap_or(true))
             .unwrap_or(true);
         if wait {
-            self.wait_ready(&mesh, text(opts, "timeout")?.as_deref())?;
+            // A control plane new in this run has one generation: the member roll's Ready (the
+            // walkthrough's check) implies it, and one watch suffices.
+            let created = existing.is_none();
+            self.wait_ready(&mesh, text(opts, "timeout")?.as_deref(), created)?;
         }
         Ok(mesh)
     }
 
-    fn wait_ready(&self, mesh: &Mesh, timeout: Option<&str>) -> Result<()> {
+    /// Waits for the control plane and its member roll to be Ready. The member roll is Ready
+    /// only once the control plane is, but a roll that was Ready before says nothing about a
+    /// control plane's newer generation: only for a new control plane (`created`) is the roll
+    /// alone awaited, and a time-out then tells the control plane's state too.
+    fn wait_ready(&self, mesh: &Mesh, timeout: Option<&str>, created: bool) -> Result<()> {
         let timeout = self.timeout(timeout)?;
         let ready =
             WaitCondition::parse("condition=Ready").map_err(|e| fail(mesh.cluster.name(), e))?;
         let client = &mesh.cluster.client;
         let interrupt = &self.ctx.interrupt;
-        self.call(
-            &mesh.cluster,
-            futures::future::try_join(
-                client.wait(
-                    "smcp",
-                    Some(&mesh.namespace),
-                    &mesh.name,
-                    &ready,
-                    timeout,
-                    interrupt,
-                ),
-                client.wait(
-                    "smmr",
-                    Some(&mesh.namespace),
-                    "default",
-                    &ready,
-                    timeout,
-                    interrupt,
-                ),
-            ),
-        )?;
+        let ns = Some(mesh.namespace.as_str());
+        let roll = client.wait("smmr", ns, "default", &ready, timeout, interrupt);
+        if !created {
+            let control_plane = client.wait("smcp", ns, &mesh.name, &ready, timeout, interrupt);
+            self.call(
+                &mesh.cluster,
+                futures::future::try_join(control_plane, roll),
+            )?;
+            return Ok(());
+        }
+        self.call(&mesh.cluster, async {
+            match roll.await {
+                Err(KubeError::Timeout {
+                    cluster,
+                    what,
+                    waited,
+                    last_seen,
+                }) => {
+                    let smcp = client.try_get("smcp", ns, &mesh.name).await.ok().flatten();
+                    Err(KubeError::Timeout {
+                        cluster,
+                        what,
+                        waited,
+                        last_seen: format!(
+                            "{last_seen}; control plane {}: {}",
+                            mesh.name,
+                            ready.describe(smcp.as_ref())
+                        ),
+                    })
+                }
+                other => other,
+            }
+        })?;
         Ok(())
     }
 
@@ -435,6 +445,36 @@ impl Env {
             name: name.to_string(),
             namespace: namespace.to_string(),
         })
+    }
+}
+
+/// How far the operator subscribed to as `name` is from installed (`None`: installed), by its
+/// Subscription and the CSV that names as installed.
+fn installing(name: &str, subscriptions: &Seen, csvs: &Seen) -> Option<String> {
+    let Some(subscription) = subscriptions.get(name) else {
+        return Some(format!("{name}: no Subscription"));
+    };
+    let Some(csv_name) = subscription
+        .pointer("/status/installedCSV")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+    else {
+        let state = subscription
+            .pointer("/status/state")
+            .and_then(Value::as_str)
+            .unwrap_or("no state yet");
+        return Some(format!("{name}: Subscription {state}, no installed CSV"));
+    };
+    match csvs
+        .get(csv_name)
+        .map(|c| c.pointer("/status/phase").and_then(Value::as_str))
+    {
+        Some(Some("Succeeded")) => None,
+        Some(phase) => Some(format!(
+            "{name}: CSV {csv_name} phase {}",
+            phase.unwrap_or("not set")
+        )),
+        None => Some(format!("{name}: CSV {csv_name} not found")),
     }
 }
 
@@ -489,12 +529,12 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// Waits until the control plane and its member roll are Ready (default timeout).",
         ])
         .with_params_info(["mesh: &mut Mesh", "()"])
-        .register_into_engine(engine, move |m: &mut Mesh| e.wait_ready(m, None));
+        .register_into_engine(engine, move |m: &mut Mesh| e.wait_ready(m, None, false));
     let e = env.clone();
     FuncRegistration::new("wait_ready")
         .with_comments(["/// Waits until the control plane and its member roll are Ready, with a timeout (\"300s\")."])
         .with_params_info(["mesh: &mut Mesh", "timeout: &str", "()"])
-        .register_into_engine(engine, move |m: &mut Mesh, timeout: &str| e.wait_ready(m, Some(timeout)));
+        .register_into_engine(engine, move |m: &mut Mesh, timeout: &str| e.wait_ready(m, Some(timeout), false));
     FuncRegistration::new("to_string")
         .with_params_info(["mesh: &mut Mesh", "String"])
         .register_into_engine(engine, |m: &mut Mesh| {

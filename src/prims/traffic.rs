@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::Env;
 use super::cluster::Cluster;
 use super::mesh::Mesh;
-use crate::kube::prometheus;
+use crate::kube::{ClusterClient, KubeError, prometheus};
 use crate::loadgen::{self, LoadPlan, Resolver};
 use crate::report::traffic::{Graph, Latency, LoadReport, destinations};
 use crate::script::{PrimitiveError, located, to_dynamic};
@@ -84,77 +84,108 @@ fn parse_route(
     Ok((destination, weight))
 }
 
-impl Env {
-    /// Subsets the DestinationRules of `service` define.
-    fn subsets(&self, cluster: &Cluster, namespace: &str, service: &str) -> Result<Vec<String>> {
-        let rules = self.call(
-            cluster,
-            cluster
-                .client
-                .list("destinationrule", Some(namespace), None, None),
-        )?;
-        let host = local_host(service, namespace);
-        Ok(rules
-            .iter()
-            .filter(|dr| {
-                dr.pointer("/spec/host")
-                    .and_then(Value::as_str)
-                    .is_some_and(|h| {
-                        h == service || h == host || h == format!("{service}.{namespace}")
-                    })
-            })
-            .flat_map(|dr| {
-                dr.pointer("/spec/subsets")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
-            .collect())
-    }
+/// Subsets the DestinationRules of `service` define.
+async fn subsets(
+    client: &ClusterClient,
+    namespace: &str,
+    service: &str,
+) -> std::result::Result<Vec<String>, KubeError> {
+    let rules = client
+        .list("destinationrule", Some(namespace), None, None)
+        .await?;
+    let host = local_host(service, namespace);
+    Ok(rules
+        .iter()
+        .filter(|dr| {
+            dr.pointer("/spec/host")
+                .and_then(Value::as_str)
+                .is_some_and(|h| h == service || h == host || h == format!("{service}.{namespace}"))
+        })
+        .flat_map(|dr| {
+            dr.pointer("/spec/subsets")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect())
+}
 
-    /// Hostnames imported into the mesh `namespace` belongs to.
-    fn imported_hosts(&self, cluster: &Cluster, namespace: &str) -> Result<Vec<String>> {
-        let ns = self.call(cluster, cluster.client.get("namespace", None, namespace))?;
-        let Some(mesh_ns) = ns
-            .pointer(&format!(
-                "/metadata/labels/{}",
-                MEMBER_OF.replace('/', "~1")
+/// Hostnames imported into the mesh whose control plane is in `mesh_namespace`, else into the
+/// mesh `namespace` is a member of.
+async fn imported_hosts(
+    client: &ClusterClient,
+    mesh_namespace: Option<&str>,
+    namespace: &str,
+) -> std::result::Result<Vec<String>, KubeError> {
+    let mesh_namespace = match mesh_namespace {
+        Some(ns) => ns.to_string(),
+        None => {
+            let ns = client.get("namespace", None, namespace).await?;
+            let label = format!("/metadata/labels/{}", MEMBER_OF.replace('/', "~1"));
+            match ns.pointer(&label).and_then(Value::as_str) {
+                Some(mesh) => mesh.to_string(),
+                None => return Ok(Vec::new()),
+            }
+        }
+    };
+    let sets = client
+        .list("importedserviceset", Some(&mesh_namespace), None, None)
+        .await?;
+    Ok(sets
+        .iter()
+        .flat_map(|s| {
+            s.pointer("/status/importedServices")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|s| {
+            s.pointer("/localService/hostname")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect())
+}
+
+/// Where a split or mirror applies: the cluster, and the mesh when the playbook named it.
+struct RouteTarget {
+    cluster: Cluster,
+    mesh_namespace: Option<String>,
+}
+
+impl RouteTarget {
+    fn of(target: &rhai::Dynamic, what: &str) -> Result<RouteTarget> {
+        if let Some(mesh) = target.clone().try_cast::<Mesh>() {
+            return Ok(RouteTarget {
+                cluster: mesh.cluster,
+                mesh_namespace: Some(mesh.namespace),
+            });
+        }
+        match target.clone().try_cast::<Cluster>() {
+            Some(cluster) => Ok(RouteTarget {
+                cluster,
+                mesh_namespace: None,
+            }),
+            None => Err(PrimitiveError::new(format!(
+                "{what} expects a Mesh or a Cluster, not {}",
+                target.type_name()
             ))
-            .and_then(Value::as_str)
-        else {
-            return Ok(Vec::new());
-        };
-        let sets = self.call(
-            cluster,
-            cluster
-                .client
-                .list("importedserviceset", Some(mesh_ns), None, None),
-        )?;
-        Ok(sets
-            .iter()
-            .flat_map(|s| {
-                s.pointer("/status/importedServices")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|s| {
-                s.pointer("/localService/hostname")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .collect())
+            .into()),
+        }
     }
+}
 
+impl Env {
     /// Checks routes against the weights rule, the DestinationRules and the mesh's imports.
     fn destinations(
         &self,
-        cluster: &Cluster,
+        target: &RouteTarget,
         namespace: &str,
         service: &str,
         routes: &Array,
     ) -> Result<Vec<(Destination, i64)>> {
+        let cluster = &target.cluster;
         if routes.is_empty() {
             return Err(refuse(
                 cluster,
@@ -184,72 +215,77 @@ impl Env {
                 ),
             ));
         }
-        if parsed
+        let local: Vec<&String> = parsed
             .iter()
-            .any(|(d, _)| matches!(d, Destination::Subset(_)))
-        {
-            let known = self.subsets(cluster, namespace, service)?;
-            for (d, _) in &parsed {
-                if let Destination::Subset(s) = d
-                    && !known.contains(s)
-                {
-                    let hint = if known.is_empty() {
-                        "no DestinationRule defines subsets for it".to_string()
-                    } else {
-                        format!("defined: {}", known.join(", "))
-                    };
-                    return Err(refuse(
-                        cluster,
-                        format!("traffic::split of {service}: unknown subset {s:?} ({hint})"),
-                    ));
-                }
-            }
-        }
-        let remote: Vec<&String> = parsed
-            .iter()
-            .filter_map(|(d, _)| {
-                if let Destination::Host(h) = d {
-                    Some(h)
-                } else {
-                    None
-                }
+            .filter_map(|(d, _)| match d {
+                Destination::Subset(s) => Some(s),
+                Destination::Host(_) => None,
             })
             .collect();
-        let foreign: Vec<&&String> = remote
+        let foreign: Vec<&String> = parsed
             .iter()
-            .filter(|h| h.ends_with("-imports.local"))
+            .filter_map(|(d, _)| match d {
+                Destination::Host(h) if h.ends_with("-imports.local") => Some(h),
+                _ => None,
+            })
             .collect();
-        if !foreign.is_empty() {
-            let imported = self.imported_hosts(cluster, namespace)?;
-            for h in foreign {
-                if !imported.contains(h) {
-                    let hint = if imported.is_empty() {
-                        "the mesh imports nothing yet".to_string()
-                    } else {
-                        format!("imported: {}", imported.join(", "))
-                    };
-                    return Err(refuse(
-                        cluster,
-                        format!(
-                            "traffic::split of {service}: {h} is not imported into this mesh ({hint})"
-                        ),
-                    ));
-                }
-            }
+        // What the checks need, read at once.
+        let client = &cluster.client;
+        let (known, imported) = self.call(
+            cluster,
+            futures::future::try_join(
+                async {
+                    match local.is_empty() {
+                        true => Ok(Vec::new()),
+                        false => subsets(client, namespace, service).await,
+                    }
+                },
+                async {
+                    match foreign.is_empty() {
+                        true => Ok(Vec::new()),
+                        false => {
+                            imported_hosts(client, target.mesh_namespace.as_deref(), namespace)
+                                .await
+                        }
+                    }
+                },
+            ),
+        )?;
+        if let Some(s) = local.iter().find(|s| !known.contains(s)) {
+            let hint = if known.is_empty() {
+                "no DestinationRule defines subsets for it".to_string()
+            } else {
+                format!("defined: {}", known.join(", "))
+            };
+            return Err(refuse(
+                cluster,
+                format!("traffic::split of {service}: unknown subset {s:?} ({hint})"),
+            ));
+        }
+        if let Some(h) = foreign.iter().find(|h| !imported.contains(h)) {
+            let hint = if imported.is_empty() {
+                "the mesh imports nothing yet".to_string()
+            } else {
+                format!("imported: {}", imported.join(", "))
+            };
+            return Err(refuse(
+                cluster,
+                format!("traffic::split of {service}: {h} is not imported into this mesh ({hint})"),
+            ));
         }
         Ok(parsed)
     }
 
     fn split(
         &self,
-        cluster: &Cluster,
+        target: &RouteTarget,
         namespace: &str,
         service: &str,
         routes: &Array,
     ) -> Result<Map> {
         let host = local_host(service, namespace);
         let route: Vec<Value> = self
-            .destinations(cluster, namespace, service, routes)?
+            .destinations(target, namespace, service, routes)?
             .into_iter()
             .map(|(d, weight)| match d {
                 Destination::Subset(s) => {
@@ -263,7 +299,7 @@ impl Env {
             "metadata": {"name": service, "namespace": namespace},
             "spec": {"hosts": [host], "http": [{"route": route}]},
         });
-        let applied = self.apply_objects(cluster, vec![vs], None)?;
+        let applied = self.apply_objects(&target.cluster, vec![vs], None)?;
         Ok(applied
             .first()
             .map(|o| crate::script::to_dynamic(o).cast())
@@ -272,12 +308,13 @@ impl Env {
 
     fn mirror(
         &self,
-        cluster: &Cluster,
+        target: &RouteTarget,
         namespace: &str,
         service: &str,
         to: &str,
         percent: i64,
     ) -> Result<Map> {
+        let cluster = &target.cluster;
         if !(0..=100).contains(&percent) {
             return Err(refuse(
                 cluster,
@@ -285,9 +322,11 @@ impl Env {
             ));
         }
         let host = local_host(service, namespace);
+        let client = &cluster.client;
+        let mesh_namespace = target.mesh_namespace.as_deref();
         if to.ends_with("-imports.local")
             && !self
-                .imported_hosts(cluster, namespace)?
+                .call(cluster, imported_hosts(client, mesh_namespace, namespace))?
                 .iter()
                 .any(|h| h == to)
         {
@@ -730,22 +769,26 @@ pub fn register(engine: &mut Engine, env: &Env) {
     FuncRegistration::new("split")
         .with_comments([
             "/// Splits the traffic to `service` in `namespace` by weight, with a VirtualService for its",
-            "/// in-mesh host. Routes: `#{ subset: \"v1\", weight: 60 }` (a local subset, which a",
+            "/// in-mesh host, on a cluster or in a mesh (a Mesh saves looking up the mesh `namespace` is a",
+            "/// member of). Routes: `#{ subset: \"v1\", weight: 60 }` (a local subset, which a",
             "/// DestinationRule must define), `#{ host: \"details-v2.prod-bookinfo.svc.aro-stg-mesh-imports.local\", weight: 20 }`",
             "/// or `#{ peer: \"aro-stg-mesh\", service: \"details-v2\", weight: 20 }` (an imported service,",
             "/// which must be imported into the mesh). Weights are integers adding up to 100. Anything",
             "/// wrong is refused before anything is applied. Idempotent.",
         ])
-        .with_params_info(["cluster: Cluster", "namespace: &str", "service: &str", "routes: Array", "Map"])
-        .set_into_module(&mut module, move |call: NativeCallContext, c: Cluster, namespace: &str, service: &str, routes: Array| located(&call, || e.split(&c, namespace, service, &routes)));
+        .with_params_info(["target: Cluster or Mesh", "namespace: &str", "service: &str", "routes: Array", "Map"])
+        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic, namespace: &str, service: &str, routes: Array| {
+            located(&call, || e.split(&RouteTarget::of(&target, "traffic::split")?, namespace, service, &routes))
+        });
     let e = env.clone();
     FuncRegistration::new("mirror")
         .with_comments([
-            "/// Sends all traffic to `service` locally and mirrors `percent` % of it to host `to`",
-            "/// (e.g. an imported service); mirrored responses are discarded.",
+            "/// Sends all traffic to `service` in `namespace` (on a cluster or in a mesh) locally and",
+            "/// mirrors `percent` % of it to host `to` (e.g. an imported service, which must be imported",
+            "/// into the mesh); mirrored responses are discarded.",
         ])
         .with_params_info([
-            "cluster: Cluster",
+            "target: Cluster or Mesh",
             "namespace: &str",
             "service: &str",
             "to: &str",
@@ -755,12 +798,14 @@ pub fn register(engine: &mut Engine, env: &Env) {
         .set_into_module(
             &mut module,
             move |call: NativeCallContext,
-                  c: Cluster,
+                  target: rhai::Dynamic,
                   namespace: &str,
                   service: &str,
                   to: &str,
                   percent: i64| {
-                located(&call, || e.mirror(&c, namespace, service, to, percent))
+                located(&call, || {
+                    e.mirror(&RouteTarget::of(&target, "traffic::mirror")?, namespace, service, to, percent)
+                })
             },
         );
     let e = env.clone();
