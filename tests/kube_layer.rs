@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use axum::body::Body as AxumBody;
 use fedrun::kube::{
-    ApplyOptions, ClusterClient, Clusters, KubeError, Outcome, RetryPolicy, WaitCondition,
+    ApplyOptions, ClusterClient, Clusters, KubeError, Outcome, RetryPolicy, Seen, WaitCondition,
+    Watched,
 };
 use fedrun::sim::api::router;
 use fedrun::sim::cluster::{Provider, SimCluster};
@@ -889,4 +890,140 @@ async fn a_malformed_kubeconfig_names_the_file_and_the_place() {
     let err =
         Clusters::from_kubeconfig(dir.path().join("absent"), BTreeMap::new()).expect_err("absent");
     assert!(err.to_string().contains("cannot read it"), "{err}");
+}
+
+/// A cluster handle whose requests are counted, and a raw client on the same simulated cluster
+/// whose requests are not (what other actors do).
+async fn counted() -> (ClusterClient, Arc<AtomicU32>, kube::Client) {
+    let cluster = sim();
+    let service = Faulty {
+        router: router(cluster.clone()),
+        fault: Fault::Drop,
+        remaining: Arc::new(AtomicU32::new(0)),
+        requests: Arc::new(AtomicU32::new(0)),
+    };
+    let requests = service.requests.clone();
+    let clusters =
+        Clusters::from_clients(vec![("aro".into(), kube::Client::new(service, "default"))])
+            .with_retry_policy(fast());
+    let raw = kube::Client::new(router(cluster), "default");
+    (clusters.cluster("aro").await.expect("aro"), requests, raw)
+}
+
+#[tokio::test]
+async fn discovery_is_two_requests_and_a_refresh_for_new_kinds_one() {
+    let (aro, requests, _) = counted().await;
+    aro.resolve("cm").await.expect("cm");
+    assert_eq!(requests.load(Ordering::SeqCst), 2, "/api and /apis");
+    aro.apply(vec![widget_crd()], &opts("demo"))
+        .await
+        .expect("crd");
+    let before = requests.load(Ordering::SeqCst);
+    aro.resolve("wd")
+        .await
+        .expect("the new kind, after a refresh");
+    assert_eq!(
+        requests.load(Ordering::SeqCst) - before,
+        1,
+        "new kinds are never in the core group: /apis only"
+    );
+    aro.resolve("svc").await.expect("core kinds are kept");
+    assert_eq!(requests.load(Ordering::SeqCst) - before, 1);
+}
+
+#[tokio::test]
+async fn a_wait_on_several_objects_is_one_watch_per_kind() {
+    let (aro, requests, raw) = counted().await;
+    aro.apply(
+        vec![
+            ns("demo"),
+            widget_crd(),
+            widget("w1"),
+            widget("w2"),
+            widget("w3"),
+        ],
+        &opts("demo"),
+    )
+    .await
+    .expect("apply");
+    aro.resolve("cm").await.expect("cm");
+    // Another actor grows the widgets and writes a ConfigMap, one after the other.
+    tokio::spawn(async move {
+        let apply = PatchParams::apply("operator").force();
+        for name in ["w1", "w2", "w3"] {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let grown =
+                json!({"apiVersion": "example.com/v1", "kind": "Widget", "spec": {"size": 2}});
+            widgets(&raw, "demo")
+                .patch(name, &apply, &Patch::Apply(&grown))
+                .await
+                .expect("grow");
+        }
+        let done = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"done": "yes"}});
+        Api::<DynamicObject>::namespaced_with(
+            raw,
+            "demo",
+            &ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", "ConfigMap")),
+        )
+        .patch("done", &apply, &Patch::Apply(&done))
+        .await
+        .expect("configmap");
+    });
+    let before = requests.load(Ordering::SeqCst);
+    let small = |seen: &[Seen], names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| seen[0].get(**n).and_then(|w| w.pointer("/spec/size")) != Some(&json!(2)))
+            .map(|n| n.to_string())
+            .collect()
+    };
+    let watched = [
+        Watched::all("wd", Some("demo")),
+        Watched::object("cm", Some("demo"), "done"),
+    ];
+    let sizes = aro
+        .wait_until(
+            &watched,
+            |ns| format!("w1, w2, w3{ns} to grow"),
+            Duration::from_secs(10),
+            &NEVER,
+            |seen| {
+                let pending = small(seen, &["w1", "w2", "w3"]);
+                if pending.is_empty() && seen[1].contains_key("done") {
+                    Ok(seen[0].len())
+                } else {
+                    Err(pending.join(", "))
+                }
+            },
+        )
+        .await
+        .expect("all grown");
+    assert_eq!(sizes, 3);
+    assert_eq!(
+        requests.load(Ordering::SeqCst) - before,
+        2,
+        "one watch of the widgets, one of the ConfigMap"
+    );
+
+    // A time-out says what the check still waited for.
+    let err = aro
+        .wait_until(
+            &[Watched::all("wd", Some("demo"))],
+            |ns| format!("w1, w4{ns} to grow"),
+            Duration::from_millis(200),
+            &NEVER,
+            |seen| match small(seen, &["w1", "w4"]) {
+                pending if pending.is_empty() => Ok(()),
+                pending => Err(pending.join(", ")),
+            },
+        )
+        .await
+        .expect_err("w4 never comes");
+    let text = err.to_string();
+    assert!(matches!(err, KubeError::Timeout { .. }), "{text}");
+    assert!(
+        text.contains("waiting for w1, w4 in demo to grow"),
+        "{text}"
+    );
+    assert!(text.ends_with("last seen: w4"), "{text}");
 }

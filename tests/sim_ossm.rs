@@ -994,3 +994,44 @@ async fn the_same_flow_through_kube_rs_in_process() {
         let _ = t.await;
     }
 }
+
+#[test]
+fn a_control_plane_not_ready_in_time_is_reported_with_its_state_then_converges() {
+    // Time scale 0.05: the operators install in about a second, a control plane 250 ms after it
+    // is applied; a 100 ms wait for it times out while it installs.
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = SimOptions::new(dir.path().join("state"));
+    options.clusters = Some(parse_clusters("rosa:aws").unwrap());
+    options.time_scale = 0.05;
+    let sim = TestSim::with_options(dir, options);
+    let run = |timeout: &str| {
+        let path = sim.dir.path().join("mesh.rhai");
+        std::fs::write(
+            &path,
+            format!(
+                r#"let rosa = cluster("rosa");
+                   mesh::operators(rosa);
+                   mesh::control_plane(rosa, "rosa-prod-mesh", #{{ members: ["prod-bookinfo"], timeout: "{timeout}" }});"#
+            ),
+        )
+        .unwrap();
+        Command::new(env!("CARGO_BIN_EXE_fedrun"))
+            .args(["--sim", "--state"])
+            .arg(sim.state_dir())
+            .arg(&path)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("fedrun runs")
+    };
+    let text = fails(run("100ms"));
+    assert!(
+        text.contains("waiting for smmr/default in rosa-prod-mesh to be condition=Ready"),
+        "{text}"
+    );
+    // The roll's state, and the control plane's: where the time goes.
+    assert!(
+        text.contains("last seen: conditions Ready=False (SMCPReconciling: Initial service mesh installation has not completed); control plane rosa-prod-mesh: exists, with no status yet"),
+        "{text}"
+    );
+    ok(run("30s"));
+}

@@ -371,7 +371,7 @@ fn evaluate_peer(
         ("ingress", "additionalIngress"),
         ("egress", "additionalEgress"),
     ] {
-        let name = text(&spec, &format!("/gateways/{field}/name"));
+        let name = text(spec, &format!("/gateways/{field}/name"));
         if name.is_empty() || mesh.gateway(kind, name).is_none() {
             let known = mesh.gateway_names(kind);
             let known = if known.is_empty() {
@@ -392,7 +392,7 @@ fn evaluate_peer(
             });
         }
     }
-    let egress = text(&spec, "/gateways/egress/name").to_string();
+    let egress = text(spec, "/gateways/egress/name").to_string();
 
     // 2, 3. Reaching the peer's ingress gateway on its discovery and service ports.
     let addresses: Vec<String> = spec
@@ -411,8 +411,8 @@ fn evaluate_peer(
                 .into(),
         );
     }
-    let discovery_port = port_of(&spec, "/remote/discoveryPort", DEFAULT_DISCOVERY_PORT);
-    let service_port = port_of(&spec, "/remote/servicePort", DEFAULT_SERVICE_PORT);
+    let discovery_port = port_of(spec, "/remote/discoveryPort", DEFAULT_DISCOVERY_PORT);
+    let service_port = port_of(spec, "/remote/servicePort", DEFAULT_SERVICE_PORT);
     let mut failures = Vec::new();
     let mut reached = None;
     for address in &addresses {
@@ -433,11 +433,11 @@ fn evaluate_peer(
     };
 
     // 4. The peer's CA, as configured here.
-    let chain_kind = match text(&spec, "/security/certificateChain/kind") {
+    let chain_kind = match text(spec, "/security/certificateChain/kind") {
         "" => "ConfigMap",
         k => k,
     };
-    let chain_name = text(&spec, "/security/certificateChain/name");
+    let chain_name = text(spec, "/security/certificateChain/name");
     let unknown = "x509: certificate signed by unknown authority";
     if chain_kind != "ConfigMap" {
         return Err(format!(
@@ -502,7 +502,7 @@ fn evaluate_peer(
     }
 
     // 5. The peer's identity.
-    let trust_domain = text(&spec, "/security/trustDomain");
+    let trust_domain = text(spec, "/security/trustDomain");
     if trust_domain != remote.trust_domain {
         return Err(format!(
             "CERTIFICATE_UNKNOWN: spec.security.trustDomain \"{trust_domain}\" does not match the peer's trust domain \"{}\"",
