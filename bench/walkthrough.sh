@@ -87,7 +87,13 @@ walkthrough() {
     SMP_PROD_YAML=$(cat "$M/aro-stg/smp.yaml" | sed "s/rosa-prod-ingress-url/$ROSA_PROD_INGRESS/g")
     echo "$SMP_PROD_YAML" | $k apply -f - >/dev/null
     $k apply -f "$M/aro-stg/ess.yaml" >/dev/null
-    # Check federation, import and export status.
+    # Check federation, import and export status. The user re-runs these checks until the peers
+    # are connected and details-v2 is imported, as fedrun's run waits for: `kubectl wait` does that.
+    $k config use-context rosa >/dev/null
+    $k wait --for=condition=Connected -n rosa-prod-mesh servicemeshpeer/aro-stg-mesh --timeout 300s >/dev/null
+    $k wait --for=jsonpath='{.status.importedServices[0].localService.hostname}' -n rosa-prod-mesh importedservicesets/aro-stg-mesh --timeout 300s >/dev/null
+    $k config use-context aro >/dev/null
+    $k wait --for=condition=Connected -n aro-stg-mesh servicemeshpeer/rosa-prod-mesh --timeout 300s >/dev/null
     $k config use-context rosa >/dev/null
     $k -n rosa-prod-mesh get servicemeshpeer aro-stg-mesh -o jsonpath='{.status}' >/dev/null
     $k -n rosa-prod-mesh get importedservicesets aro-stg-mesh -o jsonpath='{.status}' >/dev/null
