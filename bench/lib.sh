@@ -63,6 +63,11 @@ server_peak_kb() {
     awk '/^VmHWM:/{print $2}' "/proc/$SERVER_PID/status"
 }
 
+# server_cpu_ms: CPU time (user + system) the running server has used so far, in ms.
+server_cpu_ms() {
+    awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$SERVER_PID/stat"
+}
+
 # median of the arguments (numbers).
 median() {
     printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'

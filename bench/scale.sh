@@ -2,8 +2,9 @@
 # Federation at scale (issue 8, part 3): playbooks/full-mesh.rhai federating N simulated meshes
 # pairwise (N×(N−1) peer links, every mesh exporting one service to all others), for N = 2 4 8 16
 # (or the sizes given as arguments), each on a fresh `fedrun sim serve --time-scale 0` with N
-# clusters (providers alternating aws, azure, gcp). Prints wall time, API requests, peak RSS of
-# fedrun and of the simulator, and the growth exponents of wall time and requests against N and
+# clusters (providers alternating aws, azure, gcp). Prints wall time, API requests, the CPU time
+# fedrun and the simulator used (they share the machine's cores), peak RSS of fedrun and of the
+# simulator, and the growth exponents of wall time and requests against N and
 # against the links per cluster (N−1).
 #
 #     bench/scale.sh            # N = 2 4 8 16
@@ -17,19 +18,23 @@ LATENCY=${LATENCY:-0}
 providers=(aws azure gcp)
 
 build
-printf '%4s %6s %10s %10s %14s %16s\n' N links "wall ms" requests "fedrun KiB" "simulator KiB"
+printf '%4s %6s %10s %10s %14s %14s %12s %14s\n' N links "wall ms" requests "fedrun cpu ms" "sim cpu ms" "fedrun KiB" "simulator KiB"
 declare -a ns ms rq
 for n in "${SIZES[@]}"; do
     list=
     for i in $(seq 1 "$n"); do list+="${list:+,}c$i:${providers[$(((i - 1) % 3))]}"; done
     start_server "scale$n" --clusters "$list" --latency "$LATENCY"
     before=$(requests)
+    cpu0=$(server_cpu_ms)
     t0=$(now_ms)
-    /usr/bin/time -f %M -o "$WORK/rss" "$FEDRUN" --sim --state "$STATE" "$ROOT/playbooks/full-mesh.rhai" --set clusters="$n" >"$WORK/scale-$n.log" 2>&1 ||
+    /usr/bin/time -f '%M %U %S' -o "$WORK/rss" "$FEDRUN" --sim --state "$STATE" "$ROOT/playbooks/full-mesh.rhai" --set clusters="$n" >"$WORK/scale-$n.log" 2>&1 ||
         { cat "$WORK/scale-$n.log" >&2; exit 1; }
     t1=$(now_ms)
+    cpu1=$(server_cpu_ms)
     after=$(requests)
-    printf '%4s %6s %10s %10s %14s %16s\n' "$n" $((n * (n - 1))) $((t1 - t0)) $((after - before)) "$(cat "$WORK/rss")" "$(server_peak_kb)"
+    read -r rss user sys <"$WORK/rss"
+    fedrun_cpu=$(echo "($user + $sys) * 1000 / 1" | bc)
+    printf '%4s %6s %10s %10s %14s %14s %12s %14s\n' "$n" $((n * (n - 1))) $((t1 - t0)) $((after - before)) "$fedrun_cpu" $((cpu1 - cpu0)) "$rss" "$(server_peak_kb)"
     ns+=("$n") ms+=($((t1 - t0))) rq+=($((after - before)))
     stop_server
 done
