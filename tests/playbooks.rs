@@ -97,7 +97,7 @@ fn rosa_aro_then_rosa_rog_federate_one_production_mesh_with_both() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     // Steps run at once are listed in the order they started, which may vary.
-    fn at_once<'a>(mut names: Vec<&'a str>) -> Vec<&'a str> {
+    fn at_once(mut names: Vec<&str>) -> Vec<&str> {
         names.sort();
         names
     }
