@@ -1027,3 +1027,76 @@ async fn a_wait_on_several_objects_is_one_watch_per_kind() {
     );
     assert!(text.ends_with("last seen: w4"), "{text}");
 }
+
+/// Server-side applies `object` with a raw client (another actor), at `plural` of its kind.
+async fn raw_apply(raw: &kube::Client, object: Value, plural: &str) {
+    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let resource =
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+    let name = object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let api: Api<DynamicObject> = match object["metadata"]["namespace"].as_str() {
+        Some(ns) => Api::namespaced_with(raw.clone(), ns, &resource),
+        None => Api::all_with(raw.clone(), &resource),
+    };
+    api.patch(
+        &name,
+        &PatchParams::apply("other").force(),
+        &Patch::Apply(&object),
+    )
+    .await
+    .expect("raw apply");
+}
+
+#[tokio::test]
+async fn the_first_apply_reads_what_exists_together_with_discovery() {
+    let (aro, requests, raw) = counted().await;
+    raw_apply(&raw, ns("demo"), "namespaces").await;
+    let mut existing = cm("a", json!({"k": "v"}));
+    existing["metadata"]["namespace"] = json!("demo");
+    raw_apply(&raw, existing, "configmaps").await;
+    let applied = aro
+        .apply(
+            vec![cm("a", json!({"k": "v"})), cm("b", json!({"k": "v"}))],
+            &opts("demo"),
+        )
+        .await
+        .expect("apply");
+    assert_ne!(applied[0].outcome, Outcome::Created, "a existed");
+    assert_eq!(applied[1].outcome, Outcome::Created);
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        5,
+        "/api, /apis and the LIST at once, then the two PATCHes"
+    );
+
+    // A kind whose plural is not the guessed one: the guess is discarded, the read done again.
+    let (aro, requests, raw) = counted().await;
+    raw_apply(&raw, ns("demo"), "namespaces").await;
+    let crd = json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "geese.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+                 "names": {"plural": "geese", "singular": "goose", "kind": "Goose"},
+                 "versions": [{"name": "v1", "served": true, "storage": true,
+                               "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}
+    });
+    raw_apply(&raw, crd, "customresourcedefinitions").await;
+    let goose = |name: &str| json!({"apiVersion": "example.com/v1", "kind": "Goose", "metadata": {"name": name, "namespace": "demo"}, "spec": {"loud": true}});
+    raw_apply(&raw, goose("g1"), "geese").await;
+    let applied = aro
+        .apply(vec![goose("g1"), goose("g2")], &opts("demo"))
+        .await
+        .expect("apply");
+    assert_ne!(applied[0].outcome, Outcome::Created, "g1 existed");
+    assert_eq!(applied[1].outcome, Outcome::Created);
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        6,
+        "discovery, the wrong guess, the LIST, two PATCHes"
+    );
+}

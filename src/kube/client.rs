@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ::kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
 };
-use ::kube::core::TypeMeta;
+use ::kube::core::{GroupVersionKind, TypeMeta};
 use ::kube::{Client, Resource, ResourceExt};
 use futures::future::try_join_all;
 use futures::{StreamExt, TryStreamExt};
@@ -177,6 +177,11 @@ impl ClusterClient {
     /// Records that this run created namespace `ns` (so it held nothing of this run's before).
     pub fn note_created_namespace(&self, ns: &str) {
         self.known().fresh_namespaces.insert(ns.to_string());
+    }
+
+    /// Whether this run created namespace `ns`.
+    fn in_fresh_namespace(&self, ns: &str) -> bool {
+        self.known().fresh_namespaces.contains(ns)
     }
 
     /// Whether the object surely does not exist: its namespace was created by this run and this
@@ -505,14 +510,7 @@ impl ClusterClient {
         let mut identities = Vec::with_capacity(docs.len());
         for (index, doc) in docs.iter().enumerate() {
             let (api_version, kind, name) = validate(index, doc)?;
-            let ns = doc
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .or_else(|| opts.namespace.clone())
-                .unwrap_or_default();
-            identities.push((api_version, kind, ns, name));
+            identities.push((api_version, kind, doc_namespace(doc, opts), name));
         }
         let first = |kind: &str| kind == "Namespace" || kind == "CustomResourceDefinition";
         let mut waves: Vec<Vec<usize>> = identities
@@ -558,41 +556,84 @@ impl ClusterClient {
     ) -> Result<Vec<(usize, Applied)>, KubeError> {
         let label = self.label();
         let reach = self.reach(&label);
-        let mut prepared = Vec::with_capacity(batch.len());
-        for (index, mut doc) in batch {
-            let (api_version, kind, name) = validate(index, &doc)?;
-            let info = self
-                .inner
-                .discovery
-                .resolve_gvk(&reach, &api_version, &kind)
-                .await?;
-            let ns = prepare(index, &mut doc, &info, &name, opts)?;
-            let key = (api_version, kind, ns.clone().unwrap_or_default(), name);
-            let absent = self.surely_absent(&key);
-            prepared.push((index, doc, info, key, absent));
-        }
         // Objects of one kind in one namespace are read with one LIST rather than one GET each.
-        let mut groups: BTreeMap<(String, String, String), (usize, ApiResource)> = BTreeMap::new();
+        let mut counts: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        for (_, doc) in &batch {
+            let (api_version, kind, _) = validate(0, doc)?;
+            let ns = doc_namespace(doc, opts);
+            if !ns.is_empty() && !self.in_fresh_namespace(&ns) {
+                *counts.entry((api_version, kind, ns)).or_default() += 1;
+            }
+        }
+        let shared: Vec<(String, String, String)> = counts
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(group, _)| group)
+            .collect();
+        // On first contact the kinds are not known yet: those reads go out with discovery, at
+        // kube-rs's guess of the resource path (`ApiResource::from_gvk`), and are kept when
+        // discovery agrees with the guess. One round trip less for every run's first apply.
+        let first_contact = !self.inner.discovery.is_loaded().await;
+        let guesses = async {
+            if !first_contact {
+                return BTreeMap::new();
+            }
+            let reads = shared.iter().map(|group| async move {
+                let (g, v) = group.0.rsplit_once('/').unwrap_or(("", group.0.as_str()));
+                let resource = ApiResource::from_gvk(&GroupVersionKind::gvk(g, v, &group.1));
+                let api: Api<DynamicObject> =
+                    Api::namespaced_with(self.inner.client.clone(), &group.2, &resource);
+                let listed = api.list(&ListParams::default()).await.ok()?;
+                Some((group.clone(), (resource.plural, by_name(listed.items))))
+            });
+            futures::future::join_all(reads)
+                .await
+                .into_iter()
+                .flatten()
+                .collect::<BTreeMap<_, _>>()
+        };
+        let resolve = async {
+            let mut prepared = Vec::with_capacity(batch.len());
+            for (index, mut doc) in batch {
+                let (api_version, kind, name) = validate(index, &doc)?;
+                let info = self
+                    .inner
+                    .discovery
+                    .resolve_gvk(&reach, &api_version, &kind)
+                    .await?;
+                let ns = prepare(index, &mut doc, &info, &name, opts)?;
+                let key = (api_version, kind, ns.clone().unwrap_or_default(), name);
+                let absent = self.surely_absent(&key);
+                prepared.push((index, doc, info, key, absent));
+            }
+            Ok::<_, KubeError>(prepared)
+        };
+        let (prepared, mut guessed) = futures::join!(resolve, guesses);
+        let prepared = prepared?;
+        let mut resources: BTreeMap<(String, String, String), ApiResource> = BTreeMap::new();
         for (_, _, info, key, absent) in &prepared {
-            if !absent && !key.2.is_empty() {
-                let group = (key.0.clone(), key.1.clone(), key.2.clone());
-                groups.entry(group).or_insert((0, info.resource.clone())).0 += 1;
+            let group = (key.0.clone(), key.1.clone(), key.2.clone());
+            if !absent && info.namespaced && shared.contains(&group) {
+                resources.insert(group, info.resource.clone());
             }
         }
         let listed: BTreeMap<(String, String, String), BTreeMap<String, DynamicObject>> =
-            try_join_all(groups.into_iter().filter(|(_, (n, _))| *n > 1).map(
-                |(group, (_, resource))| {
+            try_join_all(resources.into_iter().map(|(group, resource)| {
+                let guess = guessed
+                    .remove(&group)
+                    .filter(|(plural, _)| *plural == resource.plural);
+                let label = &label;
+                async move {
+                    if let Some((_, objects)) = guess {
+                        return Ok((group, objects));
+                    }
                     let api: Api<DynamicObject> =
                         Api::namespaced_with(self.inner.client.clone(), &group.2, &resource);
-                    let label = &label;
-                    async move {
-                        let params = ListParams::default();
-                        let list = self.retried(label, || api.list(&params)).await?;
-                        let by_name = list.items.into_iter().map(|o| (o.name_any(), o)).collect();
-                        Ok::<_, KubeError>((group, by_name))
-                    }
-                },
-            ))
+                    let params = ListParams::default();
+                    let list = self.retried(label, || api.list(&params)).await?;
+                    Ok::<_, KubeError>((group, by_name(list.items)))
+                }
+            }))
             .await?
             .into_iter()
             .collect();
@@ -742,6 +783,21 @@ fn validate(index: usize, doc: &Value) -> Result<(String, String, String), KubeE
 
 /// Fills in the namespace and labels of a document about to be applied; returns its namespace
 /// (`None` for cluster-scoped kinds, whose namespace is dropped).
+/// The namespace a document goes to before its kind is known: its own, else the apply's.
+fn doc_namespace(doc: &Value, opts: &ApplyOptions) -> String {
+    doc.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| opts.namespace.clone())
+        .unwrap_or_default()
+}
+
+/// Listed objects by name.
+fn by_name(objects: Vec<DynamicObject>) -> BTreeMap<String, DynamicObject> {
+    objects.into_iter().map(|o| (o.name_any(), o)).collect()
+}
+
 fn prepare(
     index: usize,
     doc: &mut Value,

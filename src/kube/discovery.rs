@@ -162,6 +162,11 @@ impl DiscoveryCache {
         Ok(has(&catalog))
     }
 
+    /// Whether the catalog has been fetched (kinds resolve without a request).
+    pub(crate) async fn is_loaded(&self) -> bool {
+        self.catalog.lock().await.is_some()
+    }
+
     /// The cached catalog, fetched on first use.
     async fn current(&self, reach: &Reach<'_>) -> Result<Arc<Catalog>, KubeError> {
         let mut slot = self.catalog.lock().await;
