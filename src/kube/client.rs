@@ -558,8 +558,8 @@ impl ClusterClient {
         let reach = self.reach(&label);
         // Objects of one kind in one namespace are read with one LIST rather than one GET each.
         let mut counts: BTreeMap<(String, String, String), usize> = BTreeMap::new();
-        for (_, doc) in &batch {
-            let (api_version, kind, _) = validate(0, doc)?;
+        for (index, doc) in &batch {
+            let (api_version, kind, _) = validate(*index, doc)?;
             let ns = doc_namespace(doc, opts);
             if !ns.is_empty() && !self.in_fresh_namespace(&ns) {
                 *counts.entry((api_version, kind, ns)).or_default() += 1;
@@ -781,8 +781,6 @@ fn validate(index: usize, doc: &Value) -> Result<(String, String, String), KubeE
     Ok((api_version, kind, name))
 }
 
-/// Fills in the namespace and labels of a document about to be applied; returns its namespace
-/// (`None` for cluster-scoped kinds, whose namespace is dropped).
 /// The namespace a document goes to before its kind is known: its own, else the apply's.
 fn doc_namespace(doc: &Value, opts: &ApplyOptions) -> String {
     doc.pointer("/metadata/namespace")
@@ -798,6 +796,8 @@ fn by_name(objects: Vec<DynamicObject>) -> BTreeMap<String, DynamicObject> {
     objects.into_iter().map(|o| (o.name_any(), o)).collect()
 }
 
+/// Fills in the namespace and labels of a document about to be applied; returns its namespace
+/// (`None` for cluster-scoped kinds, whose namespace is dropped).
 fn prepare(
     index: usize,
     doc: &mut Value,

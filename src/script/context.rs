@@ -47,9 +47,10 @@ struct StepLog {
     /// Writes over the whole run.
     changed: u32,
     unchanged: u32,
-    /// Where the most recent step failure happened: step names outermost first, and the
-    /// innermost error message, so the renderer can tell a step failure from a later error.
-    failure: Option<(Vec<String>, String)>,
+    /// Where steps failed: step names outermost first, and the innermost error message, so the
+    /// renderer can tell a step failure from a later error. Several, because steps in `parallel`
+    /// branches can fail at once while the error that ends the run is one of theirs.
+    failures: Vec<(Vec<String>, String)>,
 }
 
 #[derive(Debug)]
@@ -228,11 +229,16 @@ impl RunContext {
         let Some(pos) = log.find(slot) else {
             return;
         };
-        if let Some(message) = failure
-            && log.failure.as_ref().is_none_or(|(_, m)| *m != message)
-        {
+        if let Some(message) = failure {
             let path = log.path(pos);
-            log.failure = Some((path, message));
+            // The same error leaving an enclosing step keeps the innermost step's path.
+            let inner = log
+                .failures
+                .iter()
+                .any(|(p, m)| *m == message && p.starts_with(&path));
+            if !inner {
+                log.failures.push((path, message));
+            }
         }
         let step = log.active.remove(pos);
         let depth = step.depth;
@@ -255,12 +261,13 @@ impl RunContext {
         self.reporter.step_finished(slot, &record);
     }
 
-    /// The step path of the last step failure, if `message` is the error it failed with.
+    /// The step path of the latest step failure with error `message`.
     pub(crate) fn failed_steps(&self, message: &str) -> Option<Vec<String>> {
         let log = self.log();
-        log.failure
-            .as_ref()
-            .filter(|(_, m)| m == message)
+        log.failures
+            .iter()
+            .rev()
+            .find(|(_, m)| m == message)
             .map(|(p, _)| p.clone())
     }
 

@@ -221,6 +221,17 @@ fn error_after_a_caught_step_failure_is_not_blamed_on_the_step() {
 }
 
 #[test]
+fn a_failure_in_steps_run_at_once_names_the_step_of_the_error_reported() {
+    let f = Fixture::new();
+    // "a" fails first, with the error `parallel` reports (first in order); "b" fails later.
+    let err = f.fail(
+        "parallel([|| step(\"a\", || fail(\"first\")), || step(\"b\", || { sleep(\"100ms\"); fail(\"second\"); })]);\n",
+    );
+    assert_eq!(err.diagnostic.message, "first");
+    assert_eq!(err.diagnostic.steps, vec!["a".to_string()], "{err}");
+}
+
+#[test]
 fn syntax_error_has_file_line_col() {
     let f = Fixture::new();
     let err = f.fail("let a = 1;\nlet b = (a + ;\n");
