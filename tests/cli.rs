@@ -338,6 +338,33 @@ fn an_undefined_var_fails_with_its_name_and_position_and_applies_nothing() {
 }
 
 #[test]
+fn a_failing_branch_of_parallel_stops_a_waiting_sibling() {
+    let ws = Workspace::new();
+    ws.write(
+        "stop.rhai",
+        r#"let rosa = cluster("rosa");
+rosa.project("demo");
+parallel([
+    || step("Waits", || rosa.wait("configmap/never", "demo", "condition=Ready", "5m")),
+    || step("Fails", || { sleep("200ms"); fail("the manifest is wrong"); }),
+]);
+"#,
+    );
+    let started = Instant::now();
+    let run = ws.sim("stop.rhai", &[]);
+    run.assert_code(1);
+    // Not the wait's 5 minutes: the failure stops it.
+    assert!(started.elapsed() < Duration::from_secs(60), "{}", run.all());
+    let all = run.all();
+    assert!(all.contains("error: the manifest is wrong"), "{all}");
+    assert!(all.contains("step:    Fails"), "{all}");
+    assert!(
+        !all.contains("failed too"),
+        "a stopped branch is no failure of its own: {all}"
+    );
+}
+
+#[test]
 fn a_wait_that_times_out_says_what_was_last_seen() {
     let ws = Workspace::new();
     ws.write(

@@ -14,7 +14,7 @@ pub mod traffic;
 use std::future::Future;
 use std::sync::Arc;
 
-use rhai::Engine;
+use rhai::{Engine, EvalAltResult};
 
 use crate::kube::Clusters;
 use crate::script::{self, PrimitiveError, RunContext};
@@ -44,8 +44,25 @@ impl Env {
     }
 
     /// Runs an async kube-layer call to completion from the synchronous engine.
-    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, PrimitiveError> {
-        Ok(self.backend()?.runtime.block_on(future))
+    ///
+    /// In a `parallel` branch, a sibling's failure ends the call: a wait here must not hold up
+    /// that failure for its whole timeout.
+    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Box<EvalAltResult>> {
+        let runtime = &self.backend()?.runtime;
+        if RunContext::branch_stops().is_empty() {
+            return Ok(runtime.block_on(future));
+        }
+        runtime.block_on(async {
+            let stopped = async {
+                while !RunContext::branch_stopped() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            };
+            tokio::select! {
+                output = future => Ok(output),
+                () = stopped => Err(script::cancelled_error()),
+            }
+        })
     }
 }
 

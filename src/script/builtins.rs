@@ -4,7 +4,7 @@
 //! Each is registered with `FuncRegistration` so its `///` text and parameter names appear in
 //! `fedrun docs` and the REPL's help, exactly like the primitives'.
 
-use super::context::RunContext;
+use super::context::{CANCELLED, RunContext, cancelled_error};
 use super::error::{PrimitiveError, describe, innermost};
 use super::value::to_json;
 use crate::report::StepStatus;
@@ -12,6 +12,7 @@ use rhai::{
     Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, INT, Map, NativeCallContext, Scope,
 };
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
@@ -86,8 +87,8 @@ fn register_parallel(engine: &mut Engine, ctx: &Arc<RunContext>) {
              /// For work on different clusters, which is independent: both meshes install at once.\n\
              /// Each branch works on its own copy of the variables it captures (assigning to them does\n\
              /// not reach the caller, so branches cannot race): hand results back by returning them.\n\
-             /// All branches run to their end; if any fails, `parallel` fails with the first failure\n\
-             /// (in the order given) and warns about the others. At most 16 run at once.\n\
+             /// If a branch fails, the others stop at their next statement or cluster call (what they\n\
+             /// applied stays) and `parallel` fails with that first failure. At most 16 run at once.\n\
              /// `let meshes = parallel([|| ossm::mesh(rosa, \"prod\", [], []), || ossm::mesh(aro, \"stg\", [], [])]);`",
         ])
         .with_params_info(["bodies: Array", "Array"])
@@ -135,7 +136,9 @@ fn isolated(f: &FnPtr) -> FnPtr {
 }
 
 /// Runs `branch(0..n)` on up to [`MAX_AT_ONCE`] threads. Each thread nests its steps under the
-/// caller's step; the first failure in order wins, the others are warned about.
+/// caller's step. The first branch to fail stops the others (as a `try_join` would: a wait in a
+/// sibling must not hold up the failure for its whole timeout) and its error is the call's; the
+/// others' are warned about.
 fn run_parallel(
     ctx: &RunContext,
     call: &NativeCallContext,
@@ -144,44 +147,76 @@ fn run_parallel(
 ) -> Res<rhai::Array> {
     ctx.check_interrupt()?;
     let parent = ctx.current_step();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut stops = RunContext::branch_stops();
+    stops.push(stop.clone());
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let first_failure = std::sync::Mutex::new(None::<usize>);
     let results: Vec<std::sync::Mutex<Option<Res<Dynamic>>>> =
         (0..n).map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..n.min(MAX_AT_ONCE) {
             scope.spawn(|| {
-                RunContext::enter_branch(parent);
+                RunContext::enter_branch(parent, stops.clone());
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(slot) = results.get(i) else { break };
-                    let result =
+                    let result = if RunContext::branch_stopped() {
+                        Err(cancelled_error())
+                    } else {
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| branch(i)))
                             .unwrap_or_else(|_| {
                                 Err(PrimitiveError::new("parallel: a branch panicked").into())
-                            });
+                            })
+                    };
+                    if result.is_err() {
+                        let mut first = first_failure.lock().unwrap_or_else(|p| p.into_inner());
+                        if first.is_none() && !RunContext::branch_stopped() {
+                            *first = Some(i);
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
                     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
                 }
             });
         }
     });
+    let first = first_failure
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
     let mut values = rhai::Array::with_capacity(n);
-    let mut first_error = None;
+    let mut error = None;
     for (i, slot) in results.into_iter().enumerate() {
-        let result = slot.into_inner().unwrap_or_else(|p| p.into_inner());
-        match result.unwrap_or(Ok(Dynamic::UNIT)) {
-            Ok(value) => values.push(value),
-            Err(err) if first_error.is_none() => first_error = Some(err),
-            Err(err) => ctx.reporter.warn(&format!(
-                "parallel: branch {} failed too: {}",
-                i + 1,
-                describe(call.engine(), innermost(&err)).0
-            )),
+        match slot.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(Ok(value)) => values.push(value),
+            None => values.push(Dynamic::UNIT),
+            // Stopped by an enclosing `parallel`: no failure of its own to report.
+            Some(Err(err)) if first.is_none() => {
+                error.get_or_insert(err);
+            }
+            Some(Err(err)) if first == Some(i) => error = Some(err),
+            Some(Err(err)) => {
+                let inner = innermost(&err);
+                if !is_cancelled(inner) {
+                    ctx.reporter.warn(&format!(
+                        "parallel: branch {} failed too: {}",
+                        i + 1,
+                        describe(call.engine(), inner).0
+                    ));
+                }
+            }
         }
     }
-    match first_error {
+    match error {
         Some(err) => Err(err),
         None => Ok(values),
     }
+}
+
+/// Whether a branch ended because a sibling failed.
+fn is_cancelled(err: &EvalAltResult) -> bool {
+    matches!(err, EvalAltResult::ErrorTerminated(token, _)
+        if token.clone().into_string().is_ok_and(|t| t == CANCELLED))
 }
 
 fn register_env(engine: &mut Engine, ctx: &Arc<RunContext>) {

@@ -8,7 +8,7 @@
 use super::error::PrimitiveError;
 use crate::report::{Reporter, RunSummary, StepRecord, StepStatus};
 use rhai::{Dynamic, EvalAltResult, Position};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 /// The token Rhai carries in `ErrorTerminated` when a run is interrupted.
 pub(crate) const INTERRUPTED: &str = "interrupted";
+/// What a `parallel` branch stopped because another one failed ends with.
+pub(crate) const CANCELLED: &str = "stopped: another branch of `parallel` failed";
 
 /// Everything a playbook run shares. Build with [`RunContext::new`] and the `with_*` methods.
 #[derive(Debug)]
@@ -70,6 +72,9 @@ thread_local! {
     /// In a `parallel` branch's thread: the step that was running where `parallel` was called, so
     /// that steps and writes inside the branch nest under it.
     static BRANCH_PARENT: Cell<Option<usize>> = const { Cell::new(None) };
+    /// In a `parallel` branch's thread: the stop flags of the `parallel` calls it runs under,
+    /// outermost first. One set means a sibling branch failed: this one stops at its next step.
+    static BRANCH_STOPS: RefCell<Vec<Arc<AtomicBool>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl StepLog {
@@ -159,6 +164,8 @@ impl RunContext {
     pub fn check_interrupt(&self) -> Result<(), Box<EvalAltResult>> {
         if self.is_interrupted() {
             Err(interrupted_error())
+        } else if Self::branch_stopped() {
+            Err(cancelled_error())
         } else {
             Ok(())
         }
@@ -189,9 +196,21 @@ impl RunContext {
         log.current().map(|i| log.active[i].slot)
     }
 
-    /// Makes the calling thread (a `parallel` branch) run inside step `slot`.
-    pub(crate) fn enter_branch(slot: Option<usize>) {
+    /// Makes the calling thread (a `parallel` branch) run inside step `slot`, stopping when one
+    /// of `stops` is set.
+    pub(crate) fn enter_branch(slot: Option<usize>, stops: Vec<Arc<AtomicBool>>) {
         BRANCH_PARENT.with(|p| p.set(slot));
+        BRANCH_STOPS.with(|s| *s.borrow_mut() = stops);
+    }
+
+    /// The stop flags the calling thread runs under (none outside `parallel`).
+    pub(crate) fn branch_stops() -> Vec<Arc<AtomicBool>> {
+        BRANCH_STOPS.with(|s| s.borrow().clone())
+    }
+
+    /// Whether the calling thread is a `parallel` branch that must stop.
+    pub(crate) fn branch_stopped() -> bool {
+        BRANCH_STOPS.with(|s| s.borrow().iter().any(|f| f.load(Ordering::Relaxed)))
     }
 
     /// Resolves `relative` inside the playbook directory, refusing absolute paths, `..` and
@@ -287,6 +306,11 @@ impl RunContext {
 /// The error every interrupted operation ends with.
 pub(crate) fn interrupted_error() -> Box<EvalAltResult> {
     EvalAltResult::ErrorTerminated(Dynamic::from(INTERRUPTED), Position::NONE).into()
+}
+
+/// The error a `parallel` branch stopped by a sibling's failure ends with.
+pub(crate) fn cancelled_error() -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated(Dynamic::from(CANCELLED), Position::NONE).into()
 }
 
 /// Joins `relative` to `root` if it stays inside: no absolute paths, no `..`, no symlink escape.

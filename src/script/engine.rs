@@ -6,7 +6,7 @@
 //! and Ctrl-C stops the script at the next operation.
 
 use super::builtins;
-use super::context::{INTERRUPTED, RunContext};
+use super::context::{CANCELLED, INTERRUPTED, RunContext};
 use super::resolver::PlaybookResolver;
 use rhai::{Dynamic, Engine};
 use std::sync::Arc;
@@ -89,8 +89,11 @@ pub fn build_engine_with_limits(
     });
     let flag = ctx.interrupt.clone();
     engine.on_progress(move |_| {
-        flag.load(Ordering::Relaxed)
-            .then(|| Dynamic::from(INTERRUPTED))
+        if flag.load(Ordering::Relaxed) {
+            Some(Dynamic::from(INTERRUPTED))
+        } else {
+            RunContext::branch_stopped().then(|| Dynamic::from(CANCELLED))
+        }
     });
 
     builtins::register(&mut engine, &ctx);

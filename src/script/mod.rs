@@ -23,6 +23,7 @@ mod tests;
 pub use builtins::base_scope;
 pub use check::{check_file, literal_arguments};
 pub use context::RunContext;
+pub(crate) use context::cancelled_error;
 pub use docs::{DocsError, function_names, reference};
 pub use engine::{Limits, build_engine, build_engine_with_limits};
 pub use error::{Diagnostic, PrimitiveError, RunError, diagnose_eval, diagnose_parse, located};

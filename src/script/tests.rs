@@ -232,6 +232,18 @@ fn a_failure_in_steps_run_at_once_names_the_step_of_the_error_reported() {
 }
 
 #[test]
+fn a_failing_branch_stops_sleeping_and_looping_siblings() {
+    let f = Fixture::new();
+    let started = Instant::now();
+    let err = f.fail(
+        "parallel([|| sleep(\"5m\"), || { let i = 0; loop { i += 1; } }, || fail(\"boom\")]);\n",
+    );
+    assert_eq!(err.diagnostic.message, "boom");
+    // Not the sleep's 5 minutes.
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
 fn syntax_error_has_file_line_col() {
     let f = Fixture::new();
     let err = f.fail("let a = 1;\nlet b = (a + ;\n");
