@@ -4,11 +4,8 @@
 mod common;
 
 use common::SecretScan;
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 const FEDRUN: &str = env!("CARGO_BIN_EXE_fedrun");
 
@@ -57,88 +54,9 @@ fn fedrun(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
 }
 
-/// `fedrun sim serve` as a child; its stdout and stderr collected.
-struct Served {
-    child: Child,
-    output: Arc<Mutex<String>>,
-    readers: Vec<std::thread::JoinHandle<()>>,
-}
-
-fn serve(state: &Path) -> Served {
-    let mut child = Command::new(FEDRUN)
-        .args(["sim", "serve", "--time-scale", "0", "--state"])
-        .arg(state)
-        .args(["--clusters", "rosa:aws,aro:azure"])
-        .env("NO_COLOR", "1")
-        .env_remove("FEDRUN_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fedrun sim serve starts");
-    let output = Arc::new(Mutex::new(String::new()));
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let readers = [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ]
-    .into_iter()
-    .map(|stream| {
-        let output = output.clone();
-        let ready_tx = ready_tx.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                let ready = line.starts_with("Ctrl-C stops the simulator");
-                {
-                    let mut all = output.lock().unwrap();
-                    all.push_str(&line);
-                    all.push('\n');
-                }
-                if ready {
-                    let _ = ready_tx.send(());
-                }
-            }
-        })
-    })
-    .collect();
-    if ready_rx.recv_timeout(Duration::from_secs(20)).is_err() {
-        let _ = child.kill();
-        panic!("sim serve did not start:\n{}", output.lock().unwrap());
-    }
-    Served {
-        child,
-        output,
-        readers,
-    }
-}
-
-impl Served {
-    /// Stops the server with SIGTERM and returns everything it printed.
-    fn stop(mut self) -> String {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "sim serve did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        for reader in self.readers.drain(..) {
-            reader.join().unwrap();
-        }
-        self.output.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `fedrun sim serve` with the two clusters the runs use.
+fn serve(state: &Path) -> common::Served {
+    common::serve(state, &["--clusters", "rosa:aws,aro:azure"])
 }
 
 fn workspace() -> (tempfile::TempDir, PathBuf) {

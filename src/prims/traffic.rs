@@ -235,19 +235,16 @@ impl Env {
             cluster,
             futures::future::try_join(
                 async {
-                    match local.is_empty() {
-                        true => Ok(Vec::new()),
-                        false => subsets(client, namespace, service).await,
+                    if local.is_empty() {
+                        return Ok(Vec::new());
                     }
+                    subsets(client, namespace, service).await
                 },
                 async {
-                    match foreign.is_empty() {
-                        true => Ok(Vec::new()),
-                        false => {
-                            imported_hosts(client, target.mesh_namespace.as_deref(), namespace)
-                                .await
-                        }
+                    if foreign.is_empty() {
+                        return Ok(Vec::new());
                     }
+                    imported_hosts(client, target.mesh_namespace.as_deref(), namespace).await
                 },
             ),
         )?;
