@@ -211,6 +211,15 @@ impl Clusters {
         }
     }
 
+    /// The clients this run has connected so far (never connects to a new cluster).
+    pub fn connected(&self) -> Vec<ClusterClient> {
+        let clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        clients.values().filter_map(|c| c.get().cloned()).collect()
+    }
+
     /// The client for a playbook's cluster name, created on first use and shared afterwards.
     pub async fn cluster(&self, name: &str) -> Result<ClusterClient, KubeError> {
         let cell = {

@@ -4,7 +4,7 @@
 //! A `Mesh` names a ServiceMeshControlPlane (cluster, namespace, name) and reads what it needs from
 //! it when asked, so it always reflects the cluster, on the simulator and in production alike.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::try_join_all;
 use rhai::{
@@ -99,24 +99,51 @@ impl MeshSpec {
     }
 }
 
-/// The gateway names fedrun generates for a peer: `aro-stg-mesh` → `aro-stg-ingress` / `aro-stg-egress`,
-/// the walkthrough's convention.
-pub fn gateway_names(peer: &str) -> (String, String) {
-    let base = peer.strip_suffix("-mesh").unwrap_or(peer);
+/// The gateway names fedrun generates for a peer: `aro-stg-mesh` → `aro-stg-ingress` /
+/// `aro-stg-egress`, the walkthrough's convention, unless a name in `taken` (gateways of other
+/// peers) has them: then the peer's whole name (`east-mesh-ingress` beside `east`'s
+/// `east-ingress`), then a number.
+pub fn gateway_names(peer: &str, taken: &BTreeSet<String>) -> (String, String) {
+    let short = peer.strip_suffix("-mesh").unwrap_or(peer).to_string();
+    let free = |base: &String| {
+        !taken.contains(&format!("{base}-ingress")) && !taken.contains(&format!("{base}-egress"))
+    };
+    let base = [short, peer.to_string()]
+        .into_iter()
+        .chain((2..).map(|n| format!("{peer}-{n}")))
+        .find(free)
+        .unwrap_or_else(|| peer.to_string());
     (format!("{base}-ingress"), format!("{base}-egress"))
 }
 
-fn ingress_gateway(peer: &str, ports: (i64, i64)) -> Value {
+/// The platform an OpenShift cluster runs on (`AWS`, `Azure`, `GCP`…), from the Infrastructure
+/// object every OpenShift 4 cluster has (openshift/api `config/v1/types_infrastructure.go`,
+/// `status.platformStatus.type`); `None` where it cannot be read.
+async fn platform(client: &crate::kube::ClusterClient) -> Option<String> {
+    let infrastructure = client
+        .try_get("infrastructure", None, "cluster")
+        .await
+        .ok()??;
+    infrastructure
+        .pointer("/status/platformStatus/type")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn ingress_gateway(peer: &str, ports: (i64, i64), aws: bool) -> Value {
+    let mut metadata = json!({"labels": {INGRESS_FOR: peer}});
+    if aws {
+        // On ROSA federation gateways should be Network Load Balancers; the annotation means
+        // nothing on other clouds, so it goes only where it applies.
+        metadata["annotations"] =
+            json!({"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"});
+    }
     json!({
         "enabled": true,
         "routerMode": "sni-dnat",
         "service": {
             "type": "LoadBalancer",
-            "metadata": {
-                "labels": {INGRESS_FOR: peer},
-                // Ignored off AWS; on ROSA federation gateways should be Network Load Balancers.
-                "annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
-            },
+            "metadata": metadata,
             "ports": [{"port": ports.0, "name": "tls"}, {"port": ports.1, "name": "https-discovery"}],
         },
     })
@@ -284,10 +311,13 @@ impl Env {
                 .chain(members.iter())
                 .map(|ns| ensure_project(client, ns, &apply_opts)),
         );
-        let (created, _) = self.call(
+        let built = !opts.contains_key("manifest");
+        let platform = async { Ok(if built { platform(client).await } else { None }) };
+        let (created, _, platform) = self.call(
             cluster,
-            futures::future::try_join(projects, client.resolve("smcp")),
+            futures::future::try_join3(projects, client.resolve("smcp"), platform),
         )?;
+        let aws = platform.as_deref() == Some("AWS");
         for (was_created, _) in &created {
             self.ctx.note_write(*was_created);
         }
@@ -323,23 +353,44 @@ impl Env {
                 let trust_domain =
                     text(opts, "trust_domain")?.unwrap_or_else(|| format!("{name}.local"));
                 let version = text(opts, "version")?.unwrap_or_else(|| "v2.6".into());
-                // Peers already federated stay: a second playbook adding a peer must not drop the first.
-                let mut all_peers: Vec<String> = existing
+                // Peers already federated stay, under the gateway names they have: a second
+                // playbook adding a peer must not drop or rename the first's.
+                let before = existing
                     .as_ref()
-                    .map(|s| MeshSpec::from_smcp(s).ingress.into_keys().collect())
+                    .map(MeshSpec::from_smcp)
                     .unwrap_or_default();
-                for p in &peers {
-                    if !all_peers.contains(p) {
-                        all_peers.push(p.clone());
-                    }
+                let mut taken: BTreeSet<String> = before
+                    .ingress
+                    .values()
+                    .chain(before.egress.values())
+                    .cloned()
+                    .collect();
+                // Names without `-mesh` choose first, so that `east` keeps `east-ingress`
+                // whatever the order, and `east-mesh` gets `east-mesh-ingress`.
+                let mut new: Vec<&String> = peers
+                    .iter()
+                    .filter(|p| !before.ingress.contains_key(*p))
+                    .collect();
+                new.sort_by_key(|p| p.ends_with("-mesh"));
+                new.dedup();
+                let mut names: BTreeMap<String, (String, String)> = before
+                    .ingress
+                    .iter()
+                    .filter_map(|(p, i)| {
+                        Some((p.clone(), (i.clone(), before.egress.get(p)?.clone())))
+                    })
+                    .collect();
+                for peer in new {
+                    let (i, e) = gateway_names(peer, &taken);
+                    taken.extend([i.clone(), e.clone()]);
+                    names.insert(peer.clone(), (i, e));
                 }
                 let mut ingress = serde_json::Map::new();
                 let mut egress = serde_json::Map::new();
-                for peer in &all_peers {
-                    let (i, e) = gateway_names(peer);
+                for (peer, (i, e)) in &names {
                     let ports = (SERVICE_PORT, DISCOVERY_PORT);
-                    ingress.insert(i, ingress_gateway(peer, ports));
-                    egress.insert(e, egress_gateway(peer, ports));
+                    ingress.insert(i.clone(), ingress_gateway(peer, ports, aws));
+                    egress.insert(e.clone(), egress_gateway(peer, ports));
                 }
                 json!({
                     "apiVersion": "maistra.io/v2", "kind": "ServiceMeshControlPlane",
@@ -606,21 +657,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gateway_names_follow_the_walkthrough() {
+    fn gateway_names_follow_the_walkthrough_and_stay_unique() {
+        let none = BTreeSet::new();
         assert_eq!(
-            gateway_names("aro-stg-mesh"),
+            gateway_names("aro-stg-mesh", &none),
             ("aro-stg-ingress".into(), "aro-stg-egress".into())
         );
+        let east = gateway_names("east", &none);
+        assert_eq!(east, ("east-ingress".into(), "east-egress".into()));
+        let taken: BTreeSet<String> = [east.0, east.1].into();
         assert_eq!(
-            gateway_names("east"),
-            ("east-ingress".into(), "east-egress".into())
+            gateway_names("east-mesh", &taken),
+            ("east-mesh-ingress".into(), "east-mesh-egress".into())
         );
+        let taken: BTreeSet<String> = ["east-ingress".to_string()].into();
+        assert_eq!(gateway_names("east", &taken).0, "east-2-ingress");
     }
 
     #[test]
     fn spec_reads_peers_gateways_and_ports() {
         let smcp = json!({"spec": {"security": {"trust": {"domain": "a.local"}}, "gateways": {
-            "additionalIngress": {"b-ingress": ingress_gateway("b-mesh", (15444, 8189))},
+            "additionalIngress": {"b-ingress": ingress_gateway("b-mesh", (15444, 8189), false)},
             "additionalEgress": {"b-egress": egress_gateway("b-mesh", (15443, 8188))}}}});
         let spec = MeshSpec::from_smcp(&smcp);
         assert_eq!(spec.trust_domain, "a.local");

@@ -16,8 +16,9 @@ use serde_json::{Value, json};
 use super::Env;
 use super::cert::{Certificate, ROOT_CONFIGMAP, ROOT_KEY, trusted_configmap};
 use super::cluster::fail;
+use super::link;
 use super::mesh::{DISCOVERY_PORT, Mesh, MeshSpec, SERVICE_PORT, gateway_names};
-use crate::kube::{ApplyOptions, KubeError, WaitCondition};
+use crate::kube::{ApplyOptions, ClusterClient, KubeError, WaitCondition, Watched};
 use crate::script::{PrimitiveError, located, to_json};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
@@ -205,7 +206,11 @@ impl Env {
         // Each side's address for the other is awaited while the sides are read: under the
         // gateway names fedrun gives (`gateway_names`), then again under the names the control
         // planes turn out to use if those differ. Load balancers take their time.
-        let guessed = (gateway_names(&b.name).0, gateway_names(&a.name).0);
+        let none = std::collections::BTreeSet::new();
+        let guessed = (
+            gateway_names(&b.name, &none).0,
+            gateway_names(&a.name, &none).0,
+        );
         let (a_side, b_side, (a_address, b_address)) = self.block_on(async {
             let reads = std::pin::pin!(futures::future::try_join(
                 self.read_side(a),
@@ -267,8 +272,8 @@ impl Env {
         if wait {
             let (ra, rb) = self.block_on(async {
                 futures::join!(
-                    self.wait_connected_async(a, &b.name, timeout),
-                    self.wait_connected_async(b, &a.name, timeout)
+                    self.wait_connected_async(a, &b.name, timeout, true),
+                    self.wait_connected_async(b, &a.name, timeout, true)
                 )
             })?;
             ra?;
@@ -277,7 +282,8 @@ impl Env {
         Ok(())
     }
 
-    /// A compact view of a peer link, from the ServiceMeshPeer and the service sets.
+    /// A compact view of a peer link, from the ServiceMeshPeer and the service sets; when the
+    /// link is down, `problems` says why, from the configuration of both sides.
     fn status(&self, mesh: &Mesh, peer: &str) -> Result<Map> {
         let client = &mesh.cluster.client;
         let ns = Some(mesh.namespace.as_str());
@@ -288,43 +294,194 @@ impl Env {
                 client.try_get("exportedserviceset", ns, peer)
             )
         })?;
-        Ok(status_map(smp.as_ref(), iss.as_ref(), ess.as_ref()))
+        let mut status = status_map(smp.as_ref(), iss.as_ref(), ess.as_ref());
+        let problems: Array = if LinkState::of(smp.as_ref()).connected() {
+            Array::new()
+        } else {
+            self.diagnose(mesh, peer)?
+                .0
+                .iter()
+                .map(|f| Dynamic::from(f.to_string()))
+                .collect()
+        };
+        status.insert("problems".into(), problems.into());
+        Ok(status)
     }
 
-    async fn wait_connected_async(&self, mesh: &Mesh, peer: &str, timeout: Duration) -> Result<()> {
-        let connected = WaitCondition::parse("condition=Connected")
-            .map_err(|e| fail(mesh.cluster.name(), e))?;
+    /// Reads one mesh's side of a link: its control plane, its ServiceMeshPeer for `other`, and
+    /// the Services and ConfigMaps of its namespace, in one round of concurrent requests.
+    async fn read_link_side(
+        &self,
+        client: &ClusterClient,
+        mesh: &str,
+        namespace: &str,
+        other: &str,
+    ) -> std::result::Result<link::Side, KubeError> {
+        let ns = Some(namespace);
+        let (smcp, peer, services, configmaps) = futures::try_join!(
+            client.get("smcp", ns, mesh),
+            client.try_get("servicemeshpeer", ns, other),
+            client.list("service", ns, None, None),
+            client.list("configmap", ns, None, None),
+        )?;
+        Ok(link::Side {
+            cluster: client.name().to_string(),
+            mesh: mesh.to_string(),
+            namespace: namespace.to_string(),
+            smcp,
+            peer,
+            services,
+            configmaps,
+        })
+    }
+
+    /// The control plane named `name` on the clusters this run uses: the other side of a link
+    /// only known by its ServiceMeshPeer's name.
+    async fn find_mesh(&self, name: &str) -> Option<(ClusterClient, String)> {
+        let clients = self.backend().ok()?.clusters.connected();
+        let by_name = format!("metadata.name={name}");
+        let lists = futures::future::join_all(
+            clients
+                .iter()
+                .map(|c| c.list("smcp", None, None, Some(&by_name))),
+        )
+        .await;
+        clients.into_iter().zip(lists).find_map(|(client, listed)| {
+            let smcp = listed.ok()?.into_iter().next()?;
+            let ns = smcp.pointer("/metadata/namespace")?.as_str()?.to_string();
+            Some((client, ns))
+        })
+    }
+
+    /// What keeps the link between `mesh` and `peer` down, and whether the peer's side was read.
+    fn diagnose(&self, mesh: &Mesh, peer: &str) -> Result<(Vec<link::Finding>, bool)> {
+        self.call(&mesh.cluster, async {
+            let local =
+                self.read_link_side(&mesh.cluster.client, &mesh.name, &mesh.namespace, peer);
+            let remote = async {
+                match self.find_mesh(peer).await {
+                    Some((client, ns)) => self
+                        .read_link_side(&client, peer, &ns, &mesh.name)
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (local, remote) = futures::try_join!(local, remote)?;
+            let findings = link::diagnose(&local, remote.as_ref(), peer);
+            Ok((findings, remote.is_some()))
+        })
+    }
+
+    /// The error of a link that did not come up: what Maistra recorded, then the causes found.
+    fn not_connected(
+        &self,
+        mesh: &Mesh,
+        peer: &str,
+        smp: Option<&Value>,
+        waited: Duration,
+    ) -> Box<EvalAltResult> {
+        let state = LinkState::of(smp);
+        let mut message = format!(
+            "peer {peer} of mesh {} is not connected after {}: {}",
+            mesh.name,
+            crate::duration::format(waited),
+            state.describe(peer)
+        );
+        match self.diagnose(mesh, peer) {
+            Ok((findings, read_both)) => {
+                for finding in &findings {
+                    message.push_str(&format!("\n  - {finding}"));
+                }
+                if findings.is_empty() {
+                    message.push_str(if read_both {
+                        "\n  both sides are configured consistently: look at the federation gateways' pods and the network between the clusters"
+                    } else {
+                        "\n  (the peer mesh is on none of the clusters this run uses: only this side was checked)"
+                    });
+                }
+            }
+            Err(e) => message.push_str(&format!("\n  (the configuration could not be read: {e})")),
+        }
+        PrimitiveError::new(message)
+            .with_cluster(mesh.cluster.name())
+            .with_hint("peer::connect derives every field of both ServiceMeshPeers; `peer::status` shows the link")
+            .into()
+    }
+
+    /// Fails at once when `mesh` has no ServiceMeshPeer `peer`: a typo, not something to wait for.
+    async fn existing_peer(&self, mesh: &Mesh, peer: &str) -> Result<()> {
         let client = &mesh.cluster.client;
-        match client
-            .wait(
-                "servicemeshpeer",
-                Some(&mesh.namespace),
-                peer,
-                &connected,
-                timeout,
-                &self.ctx.interrupt,
-            )
+        let ns = Some(mesh.namespace.as_str());
+        let found = client
+            .try_get("servicemeshpeer", ns, peer)
             .await
-        {
-            Ok(_) => Ok(()),
+            .map_err(|e| fail(mesh.cluster.name(), e))?;
+        if found.is_some() {
+            return Ok(());
+        }
+        let known: Vec<String> = client
+            .list("servicemeshpeer", ns, None, None)
+            .await
+            .map_err(|e| fail(mesh.cluster.name(), e))?
+            .iter()
+            .filter_map(|p| p.pointer("/metadata/name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        Err(PrimitiveError::new(format!(
+            "mesh {} has no ServiceMeshPeer named {peer} (it has: {})",
+            mesh.name,
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        ))
+        .with_cluster(mesh.cluster.name())
+        .with_hint(
+            "a ServiceMeshPeer is named after the other mesh; peer::connect(a, b) creates both",
+        )
+        .into())
+    }
+
+    /// Waits until the link is up both ways. `written`: fedrun has just written the peer, so
+    /// there is no typo in its name to find first.
+    async fn wait_connected_async(
+        &self,
+        mesh: &Mesh,
+        peer: &str,
+        timeout: Duration,
+        written: bool,
+    ) -> Result<()> {
+        if !written {
+            self.existing_peer(mesh, peer).await?;
+        }
+        let client = &mesh.cluster.client;
+        let watched = [Watched::object(
+            "servicemeshpeer",
+            Some(&mesh.namespace),
+            peer,
+        )];
+        let what = |ns: &str| format!("servicemeshpeer/{peer}{ns} to be connected both ways");
+        let connected = client
+            .wait_until(&watched, what, timeout, &self.ctx.interrupt, |seen| {
+                let state = LinkState::of(seen[0].get(peer));
+                if state.connected() {
+                    Ok(())
+                } else {
+                    Err(state.describe(peer))
+                }
+            })
+            .await;
+        match connected {
+            Ok(()) => Ok(()),
             Err(KubeError::Timeout { waited, .. }) => {
                 // A cluster that stopped answering is the reason, not a peer field.
                 let smp = client
                     .try_get("servicemeshpeer", Some(&mesh.namespace), peer)
                     .await
                     .map_err(|e| fail(mesh.cluster.name(), e))?;
-                let status = status_map(smp.as_ref(), None, None);
-                let reason = |k: &str| status.get(k).map(|v| v.to_string()).unwrap_or_default();
-                Err(PrimitiveError::new(format!(
-                    "peer {peer} of mesh {} is not connected after {}: {} — {}",
-                    mesh.name,
-                    crate::duration::format(waited),
-                    reason("reason"),
-                    reason("message")
-                ))
-                .with_cluster(mesh.cluster.name())
-                .with_hint("the message names the field at fault; `peer::status` shows the link, `peer::connect` derives every field")
-                .into())
+                Err(self.not_connected(mesh, peer, smp.as_ref(), waited))
             }
             Err(e) => Err(fail(mesh.cluster.name(), e)),
         }
@@ -332,26 +489,78 @@ impl Env {
 
     fn wait_imported(&self, mesh: &Mesh, peer: &str, timeout: Option<&str>) -> Result<Array> {
         let timeout = self.timeout(timeout)?;
-        let imported = WaitCondition::parse("jsonpath={.status.importedServices[0].exportedName}")
-            .map_err(|e| fail(mesh.cluster.name(), e))?;
         let client = &mesh.cluster.client;
-        match self.block_on(client.wait(
-            "importedserviceset",
-            Some(&mesh.namespace),
-            peer,
-            &imported,
+        let ns = Some(mesh.namespace.as_str());
+        if self
+            .call(
+                &mesh.cluster,
+                client.try_get("importedserviceset", ns, peer),
+            )?
+            .is_none()
+        {
+            return Err(PrimitiveError::new(format!(
+                "mesh {} has no ImportedServiceSet named {peer}: nothing can be imported from it",
+                mesh.name
+            ))
+            .with_cluster(mesh.cluster.name())
+            .with_hint(format!(
+                "peer::import_from(mesh, \"{peer}\", rules) creates it"
+            ))
+            .into());
+        }
+        let watched = [Watched::object("importedserviceset", ns, peer)];
+        let what = |ns: &str| format!("importedserviceset/{peer}{ns} to import a service");
+        let imported = self.block_on(client.wait_until(
+            &watched,
+            what,
             timeout,
             &self.ctx.interrupt,
-        ))? {
-            Ok(iss) => Ok(hostnames(Some(&iss), "importedServices")),
+            |seen| {
+                let names = hostnames(seen[0].get(peer), "importedServices");
+                if names.is_empty() {
+                    Err("nothing imported".into())
+                } else {
+                    Ok(names)
+                }
+            },
+        ))?;
+        match imported {
+            Ok(names) => Ok(names),
             Err(KubeError::Timeout { waited, .. }) => {
                 let status = self.status(mesh, peer)?;
+                let connected = status
+                    .get("connected")
+                    .is_some_and(|c| c.as_bool().unwrap_or(false));
+                let list = |key: &str| {
+                    status
+                        .get(key)
+                        .and_then(|v| v.clone().try_cast::<Array>())
+                        .map(|a| {
+                            a.iter()
+                                .map(|v| v.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default()
+                };
+                let why = if !connected {
+                    format!("the link is down: {}", list("problems"))
+                } else if !list("not_imported").is_empty() {
+                    format!(
+                        "the peer exports {} but no rule of ImportedServiceSet {}/{peer} matches them",
+                        list("not_imported"),
+                        mesh.namespace
+                    )
+                } else {
+                    format!(
+                        "the peer exports nothing to this mesh (its ExportedServiceSet named {} selects no service of its member namespaces)",
+                        mesh.name
+                    )
+                };
                 Err(PrimitiveError::new(format!(
-                    "mesh {} imported nothing from {peer} after {}: peer connected = {}, reason: {}",
+                    "mesh {} imported nothing from {peer} after {}: {why}",
                     mesh.name,
                     crate::duration::format(waited),
-                    status.get("connected").map(|v| v.to_string()).unwrap_or_default(),
-                    status.get("import_reason").map(|v| v.to_string()).unwrap_or_default()
                 ))
                 .with_cluster(mesh.cluster.name())
                 .with_hint("imports need a connected peer that exports matching services (peer::export_to on the other side)")
@@ -359,6 +568,84 @@ impl Env {
             }
             Err(e) => Err(fail(mesh.cluster.name(), e)),
         }
+    }
+
+    /// Fails fast on what would otherwise be a wait of minutes: a peer `mesh` has no federation
+    /// gateways for (a typo in its name), and export rules naming a namespace that is not a
+    /// configured member of the mesh (misspelled, missing, or not in the member roll).
+    fn check_service_set(
+        &self,
+        mesh: &Mesh,
+        peer: &str,
+        rules: &[Value],
+        export: bool,
+    ) -> Result<()> {
+        let client = &mesh.cluster.client;
+        let ns = Some(mesh.namespace.as_str());
+        let mut namespaces: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| {
+                ["/nameSelector/namespace", "/labelSelector/namespace"].map(|p| r.pointer(p))
+            })
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|n| export && !matches!(*n, "" | "*"))
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
+        let roll = async {
+            if namespaces.is_empty() {
+                Ok(None)
+            } else {
+                client.try_get("smmr", ns, "default").await
+            }
+        };
+        let (smcp, roll) = self.call(&mesh.cluster, async {
+            futures::try_join!(client.get("smcp", ns, &mesh.name), roll)
+        })?;
+        let spec = MeshSpec::from_smcp(&smcp);
+        if !spec.ingress.contains_key(peer) {
+            let known: Vec<&str> = spec.ingress.keys().map(String::as_str).collect();
+            return Err(PrimitiveError::new(format!(
+                "mesh {} has no federation gateways for a peer named {peer} (it has gateways for: {})",
+                mesh.name,
+                if known.is_empty() { "none".into() } else { known.join(", ") }
+            ))
+            .with_cluster(mesh.cluster.name())
+            .with_hint("the peer is named after the other mesh; add it to the `peers` of mesh::control_plane")
+            .into());
+        }
+        // The operator lists in `configuredMembers` the member namespaces that exist and joined.
+        let list = |field: &str| -> Vec<String> {
+            roll.as_ref()
+                .and_then(|r| r.pointer(field))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        };
+        let (members, configured) = (list("/spec/members"), list("/status/configuredMembers"));
+        for namespace in namespaces {
+            let problem =
+                if namespace == mesh.namespace || configured.iter().any(|m| m == namespace) {
+                    continue;
+                } else if members.iter().any(|m| m == namespace) {
+                    "is in the member roll but not configured (does the namespace exist?)"
+                } else {
+                    "is not a member of the mesh (its ServiceMeshMemberRoll default)"
+                };
+            return Err(PrimitiveError::new(format!(
+                "export rule namespace {namespace} {problem}: mesh {} exports only services of its member namespaces (members: {})",
+                mesh.name,
+                if members.is_empty() { "none".into() } else { members.join(", ") }
+            ))
+            .with_cluster(mesh.cluster.name())
+            .with_hint("add it to the `members` of mesh::control_plane, or fix the namespace's name")
+            .into());
+        }
+        Ok(())
     }
 
     fn service_set(
@@ -389,6 +676,7 @@ impl Env {
             ))
             .into());
         }
+        self.check_service_set(mesh, peer, &rules, export)?;
         let set = json!({
             "apiVersion": "federation.maistra.io/v1", "kind": kind,
             "metadata": {"name": peer, "namespace": mesh.namespace},
@@ -409,7 +697,7 @@ fn rule(value: Dynamic, export: bool) -> Result<Value> {
     })?;
     let json = to_json(&map.clone().into()).map_err(|e| PrimitiveError::new(e.to_string()))?;
     if json.get("type").is_some() {
-        return Ok(json);
+        return local_import(json);
     }
     let allowed: &[&str] = if export {
         &["namespace", "name", "alias", "labels", "aliases"]
@@ -461,85 +749,157 @@ fn rule(value: Dynamic, export: bool) -> Result<Value> {
     if let Some(suffix) = json.get("domain_suffix") {
         rule["domainSuffix"] = suffix.clone();
     }
+    local_import(rule)
+}
+
+/// An `importAsLocal` rule merges the service into a local one, so Maistra needs the namespace
+/// to merge into as a fixed alias namespace, and skips the rule without one (maistra/istio
+/// `pkg/servicemesh/federation/common/imports.go`). Derived from the selector's namespace when
+/// that is fixed; refused otherwise, rather than importing nothing.
+fn local_import(mut rule: Value) -> Result<Value> {
+    if rule.get("importAsLocal") != Some(&json!(true)) {
+        return Ok(rule);
+    }
+    let fixed = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .filter(|n| !matches!(*n, "" | "*"))
+            .map(str::to_string)
+    };
+    if fixed(rule.pointer("/nameSelector/alias/namespace")).is_some() {
+        return Ok(rule);
+    }
+    let Some(namespace) = fixed(rule.pointer("/nameSelector/namespace")) else {
+        return Err(PrimitiveError::new(
+            "import_as_local needs the namespace to import into: give the rule a `namespace`, or `alias: #{ namespace: ... }` (Maistra skips the rule otherwise)",
+        )
+        .into());
+    };
+    match rule.pointer_mut("/nameSelector/alias") {
+        Some(alias) if alias.is_object() => alias["namespace"] = json!(namespace),
+        _ => rule["nameSelector"]["alias"] = json!({ "namespace": namespace }),
+    }
     Ok(rule)
 }
 
-/// The names a service set lists: imports by the local hostname the mesh reaches them at, exports
-/// by the name the peer sees (`<name>.<ns>.svc.<mesh>-exports.local`).
+/// The names a service set lists: imports by the local hostname the mesh reaches them at (an
+/// entry without one is a service the peer exports that no import rule matched), exports by the
+/// name the peer sees (`<name>.<ns>.svc.<peer>-exports.local`).
 fn hostnames(set: Option<&Value>, field: &str) -> Array {
     let key = if field == "exportedServices" {
         "/exportedName"
     } else {
         "/localService/hostname"
     };
-    set.and_then(|s| s.pointer(&format!("/status/{field}")))
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|s| s.pointer(key).and_then(Value::as_str))
-                .map(|h| Dynamic::from(h.to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
+    entries(set, field)
+        .filter_map(|s| s.pointer(key).and_then(Value::as_str))
+        .filter(|h| !h.is_empty())
+        .map(|h| Dynamic::from(h.to_string()))
+        .collect()
 }
 
-fn condition<'a>(object: Option<&'a Value>, kind: &str) -> Option<&'a Value> {
-    object?
-        .pointer("/status/conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == kind)
+fn entries<'a>(set: Option<&'a Value>, field: &str) -> impl Iterator<Item = &'a Value> {
+    set.and_then(|s| s.pointer(&format!("/status/{field}")))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// A link as one side's ServiceMeshPeer shows it, read from the only status Maistra writes
+/// there, `discoveryStatus` (maistra/api `federation/v1/servicemeshpeer_types.go`).
+struct LinkState {
+    exists: bool,
+    /// This mesh's istiod watches the peer: an `active` entry whose watch is connected.
+    outbound: bool,
+    /// The peer's istiod watches this mesh: a connected `remotes` entry.
+    inbound: bool,
+    last_connected: String,
+    last_disconnect_status: String,
+}
+
+impl LinkState {
+    fn of(smp: Option<&Value>) -> LinkState {
+        let pods = |list: &str| {
+            smp.and_then(|s| s.pointer(&format!("/status/discoveryStatus/{list}")))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (active, inactive) = (pods("active"), pods("inactive"));
+        let all = || active.iter().chain(inactive.iter());
+        let yes = |v: Option<&Value>| v == Some(&Value::Bool(true));
+        let watch_text = |key: &str| {
+            all()
+                .find_map(|e| e.pointer(&format!("/watch/{key}")).and_then(Value::as_str))
+                .unwrap_or("")
+                .to_string()
+        };
+        LinkState {
+            exists: smp.is_some(),
+            outbound: active.iter().any(|e| yes(e.pointer("/watch/connected"))),
+            inbound: all().any(|e| {
+                e.get("remotes")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|r| yes(r.get("connected"))))
+            }),
+            last_connected: watch_text("lastConnected"),
+            last_disconnect_status: watch_text("lastDisconnectStatus"),
+        }
+    }
+
+    /// Up both ways.
+    fn connected(&self) -> bool {
+        self.outbound && self.inbound
+    }
+
+    fn describe(&self, peer: &str) -> String {
+        if !self.exists {
+            return format!("no ServiceMeshPeer {peer}");
+        }
+        let outbound = if self.outbound {
+            "istiod watches the peer".to_string()
+        } else if self.last_disconnect_status.is_empty() {
+            "istiod does not watch the peer yet".to_string()
+        } else {
+            format!(
+                "istiod's watch of the peer got \"{}\"",
+                self.last_disconnect_status
+            )
+        };
+        let inbound = if self.inbound {
+            "the peer watches this mesh"
+        } else {
+            "the peer does not watch this mesh (no connected remote)"
+        };
+        format!("{outbound}; {inbound}")
+    }
 }
 
 fn status_map(smp: Option<&Value>, iss: Option<&Value>, ess: Option<&Value>) -> Map {
+    let state = LinkState::of(smp);
     let mut out = Map::new();
-    let connected = condition(smp, "Connected");
-    out.insert("exists".into(), smp.is_some().into());
-    out.insert(
-        "connected".into(),
-        connected.is_some_and(|c| c["status"] == "True").into(),
-    );
-    let text = |c: Option<&Value>, key: &str| {
-        c.and_then(|c| c.get(key))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    out.insert("reason".into(), text(connected, "reason").into());
-    out.insert("message".into(), text(connected, "message").into());
-    let watch = smp
-        .and_then(|s| {
-            s.pointer("/status/discoveryStatus/active/0/watch")
-                .or(s.pointer("/status/discoveryStatus/inactive/0/watch"))
-        })
-        .cloned()
-        .unwrap_or(Value::Null);
-    out.insert(
-        "last_connected".into(),
-        watch
-            .get("lastConnected")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .into(),
-    );
+    out.insert("exists".into(), state.exists.into());
+    out.insert("connected".into(), state.connected().into());
+    out.insert("outbound".into(), state.outbound.into());
+    out.insert("inbound".into(), state.inbound.into());
+    out.insert("state".into(), state.describe("").into());
+    out.insert("last_connected".into(), state.last_connected.clone().into());
     out.insert(
         "last_disconnect_status".into(),
-        watch
-            .get("lastDisconnectStatus")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .into(),
+        state.last_disconnect_status.clone().into(),
     );
     out.insert("imported".into(), hostnames(iss, "importedServices").into());
+    let not_imported: Array = entries(iss, "importedServices")
+        .filter(|e| {
+            e.pointer("/localService/hostname")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .is_empty()
+        })
+        .filter_map(|e| e.get("exportedName").and_then(Value::as_str))
+        .map(|n| Dynamic::from(n.to_string()))
+        .collect();
+    out.insert("not_imported".into(), not_imported.into());
     out.insert("exported".into(), hostnames(ess, "exportedServices").into());
-    out.insert(
-        "import_reason".into(),
-        text(condition(iss, "Importing"), "reason").into(),
-    );
-    out.insert(
-        "export_reason".into(),
-        text(condition(ess, "Exporting"), "reason").into(),
-    );
     out
 }
 
@@ -607,18 +967,21 @@ pub fn register(engine: &mut Engine, env: &Env) {
     let e = env.clone();
     FuncRegistration::new("status")
         .with_comments([
-            "/// The link to `peer` as a map: `connected`, `reason`, `message`, `last_connected`,",
-            "/// `last_disconnect_status`, `imported` and `exported` (hostnames), `import_reason`, `export_reason`.",
+            "/// The link to `peer` as a map, from what Maistra writes: `connected` (both ways), `outbound`",
+            "/// (this mesh watches the peer), `inbound` (the peer watches this mesh), `state`, `last_connected`,",
+            "/// `last_disconnect_status` (e.g. \"503 Service Unavailable\"), `imported` and `exported`",
+            "/// (hostnames), `not_imported` (exported by the peer, matched by no import rule), and",
+            "/// `problems`: why the link is down, read from both sides' configuration.",
         ])
         .with_params_info(["mesh: Mesh", "peer: &str", "Map"])
         .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str| located(&call, || e.status(&m, peer)));
     let e = env.clone();
     FuncRegistration::new("wait_connected")
-        .with_comments(["/// Waits until the peer link is connected; on timeout the error shows the last reason."])
+        .with_comments(["/// Waits until the peer link is connected both ways; on timeout the error names the fields at fault on either side."])
         .with_params_info(["mesh: Mesh", "peer: &str", "timeout: &str", "()"])
         .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, timeout: &str| located(&call, || {
             let timeout = e.timeout(Some(timeout))?;
-            e.block_on(e.wait_connected_async(&m, peer, timeout))?
+            e.block_on(e.wait_connected_async(&m, peer, timeout, false))?
         }));
     let e = env.clone();
     FuncRegistration::new("wait_connected")
@@ -629,7 +992,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
             move |call: NativeCallContext, m: Mesh, peer: &str| {
                 located(&call, || {
                     let timeout = e.timeout(None)?;
-                    e.block_on(e.wait_connected_async(&m, peer, timeout))?
+                    e.block_on(e.wait_connected_async(&m, peer, timeout, false))?
                 })
             },
         );
@@ -706,20 +1069,62 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r["importAsLocal"], true);
+        assert_eq!(r["nameSelector"]["alias"]["namespace"], "x");
         assert!(rule(map(&[("nmae", "x".into())]), false).is_err());
     }
 
     #[test]
-    fn status_reads_conditions_and_hostnames() {
-        let smp = json!({"status": {"conditions": [{"type": "Connected", "status": "False", "reason": "NotConnected", "message": "x509: unknown authority"}],
-            "discoveryStatus": {"inactive": [{"watch": {"lastDisconnectStatus": "503"}}]}}});
-        let iss = json!({"status": {"importedServices": [{"exportedName": "e", "localService": {"hostname": "details.x.svc.a-imports.local"}}]}});
+    fn status_reads_only_what_maistra_writes() {
+        let smp = json!({"status": {"discoveryStatus": {"inactive": [{"pod": "istiod-x",
+            "watch": {"connected": false, "lastConnected": "t", "lastDisconnectStatus": "503 Service Unavailable"},
+            "remotes": [{"source": "10.0.0.1", "connected": true}]}]}}});
+        let iss = json!({"status": {"importedServices": [
+            {"exportedName": "details.stg-bookinfo.svc.rosa-prod-mesh-exports.local",
+             "localService": {"hostname": "details.x.svc.aro-stg-mesh-imports.local", "name": "details", "namespace": "x"}},
+            {"exportedName": "ratings.stg-bookinfo.svc.rosa-prod-mesh-exports.local",
+             "localService": {"hostname": "", "name": "", "namespace": ""}}]}});
         let s = status_map(Some(&smp), Some(&iss), None);
         assert!(!s["connected"].as_bool().unwrap());
+        assert!(!s["outbound"].as_bool().unwrap());
+        assert!(s["inbound"].as_bool().unwrap());
         assert_eq!(
-            s["message"].clone().into_string().unwrap(),
-            "x509: unknown authority"
+            s["last_disconnect_status"].clone().into_string().unwrap(),
+            "503 Service Unavailable"
         );
         assert_eq!(s["imported"].clone().cast::<Array>().len(), 1);
+        assert_eq!(s["not_imported"].clone().cast::<Array>().len(), 1);
+        let up = json!({"status": {"discoveryStatus": {"active": [{"pod": "istiod-x",
+            "watch": {"connected": true}, "remotes": [{"source": "10.0.0.1", "connected": true}]}]}}});
+        assert!(LinkState::of(Some(&up)).connected());
+        // Conditions are not Maistra's: a peer carrying one is not taken as connected.
+        let invented = json!({"status": {"conditions": [{"type": "Connected", "status": "True"}]}});
+        assert!(!LinkState::of(Some(&invented)).connected());
+    }
+
+    #[test]
+    fn local_imports_get_the_namespace_maistra_needs_or_are_refused() {
+        let r = rule(
+            map(&[
+                ("namespace", "prod-bookinfo".into()),
+                ("name", "details".into()),
+                ("import_as_local", true.into()),
+            ]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(r["nameSelector"]["alias"]["namespace"], "prod-bookinfo");
+        let err = rule(
+            map(&[("name", "details".into()), ("import_as_local", true.into())]),
+            false,
+        )
+        .unwrap_err();
+        let EvalAltResult::ErrorRuntime(payload, _) = *err else {
+            panic!("not a runtime error")
+        };
+        let message = payload.cast::<PrimitiveError>().message;
+        assert!(
+            message.contains("import_as_local needs the namespace"),
+            "{message}"
+        );
     }
 }

@@ -1,36 +1,49 @@
-//! Federation, as the istiod of each mesh does it: ServiceMeshPeer links between meshes on
-//! different clusters, ExportedServiceSet and ImportedServiceSet status.
+//! Federation, as the istiod of each mesh runs it: the discovery watches between meshes on
+//! different clusters, and what Maistra writes of them — a ServiceMeshPeer's `discoveryStatus`,
+//! an ExportedServiceSet's `exportedServices`, an ImportedServiceSet's `importedServices`, and
+//! nothing else (no conditions, no explanations: explaining a broken link is fedrun's job).
 //!
-//! A peer P (named B) in namespace N_A of cluster A connects only when every check a real link
-//! goes through passes, in the order a real connection meets them:
-//! 1. `spec.gateways.{ingress,egress}.name` are gateways of A's SMCP (else istiod has no gateway to
-//!    route through: "gateway not found");
-//! 2. some `spec.remote.addresses` entry reaches, in the simulated network, a federation ingress
-//!    gateway (label `federation.maistra.io/ingress-for`) of a mesh B (else DNS or TCP failure);
-//! 3. `spec.remote.discoveryPort` / `servicePort` are ports of that gateway (else refused);
-//! 4. the ConfigMap of `spec.security.certificateChain` holds B's actual CA (else x509 unknown
-//!    authority);
-//! 5. `spec.security.trustDomain` is B's trust domain (else CERTIFICATE_UNKNOWN);
-//! 6. B has a ServiceMeshPeer for A (the one its gateway's `ingress-for` label names) whose
-//!    `clientID` is A's egress identity and whose `trustDomain` is A's (else 403).
+//! Sources (maistra/istio, branch maistra-2.5):
+//! - `pilot/pkg/serviceregistry/federation/controller.go`: istiod watches a peer at
+//!   `http://<spec.gateways.egress.name>.<ns>.svc.cluster.local:8188/v1/watch`, through its local
+//!   egress gateway, and when the watch ends records the HTTP status line it got back, or the Go
+//!   error when no response came at all.
+//! - `pkg/servicemesh/federation/discovery/discovery.go`: the egress gateway forwards to
+//!   `spec.remote.addresses` on the discovery port with mutual TLS; on the peer, the ingress
+//!   gateway its ServiceMeshPeer names in `spec.gateways.ingress.name` (Gateways select pods by
+//!   `service.istio.io/canonical-name`) serves discovery, and an AuthorizationPolicy denies every
+//!   principal but that ServiceMeshPeer's `spec.security.clientID`.
+//! - `pkg/servicemesh/federation/server/server.go`: the peer's istiod answers the watch for that
+//!   ServiceMeshPeer, records the caller in its `remotes`, and exports services as
+//!   `<name>.<namespace>.svc.<ServiceMeshPeer name>-exports.local`.
+//! - `pkg/servicemesh/federation/status/handler.go`: the status shapes and their timestamps.
 //!
-//! The first failing check is the reason shown in the conditions and in
-//! `discoveryStatus.inactive[].watch.lastDisconnectStatus`. Exports are computed from B's
-//! ExportedServiceSet rules over B's member namespaces; imports only over a connected peer.
-//! A reconcile recomputes, from the state of the world, everything a change in the clusters it is
-//! told about may affect (level-triggered): a peer's link depends on its own cluster and on the
-//! clusters its addresses reach, an import on its peer's link, an export on its own cluster.
-//! Timestamps are carried over from the previous status when nothing changed, so reconciles
-//! converge.
+//! A watch from mesh A through A's ServiceMeshPeer P goes through, in this order:
+//! 1. A's egress gateway Service `P.spec.gateways.egress.name` (missing: the Go DNS error);
+//! 2. an address of `P.spec.remote.addresses` reaching a gateway of a mesh B, on ports
+//!    `discoveryPort` and `servicePort` of that gateway's Service;
+//! 3. a ServiceMeshPeer Q of B whose `spec.gateways.ingress.name` is that gateway;
+//! 4. mutual TLS: P's `certificateChain` holds B's root and P's `trustDomain` is B's, Q's
+//!    `certificateChain` holds A's root and Q's `trustDomain` is A's;
+//! 5. Q's `clientID` is A's egress identity (else `403 Forbidden`).
+//!
+//! Failures before 5 are recorded as `503 Service Unavailable`, what the egress gateway answers
+//! when it cannot reach a healthy upstream. Where no source says what a real mesh records (a
+//! wrong servicePort, which breaks only service traffic; an egress name that is a Service but
+//! not an egress gateway), the simulator refuses the link: the conservative choice.
+//!
+//! A reconcile looks at the links a change may affect (level-triggered): those of a changed
+//! cluster and those whose addresses reach one. Timestamps are carried over while nothing changes,
+//! so reconciles converge.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::{Changes, Controller, Next, Objects, condition};
+use super::{Changes, Controller, Next, Objects};
 use crate::selector::LabelSelector;
 use crate::sim::cluster::SimCluster;
 use crate::sim::store::now;
@@ -54,6 +67,12 @@ const LOCAL_DOMAIN: &str = "svc.cluster.local";
 const RETRY: Duration = Duration::from_secs(10);
 /// A floor for the retry at time scale 0, so a broken link does not spin.
 const MIN_RETRY: Duration = Duration::from_millis(200);
+/// How long a disconnected remote stays listed (`staleRemoteStatusDuration` in handler.go).
+const STALE_REMOTE: Duration = Duration::from_secs(300);
+/// What an Envoy egress gateway answers when it cannot reach a healthy upstream.
+const UNAVAILABLE: &str = "503 Service Unavailable";
+/// What the peer's ingress answers when its AuthorizationPolicy denies our principal.
+const FORBIDDEN: &str = "403 Forbidden";
 
 /// A ServiceMeshPeer: (cluster, namespace, name).
 type PeerKey = (String, String, String);
@@ -61,9 +80,9 @@ type PeerKey = (String, String, String);
 /// The federation controller: one for the whole world, since links span clusters.
 #[derive(Default)]
 pub struct Federation {
-    /// Peers whose last evaluation read every cluster (to name the mesh whose CA a certificate
-    /// chain holds instead), so that a change anywhere may change their status.
-    everywhere: Mutex<BTreeSet<PeerKey>>,
+    /// Working watches: the watching peer → the peer that serves it and the caller's address,
+    /// as the serving istiod knows them (its `remotes`). Rebuilt by every full reconcile.
+    inbound: Mutex<BTreeMap<PeerKey, (PeerKey, String)>>,
 }
 
 impl Controller for Federation {
@@ -84,11 +103,46 @@ impl Controller for Federation {
     }
 
     fn reconcile(&self, world: &World, changes: &Changes) -> Next {
-        let links = self.evaluate_peers(world, changes);
-        let mut any_down = false;
-        for link in &links {
-            any_down |= link.outcome.is_err();
-            write_peer_status(link);
+        let links = evaluate_peers(world, changes);
+        let mut next = if links.iter().any(|l| l.outcome.is_err()) {
+            // istiod keeps retrying a broken link; also covers network registrations, which
+            // produce no store event.
+            Next::After(world.delay(RETRY).max(MIN_RETRY))
+        } else {
+            Next::Idle
+        };
+        // The peers whose status may change: those evaluated, and those their watches reach.
+        let mut touched: BTreeSet<PeerKey> = links.iter().map(|l| l.key.clone()).collect();
+        let inbound = {
+            let mut inbound = self.inbound.lock().unwrap_or_else(|e| e.into_inner());
+            // A watching peer of a changed cluster that was not evaluated no longer exists.
+            inbound.retain(|source, (target, _)| {
+                let keep = !changes.touches(&source.0) || touched.contains(source);
+                if !keep {
+                    touched.insert(target.clone());
+                }
+                keep
+            });
+            for link in &links {
+                if let Some((target, _)) = inbound.remove(&link.key) {
+                    touched.insert(target);
+                }
+                if let Ok(t) = &link.outcome {
+                    let target = t.peer_key();
+                    touched.insert(target.clone());
+                    inbound.insert(link.key.clone(), (target, t.source.clone()));
+                }
+            }
+            inbound.clone()
+        };
+        for key in &touched {
+            let watch = links.iter().find(|l| &l.key == key).map(|l| &l.outcome);
+            let sources: Vec<&str> = inbound
+                .values()
+                .filter(|(target, _)| target == key)
+                .map(|(_, source)| source.as_str())
+                .collect();
+            next = next.min(write_peer_status(world, key, watch, &sources));
         }
         for cluster in world.clusters.iter().filter(|c| changes.touches(&c.name)) {
             reconcile_exports(cluster);
@@ -96,55 +150,40 @@ impl Controller for Federation {
         for cluster in &world.clusters {
             reconcile_imports(cluster, &links, changes.touches(&cluster.name));
         }
-        if any_down {
-            // istiod keeps retrying a broken link; also covers network registrations, which
-            // produce no store event.
-            Next::After(world.delay(RETRY).max(MIN_RETRY))
-        } else {
-            Next::Idle
-        }
+        next
     }
 }
 
-impl Federation {
-    /// Evaluates the links that `changes` may affect: those of a changed cluster, those whose
-    /// addresses reach one, and those whose last evaluation read every cluster.
-    fn evaluate_peers(&self, world: &World, changes: &Changes) -> Vec<Link> {
-        let mut everywhere = self.everywhere.lock().unwrap_or_else(|e| e.into_inner());
-        if changes.is_everything() {
-            // Rebuilt below from every peer, which also drops deleted ones.
-            everywhere.clear();
-        }
-        let mut links = Vec::new();
-        for cluster in &world.clusters {
-            let local = changes.touches(&cluster.name);
-            for peer in Objects::of(cluster).list(GROUP, PEERS, None) {
-                let namespace = text(&peer, "/metadata/namespace").to_string();
-                let name = text(&peer, "/metadata/name").to_string();
-                let key = (cluster.name.clone(), namespace, name);
-                if !local && !everywhere.contains(&key) && !reaches(world, changes, &peer) {
-                    continue;
-                }
-                let link = evaluate_link(world, cluster, key.1.clone(), key.2.clone(), peer);
-                if link.read_everywhere {
-                    everywhere.insert(key);
-                } else {
-                    everywhere.remove(&key);
-                }
-                links.push(link);
+/// Evaluates the links that `changes` may affect: those of a changed cluster, and those whose
+/// addresses reach one.
+fn evaluate_peers(world: &World, changes: &Changes) -> Vec<Link> {
+    let mut links = Vec::new();
+    for cluster in &world.clusters {
+        let local = changes.touches(&cluster.name);
+        for peer in Objects::of(cluster).list(GROUP, PEERS, None) {
+            if !local && !reaches(world, changes, &peer) {
+                continue;
             }
+            let key = (
+                cluster.name.clone(),
+                text(&peer, "/metadata/namespace").to_string(),
+                text(&peer, "/metadata/name").to_string(),
+            );
+            // Without a control plane there is no istiod: nothing watches, nothing writes.
+            let Some(mesh) = Mesh::of(cluster, &key.1) else {
+                continue;
+            };
+            let outcome = watch(world, &mesh, &peer);
+            links.push(Link { key, outcome });
         }
-        links
     }
+    links
 }
 
 /// Whether one of a peer's addresses reaches a Service of a cluster in `changes`.
 fn reaches(world: &World, changes: &Changes, peer: &Value) -> bool {
-    peer.pointer("/spec/remote/addresses")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+    strings(peer, "/spec/remote/addresses")
+        .iter()
         .filter_map(|address| world.network.resolve(address))
         .any(|endpoint| changes.touches(&endpoint.cluster))
 }
@@ -154,6 +193,18 @@ fn reaches(world: &World, changes: &Changes, peer: &Value) -> bool {
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+fn strings(v: &Value, pointer: &str) -> Vec<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn label<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -177,7 +228,6 @@ fn labels_of(v: &Value) -> BTreeMap<String, String> {
 fn port_of(v: &Value, pointer: &str, default: i64) -> i64 {
     match v.pointer(pointer) {
         Some(Value::Number(n)) => n.as_i64().unwrap_or(default),
-        Some(Value::String(s)) => s.parse().unwrap_or(default),
         _ => default,
     }
 }
@@ -187,7 +237,6 @@ fn port_of(v: &Value, pointer: &str, default: i64) -> i64 {
 struct Mesh {
     cluster: Arc<SimCluster>,
     namespace: String,
-    name: String,
     trust_domain: String,
     smcp: Arc<Value>,
 }
@@ -205,21 +254,20 @@ impl Mesh {
         Some(Mesh {
             cluster: cluster.clone(),
             namespace: namespace.to_string(),
-            name: text(&smcp, "/metadata/name").to_string(),
             trust_domain,
             smcp,
         })
     }
 
-    /// `ns/name` of the SMCP, as messages name it.
-    fn id(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+    fn objects(&self) -> Objects<'_> {
+        Objects::of(&self.cluster)
     }
 
-    fn gateway(&self, kind: &str, name: &str) -> Option<&Value> {
+    fn is_gateway(&self, kind: &str, name: &str) -> bool {
         self.smcp
             .pointer(&format!("/spec/gateways/{kind}"))
             .and_then(|g| g.get(name))
+            .is_some()
     }
 
     fn gateway_names(&self, kind: &str) -> Vec<String> {
@@ -231,25 +279,40 @@ impl Mesh {
     }
 
     fn ca(&self) -> Option<String> {
-        Objects::of(&self.cluster)
+        self.objects()
             .get("", "configmaps", &self.namespace, CA_CONFIGMAP)
             .map(|cm| text(&cm, &format!("/data/{ROOT_CERT}")).to_string())
             .filter(|pem| !pem.trim().is_empty())
     }
 
+    /// Whether the ConfigMap a ServiceMeshPeer names in `certificateChain` holds `root`.
+    fn trusts(&self, peer: &Value, root: &str) -> bool {
+        let kind = text(peer, "/spec/security/certificateChain/kind");
+        let name = text(peer, "/spec/security/certificateChain/name");
+        if !matches!(kind, "" | "ConfigMap") || name.is_empty() {
+            return false;
+        }
+        self.objects()
+            .get("", "configmaps", &self.namespace, name)
+            .is_some_and(|cm| pem_holds(text(&cm, &format!("/data/{ROOT_CERT}")), root))
+    }
+
+    /// The SPIFFE identity (without `spiffe://`) of this mesh's egress gateway `egress`.
+    fn egress_identity(&self, egress: &str) -> String {
+        format!(
+            "{}/ns/{}/sa/{egress}-service-account",
+            self.trust_domain, self.namespace
+        )
+    }
+
     /// The namespaces of the mesh's member roll.
     fn members(&self) -> Vec<String> {
-        let roll = Objects::of(&self.cluster).get(MAISTRA, SMMRS, &self.namespace, "default");
-        let mut members: Vec<String> = roll
+        let roll = self
+            .objects()
+            .get(MAISTRA, SMMRS, &self.namespace, "default");
+        let mut members = roll
             .as_deref()
-            .and_then(|r| r.pointer("/spec/members"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|r| strings(r, "/spec/members"))
             .unwrap_or_default();
         members.sort();
         members.dedup();
@@ -258,17 +321,14 @@ impl Mesh {
 
     /// The istiod pod's name: the real one when a Pod exists, else a stable made-up one.
     fn istiod_pod(&self) -> String {
-        let pods = Objects::of(&self.cluster).list("", "pods", Some(&self.namespace));
+        let pods = self.objects().list("", "pods", Some(&self.namespace));
         if let Some(pod) = pods.iter().find(|p| label(p, "app") == "istiod") {
             return text(pod, "/metadata/name").to_string();
         }
-        let h = fnv(&format!(
-            "{}/{}/{}",
-            self.cluster.name, self.namespace, self.name
-        ));
+        let name = text(&self.smcp, "/metadata/name");
+        let h = fnv(&format!("{}/{}/{name}", self.cluster.name, self.namespace));
         format!(
-            "istiod-{}-{}-{}",
-            self.name,
+            "istiod-{name}-{}-{}",
             pod_chars(h, 10),
             pod_chars(h >> 20, 5)
         )
@@ -300,344 +360,119 @@ fn pem_holds(bundle: &str, cert: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ServiceMeshPeer
+// Discovery watches
 
-/// Where a working link goes.
+/// Where a working watch goes.
 struct Target {
     mesh: Mesh,
-    /// The peer's ingress gateway Service reached.
-    service: String,
-    address: String,
-    /// The peer's name for this mesh (the gateway's `ingress-for` label).
-    ingress_for: String,
-    /// The remote istiod's connection source, for `remotes`.
+    /// The remote ServiceMeshPeer that serves the watch.
+    peer: String,
+    /// The caller as the remote istiod records it in `remotes`: our egress gateway's address.
     source: String,
 }
 
-/// One ServiceMeshPeer and how its link fares.
+impl Target {
+    fn peer_key(&self) -> PeerKey {
+        (
+            self.mesh.cluster.name.clone(),
+            self.mesh.namespace.clone(),
+            self.peer.clone(),
+        )
+    }
+}
+
+/// One ServiceMeshPeer's outbound watch: where it goes, or the status line istiod records.
 struct Link {
-    cluster: Arc<SimCluster>,
-    namespace: String,
-    name: String,
-    peer: Arc<Value>,
-    pod: Option<String>,
+    key: PeerKey,
     outcome: Result<Target, String>,
-    /// Whether the evaluation read every cluster, not only the peer's and the one it reaches.
-    read_everywhere: bool,
 }
 
-impl Link {
-    fn previous(&self) -> &Value {
-        self.peer.get("status").unwrap_or(&Value::Null)
-    }
-}
-
-fn evaluate_link(
-    world: &World,
-    cluster: &Arc<SimCluster>,
-    namespace: String,
-    name: String,
-    peer: Arc<Value>,
-) -> Link {
-    let mesh = Mesh::of(cluster, &namespace);
-    let mut read_everywhere = false;
-    let outcome = match &mesh {
-        Some(mesh) => evaluate_peer(world, mesh, &peer, &mut read_everywhere),
-        None => Err(format!(
-            "no ServiceMeshControlPlane in namespace {namespace}: no istiod serves this ServiceMeshPeer"
-        )),
-    };
-    Link {
-        cluster: cluster.clone(),
-        namespace,
-        name,
-        peer,
-        pod: mesh.as_ref().map(Mesh::istiod_pod),
-        outcome,
-        read_everywhere,
-    }
-}
-
-/// How a peer's link fares; `read_everywhere` is set when finding out read every cluster.
-fn evaluate_peer(
-    world: &World,
-    mesh: &Mesh,
-    peer: &Value,
-    read_everywhere: &mut bool,
-) -> Result<Target, String> {
-    let spec = peer.get("spec").unwrap_or(&Value::Null);
-    // 1. The local gateways the link goes through.
-    for (field, kind) in [
-        ("ingress", "additionalIngress"),
-        ("egress", "additionalEgress"),
-    ] {
-        let name = text(spec, &format!("/gateways/{field}/name"));
-        if name.is_empty() || mesh.gateway(kind, name).is_none() {
-            let known = mesh.gateway_names(kind);
-            let known = if known.is_empty() {
-                "it defines none".to_string()
-            } else {
-                format!("it defines {}", known.join(", "))
-            };
-            return Err(if name.is_empty() {
-                format!(
-                    "gateway not found: spec.gateways.{field}.name is not set: it must name an {kind} gateway of SMCP {} ({known})",
-                    mesh.id()
-                )
-            } else {
-                format!(
-                    "gateway not found: spec.gateways.{field}.name \"{name}\" is not an {kind} gateway of SMCP {} ({known})",
-                    mesh.id()
-                )
-            });
-        }
-    }
-    let egress = text(spec, "/gateways/egress/name").to_string();
-
-    // 2, 3. Reaching the peer's ingress gateway on its discovery and service ports.
-    let addresses: Vec<String> = spec
-        .pointer("/remote/addresses")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    if addresses.is_empty() {
-        return Err(
-            "spec.remote.addresses is empty: no address to dial for the peer's discovery service"
-                .into(),
-        );
-    }
-    let discovery_port = port_of(spec, "/remote/discoveryPort", DEFAULT_DISCOVERY_PORT);
-    let service_port = port_of(spec, "/remote/servicePort", DEFAULT_SERVICE_PORT);
-    let mut failures = Vec::new();
-    let mut reached = None;
-    for address in &addresses {
-        match reach(world, address, discovery_port, service_port) {
-            Ok(r) => {
-                reached = Some(r);
-                break;
-            }
-            Err(e) => failures.push(e),
-        }
-    }
-    let Some((remote, service, address, ingress_for)) = reached else {
-        return Err(format!(
-            "{} (spec.remote.addresses: [{}])",
-            failures.join("; "),
-            addresses.join(", ")
-        ));
-    };
-
-    // 4. The peer's CA, as configured here.
-    let chain_kind = match text(spec, "/security/certificateChain/kind") {
-        "" => "ConfigMap",
-        k => k,
-    };
-    let chain_name = text(spec, "/security/certificateChain/name");
-    let unknown = "x509: certificate signed by unknown authority";
-    if chain_kind != "ConfigMap" {
-        return Err(format!(
-            "{unknown} (spec.security.certificateChain.kind \"{chain_kind}\" is not supported: use ConfigMap)"
-        ));
-    }
-    if chain_name.is_empty() {
-        return Err(format!(
-            "{unknown} (spec.security.certificateChain.name is not set: name the ConfigMap holding the peer's root-cert.pem)"
-        ));
-    }
-    let Some(cm) = Objects::of(&mesh.cluster).get("", "configmaps", &mesh.namespace, chain_name)
+/// How the outbound watch of `peer` (of `mesh`) fares.
+fn watch(world: &World, mesh: &Mesh, peer: &Value) -> Result<Target, String> {
+    // 1. istiod dials its local egress gateway by its Service's DNS name.
+    let egress = text(peer, "/spec/gateways/egress/name");
+    let host = format!("{egress}.{}.{LOCAL_DOMAIN}", mesh.namespace);
+    let get = format!("Get \"http://{host}:{DEFAULT_DISCOVERY_PORT}/v1/watch\"");
+    let Some(egress_svc) = mesh
+        .objects()
+        .get("", "services", &mesh.namespace, egress)
+        .filter(|_| !egress.is_empty())
     else {
-        return Err(format!(
-            "{unknown} (configmap {}/{chain_name} not found)",
-            mesh.namespace
-        ));
+        return Err(format!("{get}: dial tcp: lookup {host}: no such host"));
     };
-    let chain = text(&cm, &format!("/data/{ROOT_CERT}"));
-    if chain.trim().is_empty() {
+    if !mesh.is_gateway("additionalEgress", egress) && egress != "istio-egressgateway" {
+        // Not configured as the peer's egress: nothing listens on the discovery port.
         return Err(format!(
-            "{unknown} (configmap {}/{chain_name} has no {ROOT_CERT})",
-            mesh.namespace
-        ));
-    }
-    let Some(remote_ca) = remote.ca() else {
-        return Err(format!(
-            "{unknown} (the peer mesh {} has no CA yet: configmap {}/{CA_CONFIGMAP} not found on its cluster)",
-            remote.id(),
-            remote.namespace
-        ));
-    };
-    if !pem_holds(chain, &remote_ca) {
-        *read_everywhere = true;
-        let owner = world
-            .clusters
-            .iter()
-            .flat_map(|c| {
-                Objects::of(c)
-                    .list("", "configmaps", None)
-                    .into_iter()
-                    .filter(|cm| text(cm, "/metadata/name") == CA_CONFIGMAP)
-                    .filter_map(|cm| {
-                        let ns = text(&cm, "/metadata/namespace").to_string();
-                        Mesh::of(c, &ns)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .find(|m| m.ca().is_some_and(|ca| pem_holds(chain, &ca)));
-        return Err(match owner {
-            Some(m) => format!(
-                "{unknown} (spec.security.certificateChain {chain_name} holds the CA of another mesh, {} on cluster {}, not that of the peer {})",
-                m.id(),
-                m.cluster.name,
-                remote.id()
-            ),
-            None => format!(
-                "{unknown} (spec.security.certificateChain {chain_name} does not hold the CA of the peer {})",
-                remote.id()
-            ),
-        });
-    }
-
-    // 5. The peer's identity.
-    let trust_domain = text(spec, "/security/trustDomain");
-    if trust_domain != remote.trust_domain {
-        return Err(format!(
-            "CERTIFICATE_UNKNOWN: spec.security.trustDomain \"{trust_domain}\" does not match the peer's trust domain \"{}\"",
-            remote.trust_domain
+            "{get}: dial tcp {}:{DEFAULT_DISCOVERY_PORT}: connect: connection refused",
+            text(&egress_svc, "/spec/clusterIP")
         ));
     }
 
-    // 6. Whether the peer lets this mesh in.
-    let identity = format!(
-        "{}/ns/{}/sa/{egress}-service-account",
-        mesh.trust_domain, mesh.namespace
-    );
-    let Some(back) =
-        Objects::of(&remote.cluster).get(GROUP, PEERS, &remote.namespace, &ingress_for)
+    // 2. The egress gateway reaches the peer's ingress gateway.
+    let discovery_port = port_of(peer, "/spec/remote/discoveryPort", DEFAULT_DISCOVERY_PORT);
+    let service_port = port_of(peer, "/spec/remote/servicePort", DEFAULT_SERVICE_PORT);
+    let Some((remote, gateway)) = strings(peer, "/spec/remote/addresses")
+        .iter()
+        .find_map(|a| reach(world, a, &[discovery_port, service_port]))
     else {
-        return Err(format!(
-            "403 Forbidden: client ID {identity} is not authorized by peer {}: no ServiceMeshPeer for this mesh (its gateway {service} is the ingress for \"{ingress_for}\", and there is no ServiceMeshPeer {}/{ingress_for})",
-            remote.namespace, remote.namespace
-        ));
+        return Err(UNAVAILABLE.into());
     };
-    let client_id = text(&back, "/spec/security/clientID");
-    if client_id != identity {
-        return Err(format!(
-            "403 Forbidden: client ID {identity} is not authorized by peer {}/{ingress_for} (its spec.security.clientID is \"{client_id}\")",
-            remote.namespace
-        ));
+
+    // 3. A ServiceMeshPeer of the remote mesh configures that gateway for discovery.
+    let Some(back) = remote
+        .objects()
+        .list(GROUP, PEERS, Some(&remote.namespace))
+        .into_iter()
+        .find(|q| text(q, "/spec/gateways/ingress/name") == gateway)
+    else {
+        return Err(UNAVAILABLE.into());
+    };
+
+    // 4. Mutual TLS, each side verifying the other with the roots and trust domain it was given.
+    let (Some(local_ca), Some(remote_ca)) = (mesh.ca(), remote.ca()) else {
+        return Err(UNAVAILABLE.into());
+    };
+    if !mesh.trusts(peer, &remote_ca)
+        || text(peer, "/spec/security/trustDomain") != remote.trust_domain
+        || !remote.trusts(&back, &local_ca)
+        || text(&back, "/spec/security/trustDomain") != mesh.trust_domain
+    {
+        return Err(UNAVAILABLE.into());
     }
-    let back_domain = text(&back, "/spec/security/trustDomain");
-    if back_domain != mesh.trust_domain {
-        return Err(format!(
-            "403 Forbidden: client ID {identity} is not authorized by peer {}/{ingress_for} (its spec.security.trustDomain is \"{back_domain}\", not this mesh's \"{}\")",
-            remote.namespace, mesh.trust_domain
-        ));
+
+    // 5. The remote ingress lets only its peer's clientID in.
+    if text(&back, "/spec/security/clientID") != mesh.egress_identity(egress) {
+        return Err(FORBIDDEN.into());
     }
-    let source = egress_source(world, &remote, text(&back, "/spec/gateways/egress/name"));
     Ok(Target {
+        source: egress_source(world, mesh, egress),
+        peer: text(&back, "/metadata/name").to_string(),
         mesh: remote,
-        service,
-        address,
-        ingress_for,
-        source,
     })
 }
 
-/// Dials an address: the mesh, ingress Service and `ingress-for` label behind it, or why not.
-fn reach(
-    world: &World,
-    address: &str,
-    discovery_port: i64,
-    service_port: i64,
-) -> Result<(Mesh, String, String, String), String> {
-    let refused = |port: i64, why: String| {
-        format!("dial tcp {address}:{port}: connect: connection refused{why}")
-    };
-    let Some(endpoint) = world.network.resolve(address) else {
-        return Err(if address.parse::<IpAddr>().is_ok() {
-            refused(discovery_port, String::new())
-        } else {
-            format!("dial tcp: lookup {address}: no such host")
-        });
-    };
-    let where_ = format!(
-        "{address} is service {}/{} on cluster {}",
-        endpoint.namespace, endpoint.service, endpoint.cluster
-    );
-    let cluster = world.cluster(&endpoint.cluster).ok_or_else(|| {
-        refused(
-            discovery_port,
-            format!(" ({where_}, which does not answer)"),
-        )
-    })?;
-    let Some(svc) =
-        Objects::of(cluster).get("", "services", &endpoint.namespace, &endpoint.service)
-    else {
-        return Err(refused(
-            discovery_port,
-            format!(" ({where_}, which no longer exists)"),
-        ));
-    };
-    let Some(mesh) = Mesh::of(cluster, &endpoint.namespace) else {
-        return Err(refused(
-            discovery_port,
-            format!(" ({where_}, which is not a gateway of a service mesh)"),
-        ));
-    };
-    let ingress_for = label(&svc, INGRESS_FOR).to_string();
-    if ingress_for.is_empty()
-        || mesh
-            .gateway("additionalIngress", &endpoint.service)
-            .is_none()
-    {
-        return Err(refused(
-            discovery_port,
-            format!(
-                " ({where_}, which is not a federation ingress gateway of SMCP {}: no additionalIngress gateway labelled {INGRESS_FOR})",
-                mesh.id()
-            ),
-        ));
-    }
-    let ports: Vec<i64> = svc
+/// The mesh and gateway Service an address reaches, when that Service is a gateway of a control
+/// plane and serves `ports`.
+fn reach(world: &World, address: &str, ports: &[i64]) -> Option<(Mesh, String)> {
+    let endpoint = world.network.resolve(address)?;
+    let cluster = world.cluster(&endpoint.cluster)?;
+    let svc = Objects::of(cluster).get("", "services", &endpoint.namespace, &endpoint.service)?;
+    let mesh = Mesh::of(cluster, &endpoint.namespace)?;
+    let is_gateway = mesh.is_gateway("additionalIngress", &endpoint.service)
+        || endpoint.service == "istio-ingressgateway";
+    let served: Vec<i64> = svc
         .pointer("/spec/ports")
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.get("port").and_then(Value::as_i64))
-                .collect()
-        })
-        .unwrap_or_default();
-    let listed = ports
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    for (field, port) in [
-        ("discoveryPort", discovery_port),
-        ("servicePort", service_port),
-    ] {
-        if !ports.contains(&port) {
-            return Err(refused(
-                port,
-                format!(
-                    " (spec.remote.{field} {port} is not a port of the peer's ingress gateway {}/{}, which serves {listed})",
-                    endpoint.namespace, endpoint.service
-                ),
-            ));
-        }
-    }
-    Ok((mesh, endpoint.service, address.to_string(), ingress_for))
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("port").and_then(Value::as_i64))
+        .collect();
+    (is_gateway && ports.iter().all(|p| served.contains(p))).then_some((mesh, endpoint.service))
 }
 
-/// The address the peer's istiod connects from: its egress gateway's external address, or a
-/// stable pod IP.
-fn egress_source(world: &World, remote: &Mesh, egress: &str) -> String {
-    let objects = Objects::of(&remote.cluster);
-    if let Some(svc) = objects.get("", "services", &remote.namespace, egress) {
+/// The address a mesh's egress gateway calls from: its external address, or a stable pod IP.
+fn egress_source(world: &World, mesh: &Mesh, egress: &str) -> String {
+    if let Some(svc) = mesh.objects().get("", "services", &mesh.namespace, egress) {
         for field in ["ip", "hostname"] {
             let a = text(&svc, &format!("/status/loadBalancer/ingress/0/{field}"));
             if !a.is_empty() {
@@ -645,8 +480,8 @@ fn egress_source(world: &World, remote: &Mesh, egress: &str) -> String {
             }
         }
         let ep = crate::sim::world::Endpoint {
-            cluster: remote.cluster.name.clone(),
-            namespace: remote.namespace.clone(),
+            cluster: mesh.cluster.name.clone(),
+            namespace: mesh.namespace.clone(),
             service: egress.to_string(),
         };
         if let Some(a) = world.network.address_of(&ep) {
@@ -655,138 +490,169 @@ fn egress_source(world: &World, remote: &Mesh, egress: &str) -> String {
     }
     let h = fnv(&format!(
         "{}/{}/{egress}",
-        remote.cluster.name, remote.namespace
+        mesh.cluster.name, mesh.namespace
     ));
-    format!(
-        "10.{}.{}.{}",
-        128 + (h % 4),
-        (h >> 8) & 0xff,
-        ((h >> 16) & 0xfd).max(2)
-    )
+    let ip = IpAddr::from([
+        10,
+        128 + (h % 4) as u8,
+        (h >> 8) as u8,
+        ((h >> 16) as u8 & 0xfd).max(2),
+    ]);
+    ip.to_string()
 }
 
-fn write_peer_status(link: &Link) {
-    let Some(pod) = &link.pod else {
-        // No istiod: conditions only.
-        let message = link.outcome.as_ref().err().cloned().unwrap_or_default();
-        let prev = link.previous().get("conditions");
-        let status = json!({
-            "conditions": [
-                condition(prev, "Connected", false, "NotConnected", &message),
-                condition(prev, "Degraded", true, "Degraded", &message),
-                condition(prev, "Ready", false, "NotReady", &message),
-            ],
-            "discoveryStatus": {},
-        });
-        Objects::of(&link.cluster).set_status(GROUP, PEERS, &link.namespace, &link.name, status);
-        return;
+// ---------------------------------------------------------------------------------------------
+// ServiceMeshPeer status
+
+/// Writes a peer's status: its watch as evaluated now (`None`: as it was) and the remote watches
+/// that reach it from `sources`. Returns when a disconnected remote is due to be pruned.
+fn write_peer_status(
+    world: &World,
+    key: &PeerKey,
+    watch: Option<&Result<Target, String>>,
+    sources: &[&str],
+) -> Next {
+    let Some(cluster) = world.cluster(&key.0) else {
+        return Next::Idle;
     };
-    let status = peer_status(link.previous(), pod, &link.outcome);
-    Objects::of(&link.cluster).set_status(GROUP, PEERS, &link.namespace, &link.name, status);
+    let objects = Objects::of(cluster);
+    let (Some(peer), Some(mesh)) = (
+        objects.get(GROUP, PEERS, &key.1, &key.2),
+        Mesh::of(cluster, &key.1),
+    ) else {
+        return Next::Idle;
+    };
+    let previous = peer.get("status").unwrap_or(&Value::Null);
+    let stale = world.delay(STALE_REMOTE);
+    let (status, prune) = peer_status(
+        previous,
+        &mesh.istiod_pod(),
+        watch.map(|w| w.as_ref().map(|_| ())),
+        sources,
+        &now(),
+        stale,
+    );
+    objects.set_status(GROUP, PEERS, &key.1, &key.2, status);
+    match prune {
+        Some(after) => Next::After(after.max(MIN_RETRY)),
+        None => Next::Idle,
+    }
 }
 
-/// A ServiceMeshPeer's status, keeping timestamps from `previous` while nothing changed.
-fn peer_status(previous: &Value, pod: &str, outcome: &Result<Target, String>) -> Value {
-    let prev_conditions = previous.get("conditions");
-    let prev_active = previous.pointer("/discoveryStatus/active/0");
-    let prev_inactive = previous.pointer("/discoveryStatus/inactive/0");
-    let was_connected = prev_active
-        .and_then(|a| a.pointer("/watch/connected"))
-        .and_then(Value::as_bool)
-        == Some(true);
-    let kept = |entry: Option<&Value>, pointer: &str| {
-        entry
-            .and_then(|e| e.pointer(pointer))
-            .and_then(Value::as_str)
-            .map(str::to_string)
+/// Seconds since an RFC 3339 time, as the handler's `metav1.Now().Sub(...)`.
+fn age(stamp: &str, now: &str) -> Option<Duration> {
+    use time::format_description::well_known::Rfc3339;
+    let then = time::OffsetDateTime::parse(stamp, &Rfc3339).ok()?;
+    let now = time::OffsetDateTime::parse(now, &Rfc3339).ok()?;
+    (now - then).try_into().ok()
+}
+
+/// A ServiceMeshPeer's status as maistra's status handler writes it (handler.go): one entry for
+/// the istiod pod, under `active` while its watch is connected and `inactive` otherwise, with the
+/// outbound `watch` and the inbound `remotes`. Times unset in Go are `null`, which the CRD's
+/// structural schema prunes, so they are left out here. Returns the status and, when a
+/// disconnected remote is listed, how long until it is pruned.
+fn peer_status(
+    previous: &Value,
+    pod: &str,
+    watch: Option<Result<(), &String>>,
+    sources: &[&str],
+    now: &str,
+    stale: Duration,
+) -> (Value, Option<Duration>) {
+    let entry = ["active", "inactive"].iter().find_map(|list| {
+        previous
+            .pointer(&format!("/discoveryStatus/{list}"))
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|e| e["pod"] == pod)
+    });
+    let mut watched = entry
+        .and_then(|e| e.get("watch"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let was_connected = watched.get("connected") == Some(&json!(true));
+    let stamp = |m: &mut Map<String, Value>, field: &str| {
+        m.insert(field.into(), json!(now));
     };
-    let t = now();
-    match outcome {
-        Ok(target) => {
-            let since = kept(prev_active, "/watch/lastConnected")
-                .filter(|_| was_connected)
-                .unwrap_or_else(|| t.clone());
-            let full_sync = kept(prev_active, "/watch/lastFullSync")
-                .filter(|_| was_connected)
-                .unwrap_or_else(|| since.clone());
-            let last_event = kept(prev_active, "/watch/lastEvent")
-                .filter(|_| was_connected)
-                .unwrap_or_else(|| since.clone());
-            let remote_since = prev_active
-                .and_then(|a| a.pointer("/remotes/0"))
-                .filter(|r| r["source"] == target.source.as_str() && was_connected)
-                .and_then(|r| r.get("lastConnected"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| since.clone());
-            let message = format!(
-                "istiod {pod} is connected to the peer mesh {} (cluster {}) through {} ({})",
-                target.mesh.id(),
-                target.mesh.cluster.name,
-                target.address,
-                target.service
-            );
-            json!({
-                "conditions": [
-                    condition(prev_conditions, "Connected", true, "Connected", &message),
-                    condition(prev_conditions, "Degraded", false, "NotDegraded",
-                        "all istiod instances are connected to the remote mesh"),
-                    condition(prev_conditions, "Ready", true, "Ready",
-                        "all istiod instances are connected to the remote mesh"),
-                ],
-                "discoveryStatus": {
-                    "active": [{
-                        "pod": pod,
-                        "watch": {
-                            "connected": true,
-                            "lastConnected": since,
-                            "lastFullSync": full_sync,
-                            "lastEvent": last_event,
-                        },
-                        "remotes": [{
-                            "source": target.source,
-                            "connected": true,
-                            "lastConnected": remote_since,
-                        }],
-                    }],
-                },
-            })
+    match watch {
+        // WatchInitiated stamps lastConnected, Watching sets connected, the resync FullSyncComplete.
+        Some(Ok(())) if !was_connected => {
+            watched.insert("connected".into(), json!(true));
+            stamp(&mut watched, "lastConnected");
+            stamp(&mut watched, "lastFullSync");
         }
-        Err(message) => {
-            let last_connected = kept(prev_active, "/watch/lastConnected")
-                .or_else(|| kept(prev_inactive, "/watch/lastConnected"));
-            let same_failure = !was_connected
-                && prev_inactive
-                    .and_then(|i| i.pointer("/watch/lastDisconnectStatus"))
-                    .and_then(Value::as_str)
-                    == Some(message.as_str());
-            let since = kept(prev_inactive, "/watch/lastDisconnect")
-                .filter(|_| same_failure)
-                .unwrap_or(t);
-            let mut watch = json!({
-                "connected": false,
-                "lastDisconnect": since,
-                "lastDisconnectStatus": message,
-            });
-            if let Some(lc) = last_connected {
-                watch["lastConnected"] = json!(lc);
+        Some(Err(line)) => {
+            let same = !was_connected && watched.get("lastDisconnectStatus") == Some(&json!(line));
+            // An attempt that fails as the previous one did is not recorded again: real istiod
+            // re-stamps lastConnected on each retry, which would make a status write per retry.
+            if !same {
+                stamp(&mut watched, "lastConnected");
+                if was_connected {
+                    // Only a watch that was connected has a disconnect time (WatchTerminated).
+                    stamp(&mut watched, "lastDisconnect");
+                }
+                watched.insert("connected".into(), json!(false));
+                watched.insert("lastDisconnectStatus".into(), json!(line));
             }
-            json!({
-                "conditions": [
-                    condition(prev_conditions, "Connected", false, "NotConnected", message),
-                    condition(prev_conditions, "Degraded", true, "Degraded", message),
-                    condition(prev_conditions, "Ready", false, "NotReady", message),
-                ],
-                "discoveryStatus": {
-                    "inactive": [{
-                        "pod": pod,
-                        "watch": watch,
-                        "remotes": [],
-                    }],
-                },
-            })
+        }
+        Some(Ok(())) => {}
+        None => {
+            watched.entry("connected").or_insert(json!(false));
         }
     }
+    let connected = watched.get("connected") == Some(&json!(true));
+
+    // Remotes: RemoteWatchAccepted / FullSyncSent / RemoteWatchTerminated, pruned when stale.
+    let mut remotes: BTreeMap<String, Map<String, Value>> = entry
+        .and_then(|e| e.get("remotes"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| Some((r["source"].as_str()?.to_string(), r.as_object()?.clone())))
+        .collect();
+    for (source, remote) in remotes.iter_mut() {
+        if !sources.contains(&source.as_str()) && remote.get("connected") == Some(&json!(true)) {
+            remote.insert("connected".into(), json!(false));
+            stamp(remote, "lastDisconnect");
+        }
+    }
+    for source in sources {
+        let remote = remotes.entry(source.to_string()).or_default();
+        if remote.get("connected") != Some(&json!(true)) {
+            remote.insert("source".into(), json!(source));
+            remote.insert("connected".into(), json!(true));
+            stamp(remote, "lastConnected");
+            stamp(remote, "lastFullSync");
+        }
+    }
+    let mut prune: Option<Duration> = None;
+    remotes.retain(|_, remote| {
+        if remote.get("connected") == Some(&json!(true)) {
+            return true;
+        }
+        let disconnected = remote
+            .get("lastDisconnect")
+            .and_then(Value::as_str)
+            .and_then(|t| age(t, now))
+            .unwrap_or(Duration::MAX);
+        if disconnected >= stale {
+            return false;
+        }
+        let left = stale - disconnected;
+        prune = Some(prune.map_or(left, |p| p.min(left)));
+        true
+    });
+
+    let mut entry = json!({"pod": pod, "watch": watched});
+    if !remotes.is_empty() {
+        entry["remotes"] = json!(remotes.into_values().collect::<Vec<_>>());
+    }
+    let list = if connected { "active" } else { "inactive" };
+    // One istiod is simulated: entries of other pods are those of pods that are gone, which the
+    // leader removes (removeDeadPods).
+    (json!({"discoveryStatus": {list: [entry]}}), prune)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -798,7 +664,7 @@ fn matches(pattern: &str, value: &str) -> bool {
 }
 
 /// A name selector `{namespace, name, alias: {namespace, name}}`: the (name, namespace) it maps
-/// a service to, if it matches.
+/// a service to, if it matches (maistra/istio `pkg/servicemesh/federation/common/namemapping.go`).
 fn name_mapping(selector: &Value, name: &str, namespace: &str) -> Option<(String, String)> {
     if !matches(text(selector, "/namespace"), namespace) || !matches(text(selector, "/name"), name)
     {
@@ -817,7 +683,7 @@ fn name_mapping(selector: &Value, name: &str, namespace: &str) -> Option<(String
     ))
 }
 
-/// One service as a mesh exports it.
+/// One service as a mesh exports it to a peer.
 #[derive(Clone, Debug, PartialEq)]
 struct Export {
     exported_name: String,
@@ -828,21 +694,14 @@ struct Export {
     local_namespace: String,
 }
 
-enum ExportOutcome {
-    NoRules,
-    Exported(Vec<Export>),
-}
-
-/// What an ExportedServiceSet's rules export from a mesh.
-fn exports_of(mesh: &Mesh, ess: &Value) -> ExportOutcome {
+/// What the ExportedServiceSet `ess` (named after the peer) exports from `mesh`, in the order
+/// the status handler sorts them: by local namespace, then name.
+fn exports_of(mesh: &Mesh, ess: &Value) -> Vec<Export> {
+    let peer = text(ess, "/metadata/name");
     let rules: &[Value] = ess
         .pointer("/spec/exportRules")
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice);
-    if rules.is_empty() {
-        return ExportOutcome::NoRules;
-    }
-    let objects = Objects::of(&mesh.cluster);
     let gateways: Vec<String> = ["additionalIngress", "additionalEgress"]
         .iter()
         .flat_map(|k| mesh.gateway_names(k))
@@ -850,7 +709,7 @@ fn exports_of(mesh: &Mesh, ess: &Value) -> ExportOutcome {
         .collect();
     let mut out: Vec<Export> = Vec::new();
     for namespace in mesh.members() {
-        for svc in objects.list("", "services", Some(&namespace)) {
+        for svc in mesh.objects().list("", "services", Some(&namespace)) {
             let name = text(&svc, "/metadata/name");
             if namespace == mesh.namespace
                 && (gateways.iter().any(|g| g == name) || name.starts_with("istiod"))
@@ -863,12 +722,8 @@ fn exports_of(mesh: &Mesh, ess: &Value) -> ExportOutcome {
             else {
                 continue;
             };
-            let exported_name = format!("{alias_name}.{alias_ns}.svc.{}-exports.local", mesh.name);
-            if out.iter().any(|e| e.exported_name == exported_name) {
-                continue;
-            }
             out.push(Export {
-                exported_name,
+                exported_name: format!("{alias_name}.{alias_ns}.svc.{peer}-exports.local"),
                 name: alias_name,
                 namespace: alias_ns,
                 local_name: name.to_string(),
@@ -876,8 +731,10 @@ fn exports_of(mesh: &Mesh, ess: &Value) -> ExportOutcome {
             });
         }
     }
-    out.sort_by(|a, b| a.exported_name.cmp(&b.exported_name));
-    ExportOutcome::Exported(out)
+    out.sort_by(|a, b| {
+        (&a.local_namespace, &a.local_name).cmp(&(&b.local_namespace, &b.local_name))
+    });
+    out
 }
 
 fn export_rule(rule: &Value, svc: &Value, name: &str, namespace: &str) -> Option<(String, String)> {
@@ -905,79 +762,48 @@ fn export_rule(rule: &Value, svc: &Value, name: &str, namespace: &str) -> Option
     }
 }
 
+/// The ServiceMeshPeer a service set belongs to, and its mesh: the status handler exists only
+/// for a ServiceMeshPeer of the set's name, in a namespace with a control plane.
+fn owner(cluster: &Arc<SimCluster>, set: &Value) -> Option<Mesh> {
+    let namespace = text(set, "/metadata/namespace");
+    Objects::of(cluster).get(GROUP, PEERS, namespace, text(set, "/metadata/name"))?;
+    Mesh::of(cluster, namespace)
+}
+
+/// ExportedServiceSet status: `exportedServices` only (handler.go `patchExports`), computed by
+/// the server whether or not the peer is connected.
 fn reconcile_exports(cluster: &Arc<SimCluster>) {
     let objects = Objects::of(cluster);
     for ess in objects.list(GROUP, EXPORTS, None) {
-        let namespace = text(&ess, "/metadata/namespace").to_string();
-        let name = text(&ess, "/metadata/name").to_string();
-        let prev = ess.pointer("/status/conditions");
-        let (services, cond) = match Mesh::of(cluster, &namespace) {
-            None => (
-                Vec::new(),
-                condition(
-                    prev,
-                    "Exporting",
-                    false,
-                    "NoRulesMatched",
-                    &format!("no ServiceMeshControlPlane in namespace {namespace}"),
-                ),
-            ),
-            Some(mesh) => match exports_of(&mesh, &ess) {
-                ExportOutcome::NoRules => (
-                    Vec::new(),
-                    condition(
-                        prev,
-                        "Exporting",
-                        false,
-                        "NoRulesDefined",
-                        "spec.exportRules is empty: no services are exported",
-                    ),
-                ),
-                ExportOutcome::Exported(list) if list.is_empty() => (
-                    Vec::new(),
-                    condition(
-                        prev,
-                        "Exporting",
-                        false,
-                        "NoRulesMatched",
-                        &format!(
-                            "no service in the mesh's member namespaces ({}) matches spec.exportRules",
-                            mesh.members().join(", ")
-                        ),
-                    ),
-                ),
-                ExportOutcome::Exported(list) => {
-                    let message = format!("exporting {} service(s) to {name}", list.len());
-                    (
-                        list.iter()
-                            .map(|e| {
-                                json!({
-                                    "exportedName": e.exported_name,
-                                    "localService": {
-                                        "hostname": format!("{}.{}.{LOCAL_DOMAIN}", e.local_name, e.local_namespace),
-                                        "name": e.local_name,
-                                        "namespace": e.local_namespace,
-                                    },
-                                })
-                            })
-                            .collect(),
-                        condition(prev, "Exporting", true, "Exporting", &message),
-                    )
-                }
-            },
+        let Some(mesh) = owner(cluster, &ess) else {
+            continue;
         };
+        let services: Vec<Value> = exports_of(&mesh, &ess)
+            .iter()
+            .map(|e| {
+                json!({
+                    "exportedName": e.exported_name,
+                    "localService": {
+                        "hostname": format!("{}.{}.{LOCAL_DOMAIN}", e.local_name, e.local_namespace),
+                        "name": e.local_name,
+                        "namespace": e.local_namespace,
+                    },
+                })
+            })
+            .collect();
         objects.set_status(
             GROUP,
             EXPORTS,
-            &namespace,
-            &name,
-            json!({"exportedServices": services, "conditions": [cond]}),
+            text(&ess, "/metadata/namespace"),
+            text(&ess, "/metadata/name"),
+            json!({ "exportedServices": services }),
         );
     }
 }
 
-/// The (name, namespace, hostname) an ImportedServiceSet gives an exported service, if any rule
-/// imports it.
+/// The (name, namespace, hostname) an ImportedServiceSet gives an exported service, if a rule
+/// imports it (maistra/istio `pkg/servicemesh/federation/common/imports.go`: rules are skipped
+/// when `importAsLocal` has no fixed alias namespace, or a domainSuffix equals the cluster's).
 fn import_mapping(iss: &Value, peer: &str, export: &Export) -> Option<(String, String, String)> {
     let default_suffix = match text(iss, "/spec/domainSuffix") {
         "" => format!("svc.{peer}-imports.local"),
@@ -991,7 +817,6 @@ fn import_mapping(iss: &Value, peer: &str, export: &Export) -> Option<(String, S
         let selector = rule.get("nameSelector")?;
         let as_local = rule.get("importAsLocal").and_then(Value::as_bool) == Some(true);
         let suffix = if as_local {
-            // A local import needs a fixed namespace to merge into (the real importer skips it).
             if matches!(text(selector, "/alias/namespace"), "" | "*") {
                 return None;
             }
@@ -1012,112 +837,54 @@ fn import_mapping(iss: &Value, peer: &str, export: &Export) -> Option<(String, S
     })
 }
 
-/// The ImportedServiceSets of a cluster: all when it `changed`, else those whose peer's link was
-/// just evaluated (its remote side changed).
+/// ImportedServiceSet status: `importedServices` only (handler.go `patchImports`), sorted by
+/// exported name. Every service the peer exports to us is listed; one no rule imports has empty
+/// `localService` fields (pilot/pkg/serviceregistry/federation/controller.go `addService`).
+/// Services come over the watch: while it is down, istiod keeps what it imported last.
 fn reconcile_imports(cluster: &Arc<SimCluster>, links: &[Link], changed: bool) {
     let objects = Objects::of(cluster);
-    if !changed && !links.iter().any(|l| l.cluster.name == cluster.name) {
-        return;
-    }
     for iss in objects.list(GROUP, IMPORTS, None) {
-        let namespace = text(&iss, "/metadata/namespace").to_string();
-        let name = text(&iss, "/metadata/name").to_string();
-        let prev = iss.pointer("/status/conditions");
+        let namespace = text(&iss, "/metadata/namespace");
+        let name = text(&iss, "/metadata/name");
         let link = links
             .iter()
-            .find(|l| l.cluster.name == cluster.name && l.namespace == namespace && l.name == name);
-        if link.is_none() && !changed {
+            .find(|l| l.key.0 == cluster.name && l.key.1 == namespace && l.key.2 == name);
+        if (link.is_none() && !changed) || owner(cluster, &iss).is_none() {
             continue;
         }
-        let not_importing = |reason: &str, message: String| {
-            (
-                Vec::<Value>::new(),
-                condition(prev, "Importing", false, reason, &message),
-            )
-        };
-        let (services, cond) = match link.map(|l| &l.outcome) {
-            None => not_importing(
-                "NoExportedServices",
-                format!("no ServiceMeshPeer {namespace}/{name}: nothing to import from"),
-            ),
-            Some(Err(reason)) => not_importing(
-                "NoExportedServices",
-                format!("ServiceMeshPeer {namespace}/{name} is not connected: {reason}"),
-            ),
+        let services = match link.map(|l| &l.outcome) {
             Some(Ok(target)) => {
-                let ess = Objects::of(&target.mesh.cluster).get(
-                    GROUP,
-                    EXPORTS,
-                    &target.mesh.namespace,
-                    &target.ingress_for,
-                );
-                let exported = match ess.as_deref().map(|e| exports_of(&target.mesh, e)) {
-                    Some(ExportOutcome::Exported(list)) => list,
-                    _ => Vec::new(),
-                };
-                if exported.is_empty() {
-                    not_importing(
-                        "NoExportedServices",
-                        format!(
-                            "the peer {} exports no services to this mesh (ExportedServiceSet {}/{} on cluster {})",
-                            target.mesh.id(),
-                            target.mesh.namespace,
-                            target.ingress_for,
-                            target.mesh.cluster.name
-                        ),
-                    )
-                } else {
-                    let imported: Vec<Value> = exported
-                        .iter()
-                        .filter_map(|e| {
-                            let (n, ns, host) = import_mapping(&iss, &name, e)?;
-                            Some(json!({
-                                "exportedName": e.exported_name,
-                                "localService": {"hostname": host, "name": n, "namespace": ns},
-                            }))
+                let ess =
+                    target
+                        .mesh
+                        .objects()
+                        .get(GROUP, EXPORTS, &target.mesh.namespace, &target.peer);
+                let mut listed: Vec<Value> = ess
+                    .map(|ess| exports_of(&target.mesh, &ess))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| {
+                        let (n, ns, host) = import_mapping(&iss, name, e).unwrap_or_default();
+                        json!({
+                            "exportedName": e.exported_name,
+                            "localService": {"hostname": host, "name": n, "namespace": ns},
                         })
-                        .collect();
-                    if imported.is_empty() {
-                        let reason = if iss
-                            .pointer("/spec/importRules")
-                            .and_then(Value::as_array)
-                            .is_none_or(|r| r.is_empty())
-                        {
-                            "NoRulesDefined"
-                        } else {
-                            "NoRulesMatched"
-                        };
-                        not_importing(
-                            reason,
-                            format!(
-                                "the peer exports {} but spec.importRules import none of them",
-                                exported
-                                    .iter()
-                                    .map(|e| e.exported_name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        )
-                    } else {
-                        let message = format!(
-                            "importing {} service(s) from {}",
-                            imported.len(),
-                            target.mesh.id()
-                        );
-                        (
-                            imported,
-                            condition(prev, "Importing", true, "Importing", &message),
-                        )
-                    }
-                }
+                    })
+                    .collect();
+                listed.sort_by(|a, b| text(a, "/exportedName").cmp(text(b, "/exportedName")));
+                Value::Array(listed)
             }
+            _ => iss
+                .pointer("/status/importedServices")
+                .cloned()
+                .unwrap_or_else(|| json!([])),
         };
         objects.set_status(
             GROUP,
             IMPORTS,
-            &namespace,
-            &name,
-            json!({"importedServices": services, "conditions": [cond]}),
+            namespace,
+            name,
+            json!({ "importedServices": services }),
         );
     }
 }
@@ -1171,7 +938,7 @@ mod tests {
     #[test]
     fn import_hostnames_follow_suffix_rules() {
         let export = Export {
-            exported_name: "details.stg-bookinfo.svc.aro-stg-mesh-exports.local".into(),
+            exported_name: "details.stg-bookinfo.svc.rosa-prod-mesh-exports.local".into(),
             name: "details".into(),
             namespace: "stg-bookinfo".into(),
             local_name: "details".into(),
@@ -1217,5 +984,84 @@ mod tests {
     fn made_up_pod_names_are_stable() {
         assert_eq!(pod_chars(42, 10), pod_chars(42, 10));
         assert_eq!(pod_chars(42, 5).len(), 5);
+    }
+
+    const T0: &str = "2026-11-29T10:00:00Z";
+    const T1: &str = "2026-11-29T10:01:00Z";
+
+    #[test]
+    fn a_connected_peer_has_an_active_entry_with_watch_and_remotes_and_no_conditions() {
+        let (status, prune) = peer_status(
+            &Value::Null,
+            "istiod-a",
+            Some(Ok(())),
+            &["1.2.3.4"],
+            T0,
+            STALE_REMOTE,
+        );
+        assert_eq!(prune, None);
+        assert_eq!(
+            status,
+            json!({"discoveryStatus": {"active": [{"pod": "istiod-a",
+                "watch": {"connected": true, "lastConnected": T0, "lastFullSync": T0},
+                "remotes": [{"source": "1.2.3.4", "connected": true, "lastConnected": T0, "lastFullSync": T0}]}]}})
+        );
+        // Unchanged on the next reconcile: timestamps are kept, so the controller converges.
+        let (again, _) = peer_status(
+            &status,
+            "istiod-a",
+            Some(Ok(())),
+            &["1.2.3.4"],
+            T1,
+            STALE_REMOTE,
+        );
+        assert_eq!(again, status);
+    }
+
+    #[test]
+    fn a_failing_watch_is_inactive_with_the_status_line_and_a_disconnect_time_only_after_a_connection()
+     {
+        let fail = "503 Service Unavailable".to_string();
+        let (never, _) = peer_status(&Value::Null, "p", Some(Err(&fail)), &[], T0, STALE_REMOTE);
+        assert_eq!(
+            never,
+            json!({"discoveryStatus": {"inactive": [{"pod": "p",
+                "watch": {"connected": false, "lastConnected": T0, "lastDisconnectStatus": fail}}]}})
+        );
+        let (up, _) = peer_status(&never, "p", Some(Ok(())), &[], T0, STALE_REMOTE);
+        // Watching() leaves the last disconnect status in place.
+        assert_eq!(
+            up["discoveryStatus"]["active"][0]["watch"]["lastDisconnectStatus"],
+            json!(fail)
+        );
+        let forbidden = "403 Forbidden".to_string();
+        let (down, _) = peer_status(&up, "p", Some(Err(&forbidden)), &[], T1, STALE_REMOTE);
+        let watch = &down["discoveryStatus"]["inactive"][0]["watch"];
+        assert_eq!(watch["lastDisconnect"], T1);
+        assert_eq!(watch["lastDisconnectStatus"], "403 Forbidden");
+        assert!(down["discoveryStatus"].get("active").is_none());
+    }
+
+    #[test]
+    fn a_remote_that_stops_watching_is_kept_disconnected_until_stale() {
+        let (up, _) = peer_status(&Value::Null, "p", Some(Ok(())), &["src"], T0, STALE_REMOTE);
+        let (gone, prune) = peer_status(&up, "p", Some(Ok(())), &[], T1, STALE_REMOTE);
+        let remote = &gone["discoveryStatus"]["active"][0]["remotes"][0];
+        assert_eq!(
+            (
+                remote["connected"].clone(),
+                remote["lastDisconnect"].clone()
+            ),
+            (json!(false), json!(T1))
+        );
+        assert_eq!(prune, Some(STALE_REMOTE));
+        let later = "2026-11-29T10:07:00Z";
+        let (pruned, prune) = peer_status(&gone, "p", Some(Ok(())), &[], later, STALE_REMOTE);
+        assert!(
+            pruned["discoveryStatus"]["active"][0]
+                .get("remotes")
+                .is_none()
+        );
+        assert_eq!(prune, None);
     }
 }

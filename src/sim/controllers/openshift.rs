@@ -31,6 +31,7 @@ pub const MARKETPLACE_NAMESPACE: &str = "openshift-marketplace";
 pub const OLM_GROUP: &str = "operators.coreos.com";
 pub const ROUTE_GROUP: &str = "route.openshift.io";
 pub const PROJECT_GROUP: &str = "project.openshift.io";
+pub const CONFIG_GROUP: &str = "config.openshift.io";
 
 /// Namespaces every OpenShift 4 cluster has.
 const PLATFORM_NAMESPACES: &[&str] = &[
@@ -97,6 +98,15 @@ pub fn platform_type(
 
 pub fn platform_types() -> Vec<ResourceType> {
     vec![
+        platform_type(
+            CONFIG_GROUP,
+            &["v1"],
+            "Infrastructure",
+            "infrastructures",
+            false,
+            &[],
+            &[],
+        ),
         platform_type(ROUTE_GROUP, &["v1"], "Route", "routes", true, &[], &[]),
         platform_type(
             PROJECT_GROUP,
@@ -193,6 +203,33 @@ pub fn register(cluster: &SimCluster) {
             }),
         );
     }
+    // The cluster's platform, as the installer records it (openshift/api
+    // config/v1/types_infrastructure.go: `status.platformStatus.type` is AWS, Azure, GCP...).
+    let (platform, details) = match cluster.provider {
+        Provider::Aws => ("AWS", json!({"aws": {"region": "us-east-1"}})),
+        Provider::Azure => ("Azure", json!({"azure": {"cloudName": "AzurePublicCloud"}})),
+        Provider::Gcp => (
+            "GCP",
+            json!({"gcp": {"projectID": cluster.name, "region": "us-central1"}}),
+        ),
+    };
+    let mut platform_status = json!({"type": platform});
+    if let (Some(s), Some(d)) = (platform_status.as_object_mut(), details.as_object()) {
+        s.extend(d.clone());
+    }
+    create_if_absent(
+        &o,
+        CONFIG_GROUP,
+        "infrastructures",
+        json!({
+            "apiVersion": "config.openshift.io/v1", "kind": "Infrastructure",
+            "metadata": {"name": "cluster"},
+            "spec": {"platformSpec": {"type": platform}},
+            "status": {"platform": platform, "platformStatus": platform_status,
+                "infrastructureName": format!("{}-x7k2p", cluster.name),
+                "controlPlaneTopology": "HighlyAvailable", "infrastructureTopology": "HighlyAvailable"},
+        }),
+    );
     create_if_absent(
         &o,
         OLM_GROUP,

@@ -682,26 +682,30 @@ impl DataPlane {
         }
     }
 
-    /// Why the link to `peer` does not carry traffic, if it does not.
+    /// Why the link to `peer` does not carry traffic, if it does not: read from the
+    /// ServiceMeshPeer's `discoveryStatus` as Maistra writes it (an active entry whose watch is
+    /// connected), so traffic follows the same state a user sees.
     fn peer_problem(&self, site: &Site, mesh_ns: &str, peer: &str) -> Option<String> {
         let smp = Objects::of(&site.cluster).get(FEDERATION, "servicemeshpeers", mesh_ns, peer);
         let Some(smp) = smp else {
             return Some(format!("no ServiceMeshPeer {peer} in {mesh_ns}"));
         };
-        let connected = smp
-            .pointer("/status/conditions")
+        let watching = smp
+            .pointer("/status/discoveryStatus/active")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .find(|c| c["type"] == "Connected");
-        match connected {
-            Some(c) if c["status"] == "True" => None,
-            Some(c) => Some(format!(
-                "the link to peer {peer} is not connected: {}",
-                c["message"].as_str().unwrap_or("")
-            )),
-            None => Some(format!("the link to peer {peer} is not connected yet")),
+            .any(|e| e.pointer("/watch/connected") == Some(&Value::Bool(true)));
+        if watching {
+            return None;
         }
+        let last = smp
+            .pointer("/status/discoveryStatus/inactive/0/watch/lastDisconnectStatus")
+            .and_then(Value::as_str);
+        Some(match last {
+            Some(line) => format!("the link to peer {peer} is not connected ({line})"),
+            None => format!("the link to peer {peer} is not connected yet"),
+        })
     }
 
     /// `(peer, exportedName)` when `host` is imported into the mesh `mesh_ns`.
