@@ -31,136 +31,14 @@ const WAIT: Duration = Duration::from_secs(10);
 // ---------------------------------------------------------------------------------------------
 // CRDs
 
-fn crd(group: &str, version: &str, kind: &str, plural: &str, short: &[&str], spec: Value) -> Value {
-    json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": format!("{plural}.{group}")},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "preserveUnknownFields": false,
-            "names": {"kind": kind, "plural": plural, "singular": kind.to_ascii_lowercase(),
-                      "listKind": format!("{kind}List"), "shortNames": short},
-            "versions": [{
-                "name": version, "served": true, "storage": true,
-                "subresources": {"status": {}},
-                "schema": {"openAPIV3Schema": {
-                    "type": "object",
-                    "properties": {
-                        "spec": spec,
-                        "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
-                    },
-                }},
-            }],
-        },
-    })
-}
-
-fn string() -> Value {
-    json!({"type": "string"})
-}
-
-fn obj(props: Value) -> Value {
-    json!({"type": "object", "properties": props})
-}
-
-fn service_name() -> Value {
-    obj(json!({"namespace": string(), "name": string()}))
-}
-
-fn name_selector() -> Value {
-    obj(json!({"namespace": string(), "name": string(), "alias": service_name()}))
-}
-
-/// The structural schemas of the federation kinds (maistra/api manifests, spec part), so that
-/// misplaced fields are pruned as on a real cluster; the maistra.io kinds keep everything.
+/// The maistra.io and federation.maistra.io CRDs of the simulated operator's bundle (one
+/// definition of their schemas, the simulator's), so that misplaced fields and status fields
+/// Maistra does not define are pruned as on a real cluster.
 pub fn crds() -> Vec<Value> {
-    let preserve = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
-    let label_selector = obj(json!({
-        "matchLabels": {"type": "object", "additionalProperties": string()},
-        "matchExpressions": {"type": "array", "items": obj(json!({
-            "key": string(), "operator": string(),
-            "values": {"type": "array", "items": string()}}))},
-    }));
-    vec![
-        crd(
-            MAISTRA,
-            "v2",
-            "ServiceMeshControlPlane",
-            "servicemeshcontrolplanes",
-            &["smcp"],
-            preserve.clone(),
-        ),
-        crd(
-            MAISTRA,
-            "v1",
-            "ServiceMeshMemberRoll",
-            "servicemeshmemberrolls",
-            &["smmr"],
-            preserve,
-        ),
-        crd(
-            FED,
-            "v1",
-            "ServiceMeshPeer",
-            "servicemeshpeers",
-            &[],
-            obj(json!({
-                "remote": obj(json!({
-                    "addresses": {"type": "array", "items": string()},
-                    "discoveryPort": {"type": "integer"},
-                    "servicePort": {"type": "integer"},
-                })),
-                "gateways": obj(json!({
-                    "ingress": obj(json!({"name": string()})),
-                    "egress": obj(json!({"name": string()})),
-                })),
-                "security": obj(json!({
-                    "trustDomain": string(),
-                    "clientID": string(),
-                    "certificateChain": obj(json!({"kind": string(), "name": string()})),
-                    "allowDirectInbound": {"type": "boolean"},
-                    "allowDirectOutbound": {"type": "boolean"},
-                })),
-            })),
-        ),
-        crd(
-            FED,
-            "v1",
-            "ExportedServiceSet",
-            "exportedservicesets",
-            &[],
-            obj(json!({
-                "exportRules": {"type": "array", "items": obj(json!({
-                    "type": string(),
-                    "nameSelector": name_selector(),
-                    "labelSelector": obj(json!({
-                        "namespace": string(),
-                        "selector": label_selector,
-                        "aliases": {"type": "array", "items": name_selector()},
-                    })),
-                }))},
-            })),
-        ),
-        crd(
-            FED,
-            "v1",
-            "ImportedServiceSet",
-            "importedservicesets",
-            &[],
-            obj(json!({
-                "domainSuffix": string(),
-                "locality": obj(json!({"region": string(), "zone": string(), "subzone": string()})),
-                "importRules": {"type": "array", "items": obj(json!({
-                    "type": string(),
-                    "importAsLocal": {"type": "boolean"},
-                    "domainSuffix": string(),
-                    "nameSelector": name_selector(),
-                }))},
-            })),
-        ),
-    ]
+    fedrun::sim::controllers::crds::service_mesh()
+        .into_iter()
+        .filter(|c| matches!(c["spec"]["group"].as_str(), Some(MAISTRA | FED)))
+        .collect()
 }
 
 /// Installs the maistra.io and federation.maistra.io CRDs on a cluster (as the operator's CSV
@@ -289,6 +167,22 @@ impl Kube {
             .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .unwrap_or_else(|e| panic!("patch {kind} {namespace}/{name}: {e}"));
+        serde_json::to_value(stored).expect("json")
+    }
+
+    /// A merge patch of the status subresource, as a controller would write it.
+    pub async fn merge_status(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        patch: Value,
+    ) -> Value {
+        let stored = self
+            .api(kind, namespace)
+            .patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap_or_else(|e| panic!("patch status {kind} {namespace}/{name}: {e}"));
         serde_json::to_value(stored).expect("json")
     }
 
@@ -734,29 +628,55 @@ pub async fn wait_for<T>(
     }
 }
 
-/// Waits until a ServiceMeshPeer is Connected; returns it.
-pub async fn wait_connected(cluster: &SimCluster, ns: &str, name: &str) -> Value {
-    let mut last = None;
-    let what = format!("ServiceMeshPeer {ns}/{name} to connect");
-    let found = wait_for_or(cluster, &what, || {
-        let p = get(cluster, FED, "servicemeshpeers", ns, name)?;
-        let ok = condition_of(&p, "Connected").0 == "True";
-        last = Some(p.clone());
-        ok.then_some(p)
-    })
-    .await;
-    found.unwrap_or_else(|| panic!("{what}: last seen {:#}", last.unwrap_or(Value::Null)))
+/// Whether a ServiceMeshPeer shows its link up both ways, in the only status Maistra writes:
+/// an `active` entry whose watch is connected (we watch the peer) with a connected remote (the
+/// peer watches us).
+pub fn link_up(peer: &Value) -> bool {
+    peer.pointer("/status/discoveryStatus/active")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|e| {
+            e["watch"]["connected"] == true
+                && e["remotes"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|r| r["connected"] == true))
+        })
 }
 
-/// Waits until a ServiceMeshPeer is disconnected with `message` as its reason; returns it.
-pub async fn wait_disconnected(cluster: &SimCluster, ns: &str, name: &str, message: &str) -> Value {
+/// The `lastDisconnectStatus` of a ServiceMeshPeer's inactive watch ("" when active or unset).
+pub fn disconnect_status(peer: &Value) -> String {
+    peer.pointer("/status/discoveryStatus/inactive/0/watch/lastDisconnectStatus")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Waits until a ServiceMeshPeer's link is up both ways; returns it.
+pub async fn wait_connected(cluster: &SimCluster, ns: &str, name: &str) -> Value {
+    wait_peer(cluster, ns, name, "to connect", link_up).await
+}
+
+/// Waits until a ServiceMeshPeer's watch is inactive with `line` as its last disconnect status.
+pub async fn wait_disconnected(cluster: &SimCluster, ns: &str, name: &str, line: &str) -> Value {
+    let what = format!("to disconnect with {line:?}");
+    wait_peer(cluster, ns, name, &what, |p| disconnect_status(p) == line).await
+}
+
+/// Waits until a ServiceMeshPeer meets `check`; panics showing the last state seen.
+pub async fn wait_peer(
+    cluster: &SimCluster,
+    ns: &str,
+    name: &str,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
     let mut last = None;
-    let what = format!("ServiceMeshPeer {ns}/{name} to disconnect with {message:?}");
+    let what = format!("ServiceMeshPeer {ns}/{name} {what}");
     let found = wait_for_or(cluster, &what, || {
         let p = get(cluster, FED, "servicemeshpeers", ns, name)?;
-        let (status, _, msg) = condition_of(&p, "Connected");
         last = Some(p.clone());
-        (status == "False" && msg == message).then_some(p)
+        check(&p).then_some(p)
     })
     .await;
     found.unwrap_or_else(|| panic!("{what}: last seen {:#}", last.unwrap_or(Value::Null)))
@@ -782,13 +702,15 @@ pub async fn wait_for_or<T>(
     }
 }
 
-/// The `localService.hostname`s of an ImportedServiceSet's status.
+/// The `localService.hostname`s of an ImportedServiceSet's status; entries without one (an
+/// export no import rule matched) are left out.
 pub fn imported_hostnames(iss: &Value) -> Vec<String> {
     iss.pointer("/status/importedServices")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(|s| s.pointer("/localService/hostname").and_then(Value::as_str))
+                .filter(|h| !h.is_empty())
                 .map(str::to_string)
                 .collect()
         })
