@@ -298,7 +298,7 @@ impl Env {
         let problems: Array = if LinkState::of(smp.as_ref()).connected() {
             Array::new()
         } else {
-            self.diagnose(mesh, peer)?
+            self.call(&mesh.cluster, self.diagnose(mesh, peer))?
                 .0
                 .iter()
                 .map(|f| Dynamic::from(f.to_string()))
@@ -354,27 +354,28 @@ impl Env {
     }
 
     /// What keeps the link between `mesh` and `peer` down, and whether the peer's side was read.
-    fn diagnose(&self, mesh: &Mesh, peer: &str) -> Result<(Vec<link::Finding>, bool)> {
-        self.call(&mesh.cluster, async {
-            let local =
-                self.read_link_side(&mesh.cluster.client, &mesh.name, &mesh.namespace, peer);
-            let remote = async {
-                match self.find_mesh(peer).await {
-                    Some((client, ns)) => self
-                        .read_link_side(&client, peer, &ns, &mesh.name)
-                        .await
-                        .map(Some),
-                    None => Ok(None),
-                }
-            };
-            let (local, remote) = futures::try_join!(local, remote)?;
-            let findings = link::diagnose(&local, remote.as_ref(), peer);
-            Ok((findings, remote.is_some()))
-        })
+    async fn diagnose(
+        &self,
+        mesh: &Mesh,
+        peer: &str,
+    ) -> std::result::Result<(Vec<link::Finding>, bool), KubeError> {
+        let local = self.read_link_side(&mesh.cluster.client, &mesh.name, &mesh.namespace, peer);
+        let remote = async {
+            match self.find_mesh(peer).await {
+                Some((client, ns)) => self
+                    .read_link_side(&client, peer, &ns, &mesh.name)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (local, remote) = futures::try_join!(local, remote)?;
+        let findings = link::diagnose(&local, remote.as_ref(), peer);
+        Ok((findings, remote.is_some()))
     }
 
     /// The error of a link that did not come up: what Maistra recorded, then the causes found.
-    fn not_connected(
+    async fn not_connected(
         &self,
         mesh: &Mesh,
         peer: &str,
@@ -388,7 +389,7 @@ impl Env {
             crate::duration::format(waited),
             state.describe(peer)
         );
-        match self.diagnose(mesh, peer) {
+        match self.diagnose(mesh, peer).await {
             Ok((findings, read_both)) => {
                 for finding in &findings {
                     message.push_str(&format!("\n  - {finding}"));
@@ -481,7 +482,7 @@ impl Env {
                     .try_get("servicemeshpeer", Some(&mesh.namespace), peer)
                     .await
                     .map_err(|e| fail(mesh.cluster.name(), e))?;
-                Err(self.not_connected(mesh, peer, smp.as_ref(), waited))
+                Err(self.not_connected(mesh, peer, smp.as_ref(), waited).await)
             }
             Err(e) => Err(fail(mesh.cluster.name(), e)),
         }
