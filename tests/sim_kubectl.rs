@@ -221,13 +221,97 @@ fn crd_then_custom_resource_then_status_and_wait() {
     assert_eq!(out.trim(), "widget.example.com/w1 condition met");
 }
 
+/// `kubectl wait` that starts before what it waits for: kubectl 1.33+ opens a watch-list and
+/// trusts it only after the bookmark that ends its initial events, older ones watch from a list's
+/// resourceVersion. Either way the answer comes as soon as the change does, well below the
+/// simulator's 20 s periodic bookmarks.
+#[test]
+fn wait_sees_a_condition_and_a_deletion_that_come_later() {
+    let sim = TestSim::with_clusters("k:aws");
+    ok(sim.kubectl("k", &["create", "namespace", "demo"]));
+    ok(sim.kubectl_stdin("k", &["apply", "-f", "-"], CRD));
+    ok(sim.kubectl_stdin("k", &["apply", "-f", "-"], WIDGET));
+    ok(sim.kubectl_stdin("k", &["-n", "demo", "apply", "-f", "-"], APP));
+    let later = |args: &'static [&'static str]| {
+        let kubeconfig = sim.kubeconfig();
+        let cache = sim.dir.path().join("kubecache-later");
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            ok(common::kubectl(&kubeconfig, &cache, "k", args, None))
+        })
+    };
+
+    let patch = later(&[
+        "-n",
+        "demo",
+        "patch",
+        "widget",
+        "w1",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"conditions":[{"type":"Ready","status":"True"}]}}"#,
+    ]);
+    let started = std::time::Instant::now();
+    let out = ok(sim.kubectl(
+        "k",
+        &[
+            "-n",
+            "demo",
+            "wait",
+            "--for",
+            "condition=Ready",
+            "widget/w1",
+            "--timeout",
+            "30s",
+        ],
+    ));
+    assert_eq!(out.trim(), "widget.example.com/w1 condition met");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "kubectl wait took {:?}",
+        started.elapsed()
+    );
+    assert!(patch.join().expect("patch thread").contains("patched"));
+
+    let delete = later(&["-n", "demo", "delete", "configmap", "web-config"]);
+    let started = std::time::Instant::now();
+    let out = ok(sim.kubectl(
+        "k",
+        &[
+            "-n",
+            "demo",
+            "wait",
+            "--for=delete",
+            "configmap/web-config",
+            "--timeout",
+            "30s",
+        ],
+    ));
+    assert_eq!(out.trim(), "configmap/web-config condition met");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "kubectl wait --for=delete took {:?}",
+        started.elapsed()
+    );
+    assert!(delete.join().expect("delete thread").contains("deleted"));
+}
+
 #[test]
 fn delete_and_namespace_deletion_cascades() {
     let sim = TestSim::with_clusters("k:aws");
     ok(sim.kubectl("k", &["create", "namespace", "demo"]));
     ok(sim.kubectl_stdin("k", &["-n", "demo", "apply", "-f", "-"], APP));
     let out = ok(sim.kubectl("k", &["-n", "demo", "delete", "configmap", "web-config"]));
-    assert_eq!(out.trim(), "configmap \"web-config\" deleted");
+    // Newer kubectl (1.37.1 measured) names the namespace it deleted from.
+    assert!(
+        [
+            "configmap \"web-config\" deleted",
+            "configmap \"web-config\" deleted from demo namespace"
+        ]
+        .contains(&out.trim()),
+        "{out}"
+    );
     let out = ok(sim.kubectl("k", &["delete", "namespace", "demo"]));
     assert_eq!(out.trim(), "namespace \"demo\" deleted");
     let err = fails(sim.kubectl("k", &["-n", "demo", "get", "deployment", "web"]));

@@ -7,6 +7,7 @@
 
 mod body;
 mod discovery;
+mod list_options;
 mod objects;
 mod openapi;
 pub mod projects;
@@ -133,10 +134,15 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
         }
     };
     let result = match (method.as_str(), &target.name) {
-        ("GET", None) if is_true(&query, "watch") => {
-            return watch::serve(&cluster, &target, &query);
-        }
-        ("GET", None) => objects::list(&cluster, &target, &query),
+        // A collection GET is a list or, with `watch=true`, a watch; both read and validate their
+        // options as kube-apiserver does (see `list_options`).
+        ("GET", None) => match list_options::ListOptions::from_query(&query) {
+            Err(invalid) => return invalid.into_response(),
+            Ok(options) if options.watch => {
+                return watch::serve(&cluster, &target, &query, &options);
+            }
+            Ok(_) => objects::list(&cluster, &target, &query),
+        },
         ("GET", Some(_)) => objects::get(&cluster, &target),
         ("POST", None) => objects::create(&cluster, &target, &parts.headers, &body, &query),
         ("PUT", Some(_)) => objects::update(&cluster, &target, &parts.headers, &body),
