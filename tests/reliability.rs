@@ -145,6 +145,11 @@ const VOLATILE: &[&str] = &[
     "lastConnected",
     "lastEvent",
     "lastFullSync",
+    // A peer's watch keeps the status line of its last failed attempt after it connects
+    // (maistra's status handler never clears it): whether an early attempt failed depends on
+    // which side's ServiceMeshPeer was written first.
+    "lastDisconnect",
+    "lastDisconnectStatus",
     "lastProbeTime",
     "lastHeartbeatTime",
 ];

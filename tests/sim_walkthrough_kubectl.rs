@@ -221,7 +221,8 @@ fn rosa_aro_walkthrough_with_kubectl_ends_connected_with_details_imported() {
     );
     apply(&sim, "aro", &manifest("ess-rosa.yaml"));
 
-    // The walkthrough's checks.
+    // The walkthrough's checks. A ServiceMeshPeer has no conditions (maistra/api
+    // servicemeshpeer_types.go): the link shows in discoveryStatus, as on a real cluster.
     for (ctx, mesh, peer) in [
         ("rosa", "rosa-prod-mesh", "aro-stg-mesh"),
         ("aro", "aro-stg-mesh", "rosa-prod-mesh"),
@@ -232,14 +233,37 @@ fn rosa_aro_walkthrough_with_kubectl_ends_connected_with_details_imported() {
                 "-n",
                 mesh,
                 "wait",
-                "--for",
-                "condition=Connected",
+                "--for=jsonpath={.status.discoveryStatus.active[0].remotes[0].connected}=true",
                 &format!("servicemeshpeer/{peer}"),
                 "--timeout",
                 "30s",
             ],
         ));
         assert!(out.contains("condition met"), "{out}");
+        let status = ok(sim.kubectl(
+            ctx,
+            &[
+                "-n",
+                mesh,
+                "get",
+                "servicemeshpeer",
+                peer,
+                "-o",
+                "jsonpath={.status}",
+            ],
+        ));
+        let status: serde_json::Value = serde_json::from_str(&status).expect("json status");
+        assert_eq!(
+            status
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["discoveryStatus".to_string()]),
+            "{status}"
+        );
+        assert_eq!(
+            status["discoveryStatus"]["active"][0]["watch"]["connected"],
+            true
+        );
     }
     ok(sim.kubectl(
         "rosa",
@@ -281,6 +305,69 @@ fn rosa_aro_walkthrough_with_kubectl_ends_connected_with_details_imported() {
         ],
     ));
     assert_eq!(exported, "details");
+    // Exported names carry the name of the peer they are exported to, on both sides.
+    let names = |ctx: &str, ns: &str, kind: &str, name: &str, field: &str| {
+        ok(sim.kubectl(
+            ctx,
+            &[
+                "-n",
+                ns,
+                "get",
+                kind,
+                name,
+                "-o",
+                &format!("jsonpath={{.status.{field}[*].exportedName}}"),
+            ],
+        ))
+    };
+    let exported = names(
+        "aro",
+        "aro-stg-mesh",
+        "exportedservicesets",
+        "rosa-prod-mesh",
+        "exportedServices",
+    );
+    // The ESS aliases details as prod-bookinfo/details-v2: the alias is what the peer sees.
+    assert_eq!(
+        exported,
+        "details-v2.prod-bookinfo.svc.rosa-prod-mesh-exports.local"
+    );
+    let imported = names(
+        "rosa",
+        "rosa-prod-mesh",
+        "importedservicesets",
+        "aro-stg-mesh",
+        "importedServices",
+    );
+    assert_eq!(imported, exported);
+    for (ctx, ns, kind, name) in [
+        (
+            "aro",
+            "aro-stg-mesh",
+            "exportedservicesets",
+            "rosa-prod-mesh",
+        ),
+        (
+            "rosa",
+            "rosa-prod-mesh",
+            "importedservicesets",
+            "aro-stg-mesh",
+        ),
+    ] {
+        let conditions = ok(sim.kubectl(
+            ctx,
+            &[
+                "-n",
+                ns,
+                "get",
+                kind,
+                name,
+                "-o",
+                "jsonpath={.status.conditions}",
+            ],
+        ));
+        assert_eq!(conditions, "", "no conditions on {kind}");
+    }
 }
 
 fn sed(text: &str, placeholder: &str, value: &str) -> String {

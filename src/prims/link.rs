@@ -333,7 +333,7 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
             out.push(finding(
                 "spec.security.certificateChain.name",
                 format!(
-                    "ConfigMap {}/{chain} holds {whose}, sha256 {}, not the current root of {}, sha256 {} (ConfigMap {}/{ROOT_CONFIGMAP} on cluster {}): TLS to the peer fails",
+                    "ConfigMap {}/{chain} holds {whose}, sha256 {}, not the current root of {}, sha256 {} (ConfigMap {}/{ROOT_CONFIGMAP} on cluster {}): TLS to the peer fails (x509: certificate signed by unknown authority)",
                     from.namespace, held.sha256, to.mesh, root.sha256, to.namespace, to.cluster
                 ),
                 format!("cert::trust(mesh, \"{}\", cert::root(peer_mesh)) publishes the peer's current root", to.mesh),
