@@ -89,11 +89,13 @@ walkthrough() {
     $k apply -f "$M/aro-stg/ess.yaml" >/dev/null
     # Check federation, import and export status. The user re-runs these checks until the peers
     # are connected and details-v2 is imported, as fedrun's run waits for: `kubectl wait` does that.
+    # A ServiceMeshPeer has no conditions: connected both ways is an active watch with a
+    # connected remote in discoveryStatus.
     $k config use-context rosa >/dev/null
-    $k wait --for=condition=Connected -n rosa-prod-mesh servicemeshpeer/aro-stg-mesh --timeout 300s >/dev/null
+    $k wait --for=jsonpath='{.status.discoveryStatus.active[0].remotes[0].connected}'=true -n rosa-prod-mesh servicemeshpeer/aro-stg-mesh --timeout 300s >/dev/null
     $k wait --for=jsonpath='{.status.importedServices[0].localService.hostname}' -n rosa-prod-mesh importedservicesets/aro-stg-mesh --timeout 300s >/dev/null
     $k config use-context aro >/dev/null
-    $k wait --for=condition=Connected -n aro-stg-mesh servicemeshpeer/rosa-prod-mesh --timeout 300s >/dev/null
+    $k wait --for=jsonpath='{.status.discoveryStatus.active[0].remotes[0].connected}'=true -n aro-stg-mesh servicemeshpeer/rosa-prod-mesh --timeout 300s >/dev/null
     $k config use-context rosa >/dev/null
     $k -n rosa-prod-mesh get servicemeshpeer aro-stg-mesh -o jsonpath='{.status}' >/dev/null
     $k -n rosa-prod-mesh get importedservicesets aro-stg-mesh -o jsonpath='{.status}' >/dev/null
@@ -109,8 +111,8 @@ walkthrough() {
 # imported); a run that did not is a benchmark failure, not a figure.
 verify() {
     local k="kubectl --kubeconfig $STATE/kubeconfig --cache-dir $WORK/verify-cache"
-    $k --context rosa wait --for=condition=Connected -n rosa-prod-mesh servicemeshpeer/aro-stg-mesh --timeout 20s >/dev/null
-    $k --context aro wait --for=condition=Connected -n aro-stg-mesh servicemeshpeer/rosa-prod-mesh --timeout 20s >/dev/null
+    $k --context rosa wait --for=jsonpath='{.status.discoveryStatus.active[0].remotes[0].connected}'=true -n rosa-prod-mesh servicemeshpeer/aro-stg-mesh --timeout 20s >/dev/null
+    $k --context aro wait --for=jsonpath='{.status.discoveryStatus.active[0].remotes[0].connected}'=true -n aro-stg-mesh servicemeshpeer/rosa-prod-mesh --timeout 20s >/dev/null
     $k --context rosa wait --for=jsonpath='{.status.importedServices[0].localService.hostname}'=details-v2.prod-bookinfo.svc.aro-stg-mesh-imports.local \
         -n rosa-prod-mesh importedservicesets/aro-stg-mesh --timeout 20s >/dev/null
     $k --context rosa get virtualservice details -n prod-bookinfo >/dev/null
