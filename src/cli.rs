@@ -39,6 +39,13 @@ pub enum Command {
         #[command(subcommand)]
         command: SimCommand,
     },
+    /// A completion script for a shell (e.g. `fedrun completions bash > /etc/bash_completion.d/fedrun`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page, in roff (e.g. `fedrun man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Args, Default)]

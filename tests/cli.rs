@@ -727,6 +727,18 @@ fn no_color_and_piped_output_contain_no_escape_codes() {
 
 #[test]
 fn ctrl_c_stops_the_waiting_step_names_it_and_keeps_what_was_applied() {
+    interrupt_stops_the_waiting_step("-INT");
+}
+
+#[test]
+fn sigterm_stops_the_run_and_prints_the_summary_like_ctrl_c() {
+    interrupt_stops_the_waiting_step("-TERM");
+}
+
+/// Runs a playbook that waits forever, sends `signal` (`-INT` as a terminal's Ctrl-C, `-TERM`
+/// as a cancelled CI job), and checks the run stops at once, names the step, prints the summary,
+/// and keeps what it applied.
+fn interrupt_stops_the_waiting_step(signal: &str) {
     let ws = deploy_workspace();
     let mut playbook = DEPLOY.to_string();
     playbook.push_str(
@@ -773,11 +785,11 @@ fn ctrl_c_stops_the_waiting_step_names_it_and_keeps_what_was_applied() {
         let _ = child.kill();
         panic!("the wait step never started:\n{}", output.lock().unwrap());
     }
-    // Let the watch get going, then interrupt as a terminal's Ctrl-C would.
+    // Let the watch get going, then interrupt.
     std::thread::sleep(Duration::from_millis(1000));
     let interrupted_at = Instant::now();
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());

@@ -4,6 +4,7 @@ pub mod backend;
 pub mod check;
 pub mod docs;
 pub mod graph;
+pub mod manual;
 pub mod repl;
 pub mod run;
 pub mod sim;
@@ -35,6 +36,7 @@ impl Failure {
 
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let verbose = cli.run.verbose
         || matches!(&cli.command, Some(Command::Run(a)) if a.verbose)
@@ -47,6 +49,8 @@ pub fn main() -> ExitCode {
         Some(Command::Docs { name }) => docs::run(name),
         Some(Command::Repl(args)) => repl::run(args),
         Some(Command::Graph(args)) => graph::run(args),
+        Some(Command::Completions { shell }) => manual::completions(shell),
+        Some(Command::Man) => manual::man(),
         None => run::run(cli.run),
     };
     match result {
@@ -60,6 +64,25 @@ pub fn main() -> ExitCode {
             failure.exit_code()
         }
     }
+}
+
+/// `fedrun repl | head`, `fedrun docs | less` quit early: Rust ignores SIGPIPE, so `println!`
+/// then panics on the broken pipe. A closed standard output means the reader has what it
+/// wanted: exit at once, quietly, with the status a shell gives a process ended by SIGPIPE.
+fn quiet_on_closed_stdout() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        previous(info);
+    }));
 }
 
 fn init_logging(verbose: bool) {

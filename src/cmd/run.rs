@@ -24,14 +24,16 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let rt = runtime()?;
     let interrupt = Arc::new(AtomicBool::new(false));
     {
+        // Ctrl-C or SIGTERM (a CI job cancelled, `kill`): stop after the current API call and
+        // print the summary; a second one aborts at once.
         let flag = interrupt.clone();
         rt.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if stop_signal().await {
                 flag.store(true, Ordering::SeqCst);
                 eprintln!(
                     "\ninterrupt: stopping after the current API call (Ctrl-C again to abort)"
                 );
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if stop_signal().await {
                     std::process::exit(130);
                 }
             }
@@ -45,6 +47,18 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         rt.block_on(sim.shutdown());
     }
     result
+}
+
+/// The next Ctrl-C or SIGTERM; false when signals cannot be received.
+async fn stop_signal() -> bool {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            r = term.recv() => r.is_some(),
+        },
+        Err(_) => tokio::signal::ctrl_c().await.is_ok(),
+    }
 }
 
 fn run_with(
@@ -73,6 +87,24 @@ fn run_with(
         clusters: Arc::new(clusters),
         runtime: rt.handle().clone(),
     };
+    // The static check first: a misspelled function or an undefined variable is found before
+    // anything is applied, not after the steps before it ran.
+    let checked = prims::engine(
+        Arc::new(
+            RunContext::new(&plan.playbook, reporter.clone()).with_vars(plan.settings.vars.clone()),
+        ),
+        None,
+    );
+    let diagnostics = script::check_file(&checked, &plan.playbook);
+    if !diagnostics.is_empty() {
+        for d in &diagnostics {
+            eprintln!("{d}");
+        }
+        return Err(Failure::Failed(format!(
+            "{} problem(s) found by `fedrun check`; nothing was applied",
+            diagnostics.len()
+        )));
+    }
     let engine = prims::engine(ctx.clone(), Some(backend.clone()));
 
     // Every cluster the playbook names must exist before anything is applied anywhere.

@@ -8,7 +8,8 @@ use crate::cli::{ServeArgs, SimCommand};
 use crate::kube::Clusters;
 use crate::sim::faults::FaultSpec;
 use crate::sim::simulator::{
-    SimOptions, Simulator, kubeconfig_path, parse_clusters, running_server, saved_clusters,
+    Reset, SimError, SimOptions, Simulator, kubeconfig_path, parse_clusters, running_server,
+    saved_clusters,
 };
 
 pub fn run(command: SimCommand) -> Result<(), Failure> {
@@ -184,17 +185,11 @@ fn reset(dir: &std::path::Path) -> Result<(), Failure> {
             dir.display()
         )));
     }
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => println!("removed {}", dir.display()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("nothing to reset at {}", dir.display())
-        }
-        Err(e) => {
-            return Err(Failure::Failed(format!(
-                "cannot remove {}: {e}",
-                dir.display()
-            )));
-        }
+    match crate::sim::simulator::reset(dir) {
+        Ok(Reset::Removed) => println!("removed the simulator state in {}", dir.display()),
+        Ok(Reset::Nothing) => println!("nothing to reset at {}", dir.display()),
+        Err(e @ SimError::NotStateDir(_)) => return Err(Failure::Usage(e.to_string())),
+        Err(e) => return Err(Failure::Failed(e.to_string())),
     }
     Ok(())
 }

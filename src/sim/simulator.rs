@@ -50,6 +50,10 @@ pub enum SimError {
         "invalid cluster list {0:?}: expected name:provider pairs such as rosa:aws,aro:azure,rog:gcp"
     )]
     ClusterList(String),
+    #[error(
+        "{0} is not a fedrun simulator state directory (it has no {LAYOUT_FILE}): refusing to delete anything in it"
+    )]
+    NotStateDir(PathBuf),
 }
 
 /// A cluster to simulate.
@@ -136,6 +140,92 @@ pub fn dataplane_path(state_dir: &Path) -> PathBuf {
 }
 
 pub const DATAPLANE_FILE: &str = "dataplane.json";
+/// The file that marks a directory as a simulator's state: written first, on every start.
+const LAYOUT_FILE: &str = "simulator.json";
+/// Everything the simulator writes at the top of its state directory, besides `clusters/`.
+const STATE_FILES: &[&str] = &[
+    LAYOUT_FILE,
+    "kubeconfig",
+    "lock",
+    "server.json",
+    DATAPLANE_FILE,
+];
+
+/// Creates a state directory (and missing parents) readable by its owner only: it holds
+/// bearer tokens and private keys. An existing one is narrowed to 0700 too.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    if std::fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// What `reset` removed.
+#[derive(Debug, PartialEq)]
+pub enum Reset {
+    Removed,
+    Nothing,
+}
+
+/// Deletes the simulator's state in `dir`: only the files it writes (and their temporary
+/// siblings left by a crash), then the directory if nothing else is in it. A directory that is
+/// not a state directory is refused, so that `--state $HOME` can never wipe a home directory.
+pub fn reset(dir: &Path) -> Result<Reset, SimError> {
+    let entries: Vec<std::fs::DirEntry> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.collect::<Result<_, _>>().map_err(io_err(dir))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Reset::Nothing),
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    if entries.is_empty() {
+        std::fs::remove_dir(dir).map_err(io_err(dir))?;
+        return Ok(Reset::Nothing);
+    }
+    if !dir.join(LAYOUT_FILE).is_file() {
+        return Err(SimError::NotStateDir(dir.to_path_buf()));
+    }
+    // `atomic_write` names its temporary files `.<name>.<random>.tmp`.
+    let ours = |name: &str, known: &dyn Fn(&str) -> bool| {
+        known(name)
+            || name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".tmp"))
+                .and_then(|n| n.rsplit_once('.'))
+                .is_some_and(|(base, _)| known(base))
+    };
+    let remove = |path: &Path| match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(path)(e)),
+        _ => Ok(()),
+    };
+    let clusters = dir.join("clusters");
+    if clusters.is_dir() {
+        for entry in std::fs::read_dir(&clusters).map_err(io_err(&clusters))? {
+            let entry = entry.map_err(io_err(&clusters))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().is_ok_and(|t| t.is_file())
+                && ours(&name, &|n| n.ends_with(".json"))
+            {
+                remove(&entry.path())?;
+            }
+        }
+        // Left in place when it holds something the simulator did not write.
+        let _ = std::fs::remove_dir(&clusters);
+    }
+    for entry in &entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_ok_and(|t| t.is_file())
+            && ours(&name, &|n| STATE_FILES.contains(&n))
+        {
+            remove(&entry.path())?;
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+    Ok(Reset::Removed)
+}
 
 pub struct RunningCluster {
     pub cluster: Arc<SimCluster>,
@@ -172,10 +262,11 @@ impl Simulator {
     /// Starts every cluster on a random loopback port and writes the kubeconfig.
     pub async fn start(options: SimOptions) -> Result<Simulator, SimError> {
         let dir = options.state_dir.clone();
-        std::fs::create_dir_all(dir.join("clusters")).map_err(io_err(&dir))?;
+        private_dir(&dir.join("clusters")).map_err(io_err(&dir))?;
+        private_dir(&dir).map_err(io_err(&dir))?;
         let lock = lock_state(&dir)?;
 
-        let layout_path = dir.join("simulator.json");
+        let layout_path = dir.join(LAYOUT_FILE);
         let saved: Option<Layout> = match std::fs::read(&layout_path) {
             Ok(bytes) => {
                 Some(
@@ -399,7 +490,7 @@ pub fn running_server(dir: &Path) -> Option<ServerInfo> {
 
 /// The clusters remembered in `dir`, with their object counts.
 pub fn saved_clusters(dir: &Path) -> Vec<(ClusterSpec, usize)> {
-    let layout: Option<Layout> = std::fs::read(dir.join("simulator.json"))
+    let layout: Option<Layout> = std::fs::read(dir.join(LAYOUT_FILE))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
     layout
@@ -462,6 +553,42 @@ async fn persist(store: Arc<Store>, path: PathBuf, mut stop: watch::Receiver<boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reset_removes_only_what_the_simulator_wrote_and_refuses_other_directories() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(home.path().join("notes.txt"), "keep").unwrap();
+        std::fs::create_dir(home.path().join("clusters")).unwrap();
+        std::fs::write(home.path().join("clusters").join("mine.json"), "{}").unwrap();
+        assert!(matches!(reset(home.path()), Err(SimError::NotStateDir(_))));
+        assert!(home.path().join("clusters").join("mine.json").exists());
+
+        let state = home.path().join("state");
+        private_dir(&state.join("clusters")).unwrap();
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        for f in [LAYOUT_FILE, "kubeconfig", "lock", ".server.json.a1b2.tmp"] {
+            std::fs::write(state.join(f), "x").unwrap();
+        }
+        std::fs::write(state.join("clusters").join("rosa.json"), "{}").unwrap();
+        std::fs::write(state.join("clusters").join(".rosa.json.x9.tmp"), "{}").unwrap();
+        std::fs::write(state.join("user-notes.md"), "mine").unwrap();
+        assert_eq!(reset(&state).unwrap(), Reset::Removed);
+        let left: Vec<_> = std::fs::read_dir(&state)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(
+            left,
+            ["user-notes.md"],
+            "only what the simulator wrote goes"
+        );
+        std::fs::remove_file(state.join("user-notes.md")).unwrap();
+        assert_eq!(reset(&state).unwrap(), Reset::Nothing);
+        assert!(!state.exists());
+        assert_eq!(reset(&state).unwrap(), Reset::Nothing);
+    }
 
     #[test]
     fn cluster_lists_parse_and_reject_mistakes() {

@@ -1,0 +1,156 @@
+//! The command line keeps what it promises under careless use: `sim reset` deletes only
+//! simulator state, state directories are private, a playbook with a misspelled function writes
+//! nothing, a closed pipe ends a command quietly, and completions and the manual page come from
+//! the real flags.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Output, Stdio};
+
+fn fedrun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fedrun"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("fedrun runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn sim_reset_refuses_a_directory_that_is_not_simulator_state() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join(".bashrc"), "keep me").unwrap();
+    std::fs::create_dir(home.path().join("clusters")).unwrap();
+    std::fs::write(home.path().join("clusters").join("prod.json"), "{}").unwrap();
+    let out = fedrun(&["sim", "reset", "--state", home.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("is not a fedrun simulator state directory"),
+        "{}",
+        text(&out)
+    );
+    assert!(home.path().join(".bashrc").exists());
+    assert!(home.path().join("clusters").join("prod.json").exists());
+}
+
+#[test]
+fn state_directories_are_private_and_reset_leaves_foreign_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let pb = dir.path().join("ns.rhai");
+    std::fs::write(&pb, "cluster(\"rosa\").project(\"demo\");\n").unwrap();
+    let s = state.to_str().unwrap();
+    let out = fedrun(&["--sim", "--state", s, pb.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    for d in [state.clone(), state.join("clusters")] {
+        let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", d.display());
+    }
+    std::fs::write(state.join("my-notes.txt"), "mine").unwrap();
+    let out = fedrun(&["sim", "reset", "--state", s]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!state.join("clusters").exists() && !state.join("kubeconfig").exists());
+    assert!(
+        state.join("my-notes.txt").exists(),
+        "a file the simulator did not write stays"
+    );
+}
+
+#[test]
+fn a_misspelled_function_is_found_before_anything_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let s = state.to_str().unwrap();
+    let pb = dir.path().join("typo.rhai");
+    std::fs::write(
+        &pb,
+        "let rosa = cluster(\"rosa\");\nstep(\"Create\", || rosa.project(\"first\"));\nstep(\"Typo\", || peer::conect(1, 2));\n",
+    )
+    .unwrap();
+    let out = fedrun(&["--sim", "--state", s, pb.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("typo.rhai:3:"), "file:line:col:\n{all}");
+    assert!(all.contains("nothing was applied"), "{all}");
+    assert!(!all.contains("step: Create"), "no step ran:\n{all}");
+    let check = dir.path().join("check.rhai");
+    std::fs::write(
+        &check,
+        "print(cluster(\"rosa\").exists(\"namespace\", \"\", \"first\"));\n",
+    )
+    .unwrap();
+    let out = fedrun(&["--sim", "--state", s, check.to_str().unwrap()]);
+    assert!(
+        text(&out).contains("false"),
+        "the first step did not run:\n{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fedrun"))
+        .args(["repl", "--sim", "--state"])
+        .arg(dir.path().join("state"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fedrun starts");
+    // Read a little, then close our end, as `| head -1` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut first = [0u8; 16];
+    stdin.write_all(b":help\n").unwrap();
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let _ = stdin.write_all(":help\n".repeat(200).as_bytes());
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
+
+#[test]
+fn completions_and_the_manual_come_from_the_real_flags() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef fedrun"),
+        ("fish", "complete -c fedrun"),
+    ] {
+        let out = fedrun(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}:\n{script}");
+        for flag in ["sim", "kubeconfig", "context"] {
+            assert!(script.contains(flag), "{shell} completes --{flag}");
+        }
+    }
+    let out = fedrun(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    let out = fedrun(&["man"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH fedrun 1"),
+        "{page}"
+    );
+    assert!(
+        page.contains("completions") && page.contains("sim"),
+        "subcommands listed"
+    );
+}
