@@ -154,3 +154,54 @@ fn completions_and_the_manual_come_from_the_real_flags() {
         "subcommands listed"
     );
 }
+
+#[test]
+fn a_write_reported_as_applied_survives_kill_9_of_an_in_process_run() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let s = state.to_str().unwrap();
+    let pb = dir.path().join("write.rhai");
+    std::fs::write(
+        &pb,
+        "let rosa = cluster(\"rosa\");\nstep(\"Write\", || rosa.apply(\"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: durable, namespace: default}\\ndata: {k: v}\\n\"));\nstep(\"Wait\", || sleep(\"60s\"));\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fedrun"))
+        .args(["--sim", "-v", "--state", s, pb.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fedrun starts");
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        let reported = line.contains("ConfigMap/durable") || line.contains("ok: Write");
+        seen.push(line);
+        if reported {
+            // At once: no time for a background save.
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("durable") || l.contains("ok: Write")),
+        "{seen:#?}"
+    );
+    let check = dir.path().join("check.rhai");
+    std::fs::write(
+        &check,
+        "print(cluster(\"rosa\").exists(\"configmap\", \"default\", \"durable\"));\n",
+    )
+    .unwrap();
+    let out = fedrun(&["--sim", "--state", s, check.to_str().unwrap()]);
+    assert!(
+        text(&out).contains("true"),
+        "the write survived:\n{}",
+        text(&out)
+    );
+}

@@ -133,6 +133,7 @@ pub async fn open(target: Target) -> Result<Opened, Failure> {
             None => {
                 let mut options = SimOptions::new(&dir);
                 options.clusters = clusters;
+                options.durable_writes = true;
                 let sim = Simulator::start(options)
                     .await
                     .map_err(|e| Failure::Failed(e.to_string()))?;

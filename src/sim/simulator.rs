@@ -98,6 +98,10 @@ pub struct SimOptions {
     /// Multiplies the controllers' reconcile delays; 0 makes them immediate (tests).
     pub time_scale: f64,
     pub faults: FaultSpec,
+    /// Answer a write only once it is saved. A simulator in the process of its client (`fedrun
+    /// --sim` without a server) dies with it: a write the run reported as applied must survive
+    /// a `kill -9`. A served simulator outlives its clients and saves after each burst.
+    pub durable_writes: bool,
 }
 
 impl SimOptions {
@@ -107,6 +111,7 @@ impl SimOptions {
             clusters: None,
             time_scale: 0.0,
             faults: FaultSpec::default(),
+            durable_writes: false,
         }
     }
 }
@@ -328,17 +333,24 @@ impl Simulator {
             let stopped = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            let router = api::router(cluster.clone());
+            let saver = Arc::new(Saver {
+                store: store.clone(),
+                path: snapshot_path(&dir, &spec.name),
+                saved: tokio::sync::Mutex::new(0),
+            });
+            let mut router = api::router(cluster.clone());
+            if options.durable_writes {
+                router = router.layer(axum::middleware::from_fn_with_state(
+                    saver.clone(),
+                    saved_before_answer,
+                ));
+            }
             tasks.push(tokio::spawn(async move {
                 if let Err(e) = serve(listener, tls, router, opts, stopped).await {
                     tracing::error!("simulated API server stopped: {e}");
                 }
             }));
-            tasks.push(tokio::spawn(persist(
-                store,
-                snapshot_path(&dir, &spec.name),
-                shutdown.subscribe(),
-            )));
+            tasks.push(tokio::spawn(persist(saver, shutdown.subscribe())));
             entries.push(KubeconfigEntry {
                 context: spec.name.clone(),
                 server: format!("https://{addr}"),
@@ -524,26 +536,66 @@ fn load_store(dir: &Path, cluster: &str) -> Result<Store, SimError> {
     }
 }
 
+/// Writes a cluster's snapshot file, one save at a time and never an older state over a newer.
+struct Saver {
+    store: Arc<Store>,
+    path: PathBuf,
+    /// The resource version the file holds.
+    saved: tokio::sync::Mutex<u64>,
+}
+
+impl Saver {
+    /// Saves the store unless the file already holds its current version. Concurrent callers
+    /// wait for the save in progress, which then covers their writes too.
+    async fn save(&self) {
+        let mut saved = self.saved.lock().await;
+        let version = self.store.resource_version();
+        if version <= *saved && *saved != 0 {
+            return;
+        }
+        let snapshot = self.store.snapshot();
+        let path = self.path.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let bytes = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
+            atomic_write(&path, &bytes, 0o600)
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => *saved = version,
+            Ok(Err(e)) => tracing::error!("cannot save simulator state: {e}"),
+            Err(e) => tracing::error!("cannot save simulator state: {e}"),
+        }
+    }
+}
+
+/// Middleware of a durable simulator: a successful write is answered once it is on disk.
+async fn saved_before_answer(
+    axum::extract::State(saver): axum::extract::State<Arc<Saver>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let write = !matches!(
+        *request.method(),
+        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    if write && response.status().is_success() {
+        saver.save().await;
+    }
+    response
+}
+
 /// Saves the store after each burst of writes, and once more at shutdown.
-async fn persist(store: Arc<Store>, path: PathBuf, mut stop: watch::Receiver<bool>) {
+async fn persist(saver: Arc<Saver>, mut stop: watch::Receiver<bool>) {
     loop {
         let stopping = tokio::select! {
-            _ = store.changed.notified() => false,
+            _ = saver.store.changed.notified() => false,
             _ = stop.wait_for(|s| *s) => true,
         };
         if !stopping {
             tokio::time::sleep(SAVE_DEBOUNCE).await;
         }
-        let snapshot = store.snapshot();
-        let path = path.clone();
-        let saved = tokio::task::spawn_blocking(move || {
-            let bytes = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
-            atomic_write(&path, &bytes, 0o600)
-        })
-        .await;
-        if let Ok(Err(e)) = saved {
-            tracing::error!("cannot save simulator state: {e}");
-        }
+        saver.save().await;
         if stopping {
             return;
         }
