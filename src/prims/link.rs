@@ -462,7 +462,8 @@ mod tests {
         let set = |side: &mut Side, pointer: &str, value: Value| {
             *side.peer.as_mut().unwrap().pointer_mut(pointer).unwrap() = value;
         };
-        let cases: Vec<(&str, Box<dyn Fn(&mut Side, &mut Side)>, (&str, &str))> = vec![
+        type Breaks = Box<dyn Fn(&mut Side, &mut Side)>;
+        let cases: Vec<(&str, Breaks, (&str, &str))> = vec![
             (
                 "clientID",
                 Box::new(|_, b| {
