@@ -12,8 +12,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use fedrun::cli::{BackendArgs, RunArgs};
+use fedrun::dataplane::DataPlaneInfo;
 use fedrun::loadgen::{self, LoadPlan, Resolver};
-use fedrun::sim::simulator::{DataPlaneInfo, SimOptions, Simulator};
+use fedrun::sim::simulator::{SimOptions, Simulator};
 
 const HOST: &str = "istio-ingressgateway-rosa-prod-mesh.apps.rosa.example.com";
 const CONCURRENCY: usize = 8;

@@ -8,7 +8,16 @@
 //! negative durations are rejected because every use (timeouts, intervals,
 //! waits) needs a non-negative span.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch: the clock telemetry windows are measured on (Prometheus
+/// timestamps), by the simulated Prometheus and by the traffic reports alike.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
 
 /// The forms [`parse`] accepts, quoted in every error so users can fix input.
 const ACCEPTED: &str = "expected a number of seconds (e.g. 90) or a duration such as 300s, 5m, 1h30m, 500ms or 1.5s (units: ns, us, µs, ms, s, m, h)";

@@ -1,11 +1,16 @@
 //! fedrun: service-mesh federation playbooks in Rhai, run against kubeconfig contexts or simulated clusters.
 //!
 //! Layers, each only calling the ones below it:
-//! `cmd` (subcommands) → `script` (the Rhai engine, steps, errors) → `prims` (cluster, mesh, cert,
-//! peer, traffic) → `kube` (kube-rs clients per context) → real clusters or `sim` (simulated ones).
+//! `cmd` (subcommands) → `repl` → `prims` (cluster, mesh, cert, peer, traffic: the Rhai functions)
+//! → `script` (the Rhai engine, steps, errors, `report`ing) and `kube` (kube-rs clients per
+//! context) → real clusters, or the clusters of `sim` (simulated ones, which only `cmd` starts).
+//! Code that runs against real clusters never imports `sim`: what it learns of a simulator comes
+//! through the kubeconfig and the documented files of its state directory (`dataplane`). Leaf
+//! helpers (`duration`, `names`, `jsonpath`, `manifest`, `fetch`) sit below everything.
 
 pub mod cli;
 pub mod cmd;
+pub mod dataplane;
 pub mod duration;
 pub mod fetch;
 pub mod jsonpath;
@@ -17,5 +22,4 @@ pub mod prims;
 pub mod repl;
 pub mod report;
 pub mod script;
-pub mod selector;
 pub mod sim;

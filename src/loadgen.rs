@@ -26,7 +26,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use hyper_util::rt::TokioExecutor;
 
-use crate::sim::simulator::{DATAPLANE_FILE, DataPlaneInfo};
+use crate::dataplane::{DataPlaneInfo, dataplane_path};
 
 /// What to send.
 #[derive(Clone, Debug)]
@@ -93,7 +93,7 @@ impl Resolver {
     pub fn for_kubeconfig(kubeconfig: Option<&Path>) -> Result<Resolver, LoadError> {
         let sim = match kubeconfig.and_then(Path::parent) {
             Some(dir) => {
-                let path = dir.join(DATAPLANE_FILE);
+                let path = dataplane_path(dir);
                 match std::fs::read(&path) {
                     Ok(bytes) => Some(Arc::new(serde_json::from_slice(&bytes).map_err(|e| {
                         LoadError::DataPlane {

@@ -26,6 +26,13 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// What went wrong, whatever the exit code.
+    pub fn message(self) -> String {
+        match self {
+            Failure::Usage(m) | Failure::Failed(m) => m,
+        }
+    }
+
     fn exit_code(&self) -> ExitCode {
         match self {
             Failure::Usage(_) => ExitCode::from(2),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::backend;
 use super::{Failure, runtime};
 use crate::cli::ReplArgs;
-use crate::repl::{self, Options, Session};
+use crate::repl::{self, Connection, Options, Session};
 use crate::report::{Reporter, Stream};
 use crate::script::RunContext;
 
@@ -14,8 +14,6 @@ pub fn run(args: ReplArgs) -> Result<(), Failure> {
     let settings = backend::settings(&args.backend)?;
     let rt = runtime()?;
     let label = settings.target.short_label();
-    // Connect lazily: the first input that needs a cluster waits for this, the prompt does not.
-    let opening = rt.spawn(backend::open(settings.target.clone()));
 
     // Relative paths (manifests, `:load`, imports) start in the current directory; objects
     // written from the REPL carry `fedrun.io/playbook: repl`.
@@ -26,12 +24,23 @@ pub fn run(args: ReplArgs) -> Result<(), Failure> {
     )
     .with_vars(settings.vars.clone())
     .with_default_timeout(settings.timeout);
-    let session = Session::new(
-        Arc::new(ctx),
-        rt.handle().clone(),
+    // Connect lazily: the first input that needs a cluster waits for this, the prompt does not.
+    let (target, aliases, interrupt) = (
+        settings.target.clone(),
         settings.aliases.clone(),
-        opening,
+        ctx.interrupt.clone(),
     );
+    let opening = rt.spawn(async move {
+        let opened = backend::open(target).await.map_err(Failure::message)?;
+        let clusters = opened
+            .clusters(&aliases, interrupt)
+            .map_err(Failure::message)?;
+        let close = opened
+            .simulator
+            .map(|sim| -> futures::future::BoxFuture<'static, ()> { Box::pin(sim.shutdown()) });
+        Ok(Connection { clusters, close })
+    });
+    let session = Session::new(Arc::new(ctx), rt.handle().clone(), opening);
     let options = Options {
         label,
         history: repl::history_path(),

@@ -462,7 +462,7 @@ mod tests {
         let set = |side: &mut Side, pointer: &str, value: Value| {
             *side.peer.as_mut().unwrap().pointer_mut(pointer).unwrap() = value;
         };
-        type Breaks = Box<dyn Fn(&mut Side, &mut Side)>;
+        type Breaks<'a> = Box<dyn Fn(&mut Side, &mut Side) + 'a>;
         let cases: Vec<(&str, Breaks, (&str, &str))> = vec![
             (
                 "clientID",

@@ -649,7 +649,7 @@ impl Env {
             .started
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0.0, |d| d.as_secs_f64());
-        let end = crate::sim::dataplane::telemetry::unix_now().max(start + seconds);
+        let end = crate::duration::unix_now().max(start + seconds);
         let window_ms = ((end - start) * 1000.0).ceil() as u64 + 1;
         let matcher = match &hosts {
             Some(h) if !h.is_empty() => format!(

@@ -7,7 +7,6 @@
 //! runs twice. Top-level `import`s are registered as static modules afterwards, so a module
 //! imported on one line is usable on the next.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
@@ -17,8 +16,6 @@ use rhai::{
 };
 use serde_json::Value;
 
-use crate::cmd::Failure;
-use crate::cmd::backend::Opened;
 use crate::kube::Clusters;
 use crate::prims::cert::Certificate;
 use crate::prims::cluster::Cluster;
@@ -26,7 +23,6 @@ use crate::prims::mesh::Mesh;
 use crate::prims::traffic;
 use crate::prims::{self, Backend};
 use crate::script::{self, PrimitiveError, RunContext, diagnose_eval, diagnose_parse, to_json};
-use crate::sim::simulator::Simulator;
 
 /// The session-only free functions that act on the `:use`d cluster: (name, arities).
 pub const SESSION_FUNCTIONS: &[(&str, &[usize])] = &[
@@ -36,12 +32,19 @@ pub const SESSION_FUNCTIONS: &[(&str, &[usize])] = &[
     ("wait", &[3, 4]),
 ];
 
+/// The clusters a session talks to, as its opener hands them over, with what to close when the
+/// session ends (an in-process simulator, say: the REPL does not know what it is).
+pub struct Connection {
+    pub clusters: crate::kube::Clusters,
+    pub close: Option<futures::future::BoxFuture<'static, ()>>,
+}
+
 /// The connection to the clusters: opened in the background so the prompt comes at once.
 enum Link {
-    Opening(tokio::task::JoinHandle<Result<Opened, Failure>>),
+    Opening(tokio::task::JoinHandle<Result<Connection, String>>),
     Ready {
         backend: Backend,
-        simulator: Option<Simulator>,
+        close: Option<futures::future::BoxFuture<'static, ()>>,
     },
     Failed(String),
 }
@@ -58,7 +61,6 @@ type Default = Arc<Mutex<Option<Cluster>>>;
 pub struct Session {
     pub ctx: Arc<RunContext>,
     runtime: tokio::runtime::Handle,
-    aliases: BTreeMap<String, String>,
     link: Link,
     /// The engine with the backend, built on first evaluation.
     engine: Option<Engine>,
@@ -75,15 +77,13 @@ impl Session {
     pub fn new(
         ctx: Arc<RunContext>,
         runtime: tokio::runtime::Handle,
-        aliases: BTreeMap<String, String>,
-        opening: tokio::task::JoinHandle<Result<Opened, Failure>>,
+        opening: tokio::task::JoinHandle<Result<Connection, String>>,
     ) -> Session {
         let docs = prims::engine(ctx.clone(), None);
         let scope = script::base_scope(&ctx);
         Session {
             ctx,
             runtime,
-            aliases,
             link: Link::Opening(opening),
             engine: None,
             docs,
@@ -98,26 +98,16 @@ impl Session {
     /// The backend, waiting for it to open if needed.
     pub fn backend(&mut self) -> Result<Backend, String> {
         if let Link::Opening(handle) = &mut self.link {
-            let opened = match self.runtime.block_on(handle) {
-                Ok(Ok(opened)) => opened,
-                Ok(Err(Failure::Usage(m) | Failure::Failed(m))) => {
-                    self.link = Link::Failed(m);
-                    return self.backend();
-                }
-                Err(e) => {
-                    self.link = Link::Failed(format!("cannot open the backend: {e}"));
-                    return self.backend();
-                }
-            };
-            self.link = match opened.clusters(&self.aliases, self.ctx.interrupt.clone()) {
-                Ok(clusters) => Link::Ready {
+            self.link = match self.runtime.block_on(handle) {
+                Ok(Ok(connection)) => Link::Ready {
                     backend: Backend {
-                        clusters: Arc::new(clusters),
+                        clusters: Arc::new(connection.clusters),
                         runtime: self.runtime.clone(),
                     },
-                    simulator: opened.simulator,
+                    close: connection.close,
                 },
-                Err(Failure::Usage(m) | Failure::Failed(m)) => Link::Failed(m),
+                Ok(Err(m)) => Link::Failed(m),
+                Err(e) => Link::Failed(format!("cannot open the backend: {e}")),
             };
         }
         match &self.link {
@@ -278,18 +268,19 @@ impl Session {
         out
     }
 
-    /// Shuts down an in-process simulator, if one was started (waiting for one still starting).
+    /// Closes the connection (an in-process simulator, if one was started), waiting for one
+    /// still opening.
     pub fn shutdown(self) {
-        let simulator = match self.link {
-            Link::Ready { simulator, .. } => simulator,
+        let close = match self.link {
+            Link::Ready { close, .. } => close,
             Link::Opening(handle) => match self.runtime.block_on(handle) {
-                Ok(Ok(opened)) => opened.simulator,
+                Ok(Ok(connection)) => connection.close,
                 _ => None,
             },
             Link::Failed(_) => None,
         };
-        if let Some(sim) = simulator {
-            self.runtime.block_on(sim.shutdown());
+        if let Some(close) = close {
+            self.runtime.block_on(close);
         }
     }
 }

@@ -23,7 +23,7 @@ use rustyline::history::FileHistory;
 
 use commands::Outcome;
 use editor::ReplHelper;
-pub use eval::Session;
+pub use eval::{Connection, Session};
 
 /// How the loop looks and where it keeps its history.
 pub struct Options {

@@ -13,6 +13,7 @@ pub mod kubeconfig;
 pub mod patch;
 pub mod protobuf;
 pub mod resources;
+pub mod selector;
 pub mod serve;
 pub mod simulator;
 pub mod status;

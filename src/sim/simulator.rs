@@ -25,6 +25,7 @@ use super::serve::{ServeOptions, serve};
 use super::store::{Snapshot, Store};
 use super::tls::ClusterIdentity;
 use super::world::World;
+use crate::dataplane::{DATAPLANE_FILE, DataPlaneInfo, dataplane_path};
 
 /// How long after a write the snapshot is saved: bursts of writes cost one save.
 const SAVE_DEBOUNCE: Duration = Duration::from_millis(25);
@@ -129,22 +130,6 @@ pub struct ServerInfo {
     pub clusters: Vec<(String, String)>,
 }
 
-/// Where the data plane listens and which Route domains it serves, published in the state
-/// directory (`dataplane.json`) so that `traffic::load` reaches simulated Routes by their host
-/// names without any /etc/hosts change.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DataPlaneInfo {
-    pub address: SocketAddr,
-    /// Host suffixes served, e.g. `apps.rosa.example.com`.
-    pub domains: Vec<String>,
-}
-
-/// The data plane file of a state directory (next to its kubeconfig).
-pub fn dataplane_path(state_dir: &Path) -> PathBuf {
-    state_dir.join(DATAPLANE_FILE)
-}
-
-pub const DATAPLANE_FILE: &str = "dataplane.json";
 /// The file that marks a directory as a simulator's state: written first, on every start.
 const LAYOUT_FILE: &str = "simulator.json";
 /// Everything the simulator writes at the top of its state directory, besides `clusters/`.

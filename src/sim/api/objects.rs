@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::body::{apply_patch, decode_applied, decode_object, server_side_apply};
 use super::{Query, Target, content_type, is_true, json_response};
-use crate::selector::{FieldSelector, LabelSelector};
 use crate::sim::cluster::{Operation, SimCluster};
 use crate::sim::resources::ResourceType;
+use crate::sim::selector::{FieldSelector, LabelSelector};
 use crate::sim::status::ApiError;
 use crate::sim::store::{Part, text};
 

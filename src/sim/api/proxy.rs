@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{Query, json_response};
+use crate::duration::unix_now;
 use crate::sim::cluster::SimCluster;
 use crate::sim::controllers::Objects;
-use crate::sim::dataplane::telemetry::unix_now;
 use crate::sim::status::ApiError;
 
 /// `name`, `name:port`, `http:name:port` → the Service name.

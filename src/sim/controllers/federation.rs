@@ -44,8 +44,8 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use super::{Changes, Controller, Next, Objects};
-use crate::selector::LabelSelector;
 use crate::sim::cluster::SimCluster;
+use crate::sim::selector::LabelSelector;
 use crate::sim::store::now;
 use crate::sim::world::World;
 

@@ -7,9 +7,9 @@
 //! `time=`; a series keeps at most [`MAX_SAMPLES`] samples (the oldest half is dropped beyond,
 //! which only makes `increase` over windows older than that history undercount).
 
+use crate::duration::unix_now;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub type Labels = BTreeMap<String, String>;
 
@@ -51,12 +51,6 @@ pub struct Telemetry {
 }
 
 /// Seconds since the Unix epoch, as Prometheus timestamps are.
-pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
 
 impl Telemetry {
     /// Counts one request in mesh `mesh_ns`.

@@ -6,8 +6,8 @@
 //! `ExportedServiceSet`. [`FieldSelector`] covers `?fieldSelector=`
 //! (`metadata.name=x,spec.type!=LoadBalancer`).
 //!
-//! Both are used by the simulated API server to filter lists and watches and
-//! by playbooks to pick objects. They are not a query language: the
+//! The simulated API server uses them to filter lists and watches (a real cluster evaluates
+//! the selectors fedrun sends; fedrun itself never parses them). They are not a query language: the
 //! set-based `>`/`<` (`gt`/`lt`) label operators are not supported, and field
 //! selectors match any dotted path generically rather than only the fields a
 //! real API server indexes for each resource.
