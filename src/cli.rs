@@ -109,7 +109,7 @@ pub struct GraphArgs {
     /// The mesh's control plane namespace (default: the cluster's only one).
     #[arg(long, value_name = "NAMESPACE")]
     pub mesh: Option<String>,
-    /// How far back to look (PromQL duration).
+    /// How far back to look (a duration: 60s, 5m, 1h30m).
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub window: String,
     /// Write the graph as Graphviz DOT to FILE.

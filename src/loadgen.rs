@@ -1,8 +1,9 @@
 //! The HTTP load generator behind `traffic::load`: real requests to a mesh's ingress Route, with a
 //! fixed concurrency, an optional rate and duration, and the figures a report needs.
 //!
-//! This is the one place outside the kube layer that speaks HTTP, because a load test must reach
-//! the application the way its users do, through the Route, not through the API server.
+//! Besides fetching manifests by URL (`fetch`), this is the one place outside the kube layer that
+//! speaks HTTP, because a load test must reach the application the way its users do, through the
+//! Route, not through the API server.
 //!
 //! Simulated Routes (`*.apps.<cluster>.example.com`) are resolved to the simulator's data plane
 //! listener from the `dataplane.json` the simulator publishes beside its kubeconfig, with a custom

@@ -5,6 +5,7 @@
 //! it when asked, so it always reflects the cluster, on the simulator and in production alike.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use futures::future::try_join_all;
 use rhai::{
@@ -42,6 +43,11 @@ pub struct Mesh {
     pub cluster: Cluster,
     pub name: String,
     pub namespace: String,
+    /// What this run saw of the control plane when it got the handle, so that checks on it
+    /// cost no request: the peers it has federation gateways for, and its configured member
+    /// namespaces (`None`: not known, read when needed).
+    pub peers: Option<Arc<BTreeSet<String>>>,
+    pub members: Option<Arc<Vec<String>>>,
 }
 
 /// What federation needs from a control plane's spec.
@@ -295,10 +301,12 @@ impl Env {
         let namespace = text(opts, "namespace")?.unwrap_or_else(|| name.to_string());
         let members = strings(opts.get("members"), "members")?;
         let peers = strings(opts.get("peers"), "peers")?;
-        let mesh = Mesh {
+        let mut mesh = Mesh {
             cluster: cluster.clone(),
             name: name.to_string(),
             namespace: namespace.clone(),
+            peers: None,
+            members: None,
         };
 
         // The projects first, while the kinds the operator just installed are discovered. Then
@@ -429,6 +437,9 @@ impl Env {
             "metadata": {"name": "default", "namespace": namespace},
             "spec": {"members": all_members},
         });
+        mesh.peers = Some(Arc::new(
+            MeshSpec::from_smcp(&smcp).ingress.into_keys().collect(),
+        ));
         self.apply_objects(cluster, vec![smcp, smmr], None)?;
         let wait = opts
             .get("wait")
@@ -439,6 +450,8 @@ impl Env {
             // walkthrough's check) implies it, and one watch suffices.
             let created = existing.is_none();
             self.wait_ready(&mesh, text(opts, "timeout")?.as_deref(), created)?;
+            // Ready: every member namespace is configured.
+            mesh.members = Some(Arc::new(all_members));
         }
         Ok(mesh)
     }
@@ -490,11 +503,15 @@ impl Env {
     }
 
     fn existing_mesh(&self, cluster: &Cluster, name: &str, namespace: &str) -> Result<Mesh> {
-        self.call(cluster, cluster.client.get("smcp", Some(namespace), name))?;
+        let smcp = self.call(cluster, cluster.client.get("smcp", Some(namespace), name))?;
         Ok(Mesh {
             cluster: cluster.clone(),
             name: name.to_string(),
             namespace: namespace.to_string(),
+            peers: Some(Arc::new(
+                MeshSpec::from_smcp(&smcp).ingress.into_keys().collect(),
+            )),
+            members: None,
         })
     }
 }

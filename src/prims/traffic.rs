@@ -400,6 +400,8 @@ impl Env {
                     .unwrap_or("")
                     .to_string(),
                 cluster,
+                peers: None,
+                members: None,
             }),
             [] => Err(refuse(
                 &cluster,
@@ -709,7 +711,7 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-/// The request graph of the mesh in `mesh_ns` over the last `window` (PromQL duration, e.g. 5m),
+/// The request graph of the mesh in `mesh_ns` over the last `window` (a duration, e.g. 5m),
 /// from its Prometheus. Shared by `traffic::graph` and `fedrun graph`.
 pub async fn graph_of(
     client: &crate::kube::ClusterClient,
@@ -717,21 +719,17 @@ pub async fn graph_of(
     mesh_name: &str,
     window: &str,
 ) -> std::result::Result<Graph, String> {
-    let ok = window.len() > 1
-        && window
-            .trim_end_matches(|c: char| c.is_ascii_alphabetic())
-            .chars()
-            .all(|c| c.is_ascii_digit())
-        && ["ms", "s", "m", "h", "d"]
-            .iter()
-            .any(|u| window.ends_with(u));
-    if !ok {
+    // The one duration syntax users type everywhere (`1h30m` too), sent to Prometheus in ms.
+    let range = crate::duration::parse(window)
+        .map_err(|e| format!("window {window:?}: {e}"))?
+        .as_millis();
+    if range == 0 {
         return Err(format!(
-            "window {window:?} is not a duration such as 60s, 5m or 1h"
+            "window {window:?} is empty: give a duration such as 5m"
         ));
     }
     let query = format!(
-        "sum by (source_workload, source_workload_namespace, source_cluster, source_mesh, destination_workload, destination_workload_namespace, destination_cluster, destination_mesh, response_code) (increase(istio_requests_total[{window}]))"
+        "sum by (source_workload, source_workload_namespace, source_cluster, source_mesh, destination_workload, destination_workload_namespace, destination_cluster, destination_mesh, response_code) (increase(istio_requests_total[{range}ms]))"
     );
     let samples = prometheus::query(client, mesh_ns, &query, None)
         .await
@@ -841,7 +839,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
     let e = env.clone();
     FuncRegistration::new("graph")
         .with_comments([
-            "/// The request graph of the mesh over the last `window` (a PromQL duration: \"60s\", \"5m\"),",
+            "/// The request graph of the mesh over the last `window` (a duration: \"60s\", \"5m\", \"1h30m\"),",
             "/// from its Prometheus: `nodes` (id, workload, namespace, cluster, mesh) and `edges` (from,",
             "/// to, requests, errors = 5xx answers, error_rate in %). What Kiali draws, as data;",
             "/// `fedrun graph` prints it and writes DOT and SVG.",

@@ -12,4 +12,4 @@ pub mod traffic;
 
 pub use progress::Progress;
 pub use reporter::{Reporter, Stream};
-pub use summary::{RunSummary, StepRecord, StepStatus, format_elapsed};
+pub use summary::{RunSummary, StepRecord, StepStatus};

@@ -5,7 +5,7 @@
 //! ANSI escape codes. Everything a run writes for humans (script `print`, warnings, step progress)
 //! goes through one reporter so that lines are printed above the spinners rather than through them.
 
-use super::summary::{StepRecord, StepStatus, format_elapsed};
+use super::summary::{StepRecord, StepStatus};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -233,7 +233,7 @@ impl Reporter {
             .position(|(s, _)| *s == slot)
             .map(|i| state.bars.remove(i).1);
         let indent = "  ".repeat(record.depth);
-        let mut detail = format_elapsed(record.duration);
+        let mut detail = crate::duration::format(record.duration);
         if record.changed + record.unchanged > 0 {
             detail.push_str(&format!(
                 ", changed {} / unchanged {}",

@@ -65,22 +65,6 @@ fn secs<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
-/// Formats an elapsed time compactly for tables and progress lines: `850ms`, `4.2s`, `2m05s`, `1h02m`.
-pub fn format_elapsed(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms < 60_000 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else if ms < 3_600_000 {
-        let s = d.as_secs();
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        let m = d.as_secs() / 60;
-        format!("{}h{:02}m", m / 60, m % 60)
-    }
-}
-
 fn changes(changed: u32, unchanged: u32) -> String {
     match (changed, unchanged) {
         (0, 0) => "-".to_string(),
@@ -102,7 +86,7 @@ impl RunSummary {
                     format!("{}{}", "  ".repeat(s.depth), s.name),
                     s.status.as_str().to_string(),
                     changes(s.changed, s.unchanged),
-                    format_elapsed(s.duration),
+                    crate::duration::format(s.duration),
                 ]
             })
             .collect();
@@ -150,7 +134,7 @@ impl RunSummary {
                 "-" => "no writes".to_string(),
                 c => c.to_string(),
             },
-            format_elapsed(self.total)
+            crate::duration::format(self.total)
         );
         out.push_str(&total);
         out.push('\n');
@@ -228,12 +212,5 @@ mod tests {
         assert_eq!(v["steps"][0]["duration_secs"], 1.234);
         assert_eq!(v["total_secs"], 2.0);
         assert_eq!(v["ok"], false);
-    }
-
-    #[test]
-    fn elapsed_formats() {
-        assert_eq!(format_elapsed(Duration::from_millis(850)), "850ms");
-        assert_eq!(format_elapsed(Duration::from_secs(125)), "2m05s");
-        assert_eq!(format_elapsed(Duration::from_secs(3720)), "1h02m");
     }
 }

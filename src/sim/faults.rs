@@ -200,25 +200,17 @@ impl fmt::Display for FaultSpec {
     }
 }
 
-/// Parses `50ms`, `1s`, `1.5s`, `200us`, `2m`; a bare number means milliseconds. At most an
-/// hour: a larger latency is surely a typo and would only hang a run.
+/// A latency: a duration as everywhere else (`50ms`, `1.5s`, `2m`), except that a bare number
+/// means milliseconds, as `--latency` does. At most an hour: a larger latency is surely a typo
+/// and would only hang a run.
 fn parse_duration(value: &str) -> Option<Duration> {
-    let split = value
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let seconds = match unit.trim() {
-        "" | "ms" => number / 1e3,
-        "us" | "µs" => number / 1e6,
-        "s" => number,
-        "m" => number * 60.0,
-        _ => return None,
+    let value = value.trim();
+    let d = match value.parse::<f64>() {
+        Ok(ms) if ms.is_finite() && ms >= 0.0 => Duration::from_secs_f64(ms / 1e3),
+        Ok(_) => return None,
+        Err(_) => crate::duration::parse(value).ok()?,
     };
-    if !seconds.is_finite() || !(0.0..=3600.0).contains(&seconds) {
-        return None;
-    }
-    Some(Duration::from_secs_f64(seconds))
+    (d <= Duration::from_secs(3600)).then_some(d)
 }
 
 /// The fault chosen for one request.

@@ -111,29 +111,13 @@ impl ClusterIdentity {
         {
             return Err(TlsError::InvalidClusterName(cluster.to_owned()));
         }
-        let now = time::OffsetDateTime::now_utc();
-        let not_before = now - BACKDATE;
-        let not_after = now + VALIDITY;
-
-        // The CA.
+        // The CA: it signs only the serving certificate below (path length 0).
+        let mut name = rcgen::DistinguishedName::new();
+        name.push(DnType::CommonName, format!("fedrun-sim-{cluster}-ca"));
+        name.push(DnType::OrganizationName, "fedrun simulator");
+        let ca_params = ca_params(name, BasicConstraints::Constrained(0))?;
+        let (not_before, not_after) = (ca_params.not_before, ca_params.not_after);
         let ca_key = KeyPair::generate()?;
-        let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-        ca_params.distinguished_name = rcgen::DistinguishedName::new();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, format!("fedrun-sim-{cluster}-ca"));
-        ca_params
-            .distinguished_name
-            .push(DnType::OrganizationName, "fedrun simulator");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-        ];
-        ca_params.not_before = not_before;
-        ca_params.not_after = not_after;
-        ca_params.serial_number = Some(random_serial());
         let ca_cert = ca_params.self_signed(&ca_key)?;
         let issuer = Issuer::new(ca_params, ca_key);
 
@@ -195,6 +179,28 @@ impl ClusterIdentity {
         config.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
         Ok(Arc::new(config))
     }
+}
+
+/// The parameters of a self-signed CA named `name`: the simulator's one way to make a root, for
+/// its API servers' TLS and for istiod's mesh roots alike — ten years of validity from an hour
+/// ago, a random serial, CA key usages.
+pub fn ca_params(
+    name: rcgen::DistinguishedName,
+    constraints: BasicConstraints,
+) -> Result<CertificateParams, rcgen::Error> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name = name;
+    params.is_ca = IsCa::Ca(constraints);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+    ];
+    params.not_before = now - BACKDATE;
+    params.not_after = now + VALIDITY;
+    params.serial_number = Some(random_serial());
+    Ok(params)
 }
 
 /// A positive random 128-bit serial number (RFC 5280 asks for unpredictable serials; the top

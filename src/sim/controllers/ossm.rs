@@ -134,26 +134,10 @@ impl Admission for Webhook {
 
 /// istiod's self-signed root: a CA certificate with the trust domain as its Organization.
 pub fn generate_ca(trust_domain: &str) -> Result<(String, String), rcgen::Error> {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair,
-        KeyUsagePurpose, SerialNumber,
-    };
-    let key = KeyPair::generate()?;
-    let mut params = CertificateParams::new(Vec::<String>::new())?;
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::OrganizationName, trust_domain);
-    params.distinguished_name = dn;
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-    ];
-    let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::minutes(1);
-    params.not_after = now + time::Duration::days(3650);
-    let serial: [u8; 16] = rand::random();
-    params.serial_number = Some(SerialNumber::from_slice(&serial));
+    let mut name = rcgen::DistinguishedName::new();
+    name.push(rcgen::DnType::OrganizationName, trust_domain);
+    let params = crate::sim::tls::ca_params(name, rcgen::BasicConstraints::Unconstrained)?;
+    let key = rcgen::KeyPair::generate()?;
     let cert = params.self_signed(&key)?;
     Ok((cert.pem(), key.serialize_pem()))
 }
