@@ -346,6 +346,7 @@ fn map_entry(
 /// `meta.v1.Time` {seconds = 1, nanos = 2} as RFC 3339 with second precision, as the
 /// apiserver writes it; `None` for the zero time, which Go omits.
 fn time(bytes: Bytes<'_>) -> Result<Option<String>, ProtobufError> {
+    let offset = bytes.offset;
     let mut r = bytes.reader();
     let mut seconds: i64 = 0;
     let mut nanos: u64 = 0;
@@ -357,7 +358,13 @@ fn time(bytes: Bytes<'_>) -> Result<Option<String>, ProtobufError> {
             _ => r.skip(number, wire, 0)?,
         }
     }
-    Ok((seconds != 0 || nanos != 0).then(|| rfc3339(seconds)))
+    if seconds == 0 && nanos == 0 {
+        return Ok(None);
+    }
+    rfc3339(seconds).map(Some).ok_or(ProtobufError::Malformed {
+        offset,
+        reason: "a timestamp outside the years a calendar date can have",
+    })
 }
 
 fn object_meta(bytes: Bytes<'_>) -> Result<Map<String, Value>, ProtobufError> {
@@ -636,46 +643,19 @@ fn object_reference(bytes: Bytes<'_>) -> Result<Map<String, Value>, ProtobufErro
 // ---------------------------------------------------------------------------------------
 // Encodings JSON needs
 
-/// Standard base64 with padding (RFC 4648 §4), the JSON form of Go `[]byte`. Written here
-/// to avoid a dependency for twenty lines.
+/// Standard base64 with padding (RFC 4648 §4), the JSON form of Go `[]byte`.
 fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                // Six bits, so always a valid index.
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC), via the days-to-civil
-/// algorithm; it cannot overflow for any i64 input.
-fn rfc3339(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`, as the apiserver writes a `metav1.Time`; `None`
+/// for seconds no calendar date has.
+fn rfc3339(seconds: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 #[cfg(test)]
@@ -1121,11 +1101,11 @@ mod tests {
 
     #[test]
     fn rfc3339_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
-        let _ = rfc3339(i64::MIN);
-        let _ = rfc3339(i64::MAX);
+        assert_eq!(rfc3339(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400).unwrap(), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000).unwrap(), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(-1).unwrap(), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339(i64::MIN), None);
+        assert_eq!(rfc3339(i64::MAX), None);
     }
 }

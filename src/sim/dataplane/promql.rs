@@ -87,7 +87,13 @@ impl Selector {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Aggregations open around the current position: the query comes from the network, so
+    /// nesting is bounded before it can exhaust the stack.
+    depth: usize,
 }
+
+/// Deeper than any query a dashboard sends; Prometheus itself has no lower limit to copy.
+const MAX_NESTING: usize = 64;
 
 type PResult<T> = Result<T, String>;
 
@@ -281,7 +287,12 @@ impl<'a> Parser<'a> {
         if let Some(op) = agg {
             let before = self.grouping()?;
             self.expect("(")?;
+            if self.depth >= MAX_NESTING {
+                return Err(self.error(&format!("aggregations nested deeper than {MAX_NESTING}")));
+            }
+            self.depth += 1;
             let inner = self.expr()?;
+            self.depth -= 1;
             self.expect(")")?;
             let after = self.grouping()?;
             return Ok(Expr::Aggregate {
@@ -325,6 +336,7 @@ pub fn parse(query: &str) -> Result<Expr, String> {
     let mut p = Parser {
         text: query,
         pos: 0,
+        depth: 0,
     };
     let expr = p.expr()?;
     p.skip_ws();
@@ -420,6 +432,15 @@ mod tests {
         ] {
             parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}m{}", "sum(".repeat(100_000), ")".repeat(100_000));
+        let err = parse(&deep).unwrap_err();
+        assert!(err.contains("nested deeper than 64"), "{err}");
+        let ok = format!("{}m{}", "sum(".repeat(64), ")".repeat(64));
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]
