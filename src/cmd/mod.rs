@@ -103,15 +103,9 @@ fn init_logging(verbose: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(use_color_stderr())
+        .with_ansi(crate::report::color::enabled(crate::report::Stream::Stderr))
         .without_time()
         .try_init();
-}
-
-/// Colour only on a terminal and never with NO_COLOR set (https://no-color.org).
-pub fn use_color_stderr() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
 /// The simulator's state directory: the flag, else `$FEDRUN_STATE`, else the platform state dir.

@@ -44,16 +44,10 @@ pub fn run(args: ReplArgs) -> Result<(), Failure> {
     let options = Options {
         label,
         history: repl::history_path(),
-        color: use_color_stdout(),
+        color: crate::report::color::enabled(Stream::Stdout),
     };
     let result = repl::run(session, options, rt.handle()).map_err(Failure::Failed);
     // Background tasks (the Ctrl-C handler, an idle simulator) must not hold the exit.
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
     result
-}
-
-/// Colour only on a terminal and never with NO_COLOR set.
-fn use_color_stdout() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }

@@ -5,6 +5,7 @@
 //! pipes and CI). [`RunSummary`] is the data a run produces, rendered as a table or as JSON.
 //! It does not know about Rhai: the script engine calls into it.
 
+pub mod color;
 mod progress;
 mod reporter;
 mod summary;

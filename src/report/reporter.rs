@@ -1,13 +1,13 @@
 //! Where run output goes, and in what form.
 //!
 //! The decision "spinners or plain lines" is made once, when the [`Reporter`] is created, from
-//! `IsTerminal` on the chosen stream, `NO_COLOR` and `TERM=dumb`: a pipe or CI log never receives
+//! the colour policy of `report::color` on the chosen stream: a pipe or CI log never receives
 //! ANSI escape codes. Everything a run writes for humans (script `print`, warnings, step progress)
 //! goes through one reporter so that lines are printed above the spinners rather than through them.
 
 use super::summary::{StepRecord, StepStatus};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -67,22 +67,11 @@ impl std::fmt::Debug for Reporter {
     }
 }
 
-/// `NO_COLOR` set to anything non-empty, or a dumb terminal, turns off escape codes.
-fn escapes_allowed() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-    !no_color && !dumb
-}
-
 impl Reporter {
     /// A reporter on `stream`: spinners if it is a terminal and escape codes are allowed,
     /// plain lines otherwise. `verbose` also shows `debug` output and step start lines.
     pub fn new(stream: Stream, verbose: bool) -> Reporter {
-        let is_tty = match stream {
-            Stream::Stdout => std::io::stdout().is_terminal(),
-            Stream::Stderr => std::io::stderr().is_terminal(),
-        };
-        let sink = if is_tty && escapes_allowed() {
+        let sink = if super::color::interactive(stream) {
             let target = match stream {
                 Stream::Stdout => ProgressDrawTarget::stdout(),
                 Stream::Stderr => ProgressDrawTarget::stderr(),
