@@ -5,23 +5,10 @@
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn fedrun(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fedrun"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("fedrun runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{fedrun, fedrun_command, text};
 
 #[test]
 fn sim_reset_refuses_a_directory_that_is_not_simulator_state() {
@@ -97,10 +84,8 @@ fn a_misspelled_function_is_found_before_anything_is_applied() {
 #[test]
 fn a_reader_that_goes_away_ends_the_command_quietly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fedrun"))
-        .args(["repl", "--sim", "--state"])
+    let mut child = fedrun_command(&["repl", "--sim", "--state"])
         .arg(dir.path().join("state"))
-        .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -167,9 +152,7 @@ fn a_write_reported_as_applied_survives_kill_9_of_an_in_process_run() {
         "let rosa = cluster(\"rosa\");\nstep(\"Write\", || rosa.apply(\"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: durable, namespace: default}\\ndata: {k: v}\\n\"));\nstep(\"Wait\", || sleep(\"60s\"));\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fedrun"))
-        .args(["--sim", "-v", "--state", s, pb.to_str().unwrap()])
-        .env("NO_COLOR", "1")
+    let mut child = fedrun_command(&["--sim", "-v", "--state", s, pb.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -2,19 +2,12 @@
 //! directory, then composed, then re-run; and playbooks that break a link on purpose.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn fedrun(state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fedrun"))
-        .args(["--sim", "--state"])
-        .arg(state)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("fedrun runs")
-}
+mod common;
+use common::{fedrun_sim as fedrun, succeeded, text};
 
 fn playbook(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,19 +15,6 @@ fn playbook(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn succeeded(o: &Output) -> String {
-    assert!(o.status.success(), "fedrun failed:\n{}", text(o));
-    text(o)
 }
 
 /// The run summary printed with `--output json`.

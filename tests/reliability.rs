@@ -79,15 +79,7 @@ impl Run {
 /// `fedrun --sim --state STATE ARGS...`: in-process simulator, or the `fedrun sim serve` running
 /// on STATE. Every output is checked for secrets.
 fn fedrun(state: &Path, args: &[&str]) -> Run {
-    let out = Command::new(FEDRUN)
-        .args(["--sim", "--state"])
-        .arg(state)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("FEDRUN_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("fedrun runs");
+    let out = common::fedrun_sim(state, args);
     let run = Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -720,12 +720,7 @@ fn a_second_simulator_on_the_same_state_dir_is_refused() {
 }
 
 fn fedrun(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(FEDRUN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("fedrun runs");
+    let out = common::fedrun(args);
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -5,9 +5,6 @@ mod common;
 
 use common::SecretScan;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-const FEDRUN: &str = env!("CARGO_BIN_EXE_fedrun");
 
 /// Every bearer token in a kubeconfig.
 fn tokens(kubeconfig: &Path) -> Vec<String> {
@@ -32,18 +29,11 @@ struct Output {
 }
 
 fn fedrun(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(FEDRUN);
-    cmd.args(args)
+    let out = common::fedrun_command(args)
         .current_dir(dir)
-        .env_remove("FEDRUN_STATE")
-        .env_remove("KUBECONFIG")
-        .env_remove("FEDRUN_LOG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("fedrun runs");
+        .envs(env.iter().copied())
+        .output()
+        .expect("fedrun runs");
     Output {
         code: out.status.code(),
         text: format!(

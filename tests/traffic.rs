@@ -9,28 +9,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::TestSim;
+use common::{TestSim, fedrun_sim, succeeded, text};
 use serde_json::Value;
-
-fn fedrun(state: &Path, script: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fedrun"))
-        .args(["--sim", "--state"])
-        .arg(state)
-        .arg(script)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("fedrun runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// Runs a Rhai snippet (prefixed with the usual handles) and returns its output.
 fn script(sim: &TestSim, name: &str, body: &str) -> Output {
@@ -43,12 +25,7 @@ fn script(sim: &TestSim, name: &str, body: &str) -> Output {
         let details_v2 = "details-v2.prod-bookinfo.svc.aro-stg-mesh-imports.local";
     "#;
     std::fs::write(&path, format!("{prelude}\n{body}")).unwrap();
-    fedrun(&sim.state_dir(), &path)
-}
-
-fn succeeded(o: Output) -> String {
-    assert!(o.status.success(), "fedrun failed:\n{}", text(&o));
-    text(&o)
+    fedrun_sim(&sim.state_dir(), &[path.to_str().expect("a UTF-8 path")])
 }
 
 /// The report a snippet printed with `print(report.to_json())`.
@@ -61,7 +38,7 @@ fn report(out: &str) -> Value {
 }
 
 fn load(sim: &TestSim, name: &str, requests: u32) -> Value {
-    let out = succeeded(script(
+    let out = succeeded(&script(
         sim,
         name,
         &format!(
@@ -101,12 +78,18 @@ fn near(actual: f64, expected: f64, report: &Value) {
 fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
     let sim = TestSim::start();
     let playbooks = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
-    let first = succeeded(fedrun(&sim.state_dir(), &playbooks.join("rosa-aro.rhai")));
+    let first = succeeded(&fedrun_sim(
+        &sim.state_dir(),
+        &[playbooks.join("rosa-aro.rhai").to_str().unwrap()],
+    ));
     assert!(
         first.contains("details-v2  aro"),
         "80/20 load report:\n{first}"
     );
-    succeeded(fedrun(&sim.state_dir(), &playbooks.join("rosa-rog.rhai")));
+    succeeded(&fedrun_sim(
+        &sim.state_dir(),
+        &[playbooks.join("rosa-rog.rhai").to_str().unwrap()],
+    ));
 
     // 2,000 requests split 60/20/20 by destination cluster.
     let r = load(&sim, "split", 2000);
@@ -128,7 +111,7 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
     assert!(sample.contains("\nreviews: reviews-v"), "{sample}");
 
     // Breaking the ARO link (its CA gone from the production mesh) turns its share into 503s.
-    let broken = succeeded(script(
+    let broken = succeeded(&script(
         &sim,
         "disconnect",
         r#"rosa.delete("configmap", "rosa-prod-mesh", "aro-stg-mesh-ca-root-cert");
@@ -145,7 +128,7 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
     assert!(broken.contains("503"), "{broken}");
 
     // Reconnecting heals it.
-    let healed = succeeded(script(
+    let healed = succeeded(&script(
         &sim,
         "reconnect",
         r#"peer::connect(prod, stg);
@@ -195,7 +178,7 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
     );
 
     // Mirroring half of details to ARO: every request served locally, half of them mirrored.
-    let mirrored = succeeded(script(
+    let mirrored = succeeded(&script(
         &sim,
         "mirror",
         r#"traffic::mirror(prod, "prod-bookinfo", "details", details_v2, 50);
@@ -217,7 +200,7 @@ fn load_follows_the_split_fails_over_a_broken_peer_and_heals() {
     assert_eq!(r["codes"]["200"], 400, "{r:#}");
 
     // The request graph shows the federated edge.
-    let graph = succeeded(script(
+    let graph = succeeded(&script(
         &sim,
         "graph",
         r#"print(traffic::summary(traffic::graph(prod, "5m")));"#,

@@ -198,6 +198,49 @@ impl Drop for Served {
     }
 }
 
+/// The `fedrun` binary as tests run it: no colour, nothing inherited from the developer's shell
+/// that changes its behaviour (log level, state directory, kubeconfig), stdin closed. Add
+/// arguments, environment or a directory, then run it.
+pub fn fedrun_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fedrun"));
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("FEDRUN_LOG")
+        .env_remove("FEDRUN_STATE")
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// `fedrun ARGS`, run to its end.
+pub fn fedrun(args: &[&str]) -> Output {
+    fedrun_command(args).output().expect("fedrun runs")
+}
+
+/// `fedrun --sim --state STATE ARGS`: the in-process simulator, or the `fedrun sim serve` on STATE.
+pub fn fedrun_sim(state: &Path, args: &[&str]) -> Output {
+    let state = state.to_str().expect("a UTF-8 state path");
+    fedrun_command(&["--sim", "--state", state])
+        .args(args)
+        .output()
+        .expect("fedrun runs")
+}
+
+/// Everything a run printed, stdout then stderr.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// What a run that must succeed printed.
+pub fn succeeded(o: &Output) -> String {
+    assert!(o.status.success(), "fedrun failed:\n{}", text(o));
+    text(o)
+}
+
 pub fn kubectl(
     kubeconfig: &Path,
     cache: &Path,
