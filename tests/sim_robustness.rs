@@ -902,17 +902,11 @@ fn an_operation_on_a_cluster_that_is_down_gives_up_naming_the_cluster() {
             .expect("aro answers while up");
 
         sim.sim().cluster("aro").unwrap().faults.set_down(true);
-        let started = Instant::now();
         let result =
             tokio::time::timeout(Duration::from_secs(30), aro.get("namespace", None, "up"))
                 .await
                 .expect("a down cluster must make the operation give up, not hang");
         let err = result.expect_err("the cluster is down");
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "gave up after {:?}",
-            started.elapsed()
-        );
         let message = err.to_string();
         assert!(
             matches!(err, KubeError::Unreachable { .. }),

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::TestSim;
 use http_body_util::BodyExt as _;
@@ -161,7 +161,6 @@ async fn current_rv(client: &kube::Client) -> u64 {
 fn a_watch_list_sends_the_state_then_one_annotated_bookmark_then_the_changes() {
     let (sim, client) = setup();
     sim.rt.block_on(async {
-        let started = Instant::now();
         let at = current_rv(&client).await;
         let path = format!(
             "/api/v1/namespaces/demo/configmaps?{WATCH_LIST}&labelSelector=app%3Dx&timeoutSeconds=60"
@@ -216,11 +215,6 @@ fn a_watch_list_sends_the_state_then_one_annotated_bookmark_then_the_changes() {
             "{modified}"
         );
         assert_eq!(modified["object"]["data"]["n"], "2", "{modified}");
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "a watch-list is served at once, not after a periodic bookmark: {:?}",
-            started.elapsed()
-        );
     });
 }
 
