@@ -118,11 +118,6 @@ impl Reporter {
         matches!(self.inner.sink, Sink::Buffer)
     }
 
-    /// Whether `-v` was given.
-    pub fn is_verbose(&self) -> bool {
-        self.inner.verbose
-    }
-
     /// Everything written so far, in buffer mode; empty otherwise.
     pub fn output(&self) -> String {
         self.state().buffer.clone()

@@ -187,16 +187,6 @@ impl Store {
         self.read().registry.find(group, plural).cloned()
     }
 
-    /// The type with this group and kind (any served version), for callers that know the kind.
-    pub fn resource_for_kind(&self, group: &str, kind: &str) -> Option<Arc<ResourceType>> {
-        self.read()
-            .registry
-            .types()
-            .iter()
-            .find(|t| t.group == group && t.kind == kind)
-            .cloned()
-    }
-
     /// A copy of the registry, for discovery documents.
     pub fn registry(&self) -> Registry {
         self.read().registry.clone()

@@ -46,13 +46,6 @@ impl Timers {
             .remove(key);
     }
 
-    /// Forgets every step whose key starts with `prefix`.
-    pub fn forget_prefix(&self, prefix: &str) {
-        self.started
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|k, _| !k.starts_with(prefix));
-    }
 }
 
 #[cfg(test)]

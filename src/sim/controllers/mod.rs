@@ -69,18 +69,6 @@ impl Changes {
         }
     }
 
-    /// Changes in these clusters only.
-    pub fn in_clusters<'a>(clusters: impl IntoIterator<Item = &'a str>) -> Self {
-        Changes {
-            everything: false,
-            clusters: clusters.into_iter().map(str::to_string).collect(),
-        }
-    }
-
-    pub fn is_everything(&self) -> bool {
-        self.everything
-    }
-
     /// Whether objects of `cluster` may have changed.
     pub fn touches(&self, cluster: &str) -> bool {
         self.everything || self.clusters.contains(cluster)
