@@ -30,7 +30,9 @@ pub struct Settings {
 /// Where the clusters are.
 #[derive(Debug, Clone)]
 pub enum Target {
-    Kubeconfig(PathBuf),
+    /// Kubeconfig files: `--kubeconfig`, else the files of `$KUBECONFIG` (merged as kubectl
+    /// merges them), else `~/.kube/config`.
+    Kubeconfig(Vec<PathBuf>),
     /// The simulator's state directory and, when given, its clusters.
     Sim(PathBuf, Option<Vec<ClusterSpec>>),
 }
@@ -40,12 +42,18 @@ impl Target {
     pub fn short_label(&self) -> String {
         match self {
             Target::Sim(..) => "sim".to_string(),
-            Target::Kubeconfig(path) => {
+            Target::Kubeconfig(paths) => {
                 let home = std::env::var_os("HOME").map(PathBuf::from);
-                match home.as_deref().and_then(|h| path.strip_prefix(h).ok()) {
-                    Some(rest) => format!("~/{}", rest.display()),
-                    None => path.display().to_string(),
-                }
+                paths
+                    .iter()
+                    .map(
+                        |path| match home.as_deref().and_then(|h| path.strip_prefix(h).ok()) {
+                            Some(rest) => format!("~/{}", rest.display()),
+                            None => path.display().to_string(),
+                        },
+                    )
+                    .collect::<Vec<_>>()
+                    .join(":")
             }
         }
     }
@@ -54,7 +62,11 @@ impl Target {
 /// An opened target: the kubeconfig to read and, for an in-process simulator, the simulator
 /// (shut it down when done).
 pub struct Opened {
+    /// The (first) kubeconfig file.
     pub kubeconfig: PathBuf,
+    /// Every kubeconfig file, merged in this order (`$KUBECONFIG=a:b`); just `kubeconfig` for
+    /// `--kubeconfig` and the simulator.
+    pub kubeconfigs: Vec<PathBuf>,
     /// How banners name the backend, e.g. `simulator (in-process, state /tmp/x)`.
     pub label: String,
     pub simulator: Option<Simulator>,
@@ -67,7 +79,7 @@ impl Opened {
         aliases: &BTreeMap<String, String>,
         interrupt: Arc<AtomicBool>,
     ) -> Result<Clusters, Failure> {
-        Clusters::from_kubeconfig(&self.kubeconfig, aliases.clone())
+        Clusters::from_kubeconfigs(&self.kubeconfigs, aliases.clone())
             .map(|c| c.with_interrupt(interrupt))
             .map_err(|e| Failure::Usage(e.to_string()))
     }
@@ -93,7 +105,7 @@ pub fn settings(args: &BackendArgs) -> Result<Settings, Failure> {
         };
         Target::Sim(state_dir(args.state.clone()), clusters)
     } else {
-        Target::Kubeconfig(default_kubeconfig(args.kubeconfig.clone())?)
+        Target::Kubeconfig(default_kubeconfigs(args.kubeconfig.clone())?)
     };
     Ok(Settings {
         vars,
@@ -119,14 +131,23 @@ fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, String>, Failu
 /// this process (on the runtime that polls this future).
 pub async fn open(target: Target) -> Result<Opened, Failure> {
     match target {
-        Target::Kubeconfig(path) => Ok(Opened {
-            label: format!("kubeconfig {}", path.display()),
-            kubeconfig: path,
+        Target::Kubeconfig(paths) => Ok(Opened {
+            label: format!(
+                "kubeconfig {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(":")
+            ),
+            kubeconfig: paths.first().cloned().unwrap_or_default(),
+            kubeconfigs: paths,
             simulator: None,
         }),
         Target::Sim(dir, clusters) => match running_server(&dir) {
             Some(info) => Ok(Opened {
                 kubeconfig: kubeconfig_path(&dir),
+                kubeconfigs: vec![kubeconfig_path(&dir)],
                 label: format!("simulator (fedrun sim serve, pid {})", info.pid),
                 simulator: None,
             }),
@@ -139,6 +160,7 @@ pub async fn open(target: Target) -> Result<Opened, Failure> {
                     .map_err(|e| Failure::Failed(e.to_string()))?;
                 Ok(Opened {
                     kubeconfig: sim.kubeconfig(),
+                    kubeconfigs: vec![sim.kubeconfig()],
                     label: format!("simulator (in-process, state {})", dir.display()),
                     simulator: Some(sim),
                 })
@@ -147,23 +169,50 @@ pub async fn open(target: Target) -> Result<Opened, Failure> {
     }
 }
 
-/// As kubectl: the flag, else the first file of `$KUBECONFIG`, else `~/.kube/config`.
-fn default_kubeconfig(explicit: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    let path = explicit
-        .or_else(|| {
-            std::env::var_os("KUBECONFIG")
-                .filter(|v| !v.is_empty())
-                .and_then(|v| std::env::split_paths(&v).next())
+/// As kubectl: the flag (which must exist), else the files of `$KUBECONFIG` (those that exist;
+/// merged later, the first file to define a name winning), else `~/.kube/config`.
+fn default_kubeconfigs(explicit: Option<PathBuf>) -> Result<Vec<PathBuf>, Failure> {
+    let missing = |path: &PathBuf| {
+        Failure::Usage(format!(
+            "kubeconfig {} does not exist; pass --kubeconfig, or try the simulated clusters with --sim",
+            path.display()
+        ))
+    };
+    if let Some(path) = explicit {
+        return if path.is_file() {
+            Ok(vec![path])
+        } else {
+            Err(missing(&path))
+        };
+    }
+    let listed: Vec<PathBuf> = std::env::var_os("KUBECONFIG")
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
         })
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube").join("config")))
+        .unwrap_or_default();
+    if !listed.is_empty() {
+        let present: Vec<PathBuf> = listed.iter().filter(|p| p.exists()).cloned().collect();
+        if present.is_empty() {
+            return Err(Failure::Usage(format!(
+                "none of the files in KUBECONFIG exists ({}); fix KUBECONFIG, pass --kubeconfig, or try the simulated clusters with --sim",
+                listed
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(":")
+            )));
+        }
+        return Ok(present);
+    }
+    let path = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".kube").join("config"))
         .ok_or_else(|| {
             Failure::Usage("no kubeconfig: pass --kubeconfig, set KUBECONFIG, or use --sim".into())
         })?;
     if !path.is_file() {
-        return Err(Failure::Usage(format!(
-            "kubeconfig {} does not exist; pass --kubeconfig, or try the simulated clusters with --sim",
-            path.display()
-        )));
+        return Err(missing(&path));
     }
-    Ok(path)
+    Ok(vec![path])
 }

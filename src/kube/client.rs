@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::discovery::{DiscoveryCache, KindInfo, Reach};
 use super::errors::KubeError;
-use super::retry::{RetryPolicy, with_retries};
+use super::retry::{RetryPolicy, interruptible, with_retries};
 
 /// Most apply requests one [`ClusterClient::apply`] has in flight at once.
 const APPLY_AT_ONCE: usize = 16;
@@ -340,7 +340,12 @@ impl ClusterClient {
                 cluster: label.clone(),
                 message: format!("invalid proxy path {uri}: {e}"),
             })?;
-        match self.inner.client.request_text(request).await {
+        let answer = interruptible(
+            self.inner.client.request_text(request),
+            &self.inner.interrupt,
+        )
+        .await?;
+        match answer {
             Ok(text) => Ok(text),
             Err(::kube::Error::Api(status)) => Err(KubeError::Api {
                 cluster: label,
@@ -583,7 +588,10 @@ impl ClusterClient {
                 let resource = ApiResource::from_gvk(&GroupVersionKind::gvk(g, v, &group.1));
                 let api: Api<DynamicObject> =
                     Api::namespaced_with(self.inner.client.clone(), &group.2, &resource);
-                let listed = api.list(&ListParams::default()).await.ok()?;
+                let listed = interruptible(api.list(&ListParams::default()), &self.inner.interrupt)
+                    .await
+                    .ok()?
+                    .ok()?;
                 Some((group.clone(), (resource.plural, by_name(listed.items))))
             });
             futures::future::join_all(reads)

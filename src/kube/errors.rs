@@ -49,12 +49,26 @@ pub enum KubeError {
         message: String,
     },
 
-    /// The TLS handshake failed (unknown CA, wrong host name). Not retried: it will not heal.
-    #[error("TLS handshake with cluster {cluster} failed: {message}")]
+    /// The TLS handshake failed (unknown CA, wrong host name, expired certificate). Not retried:
+    /// it will not heal.
+    #[error("TLS error on cluster {cluster}: {message}")]
     Tls {
         /// The cluster's name in the playbook.
         cluster: String,
-        /// The TLS library's explanation.
+        /// What did not match, in words, with the TLS library's term.
+        message: String,
+        /// What to do about it.
+        fix: String,
+    },
+
+    /// The credentials could not be obtained: an exec credential plugin failed, timed out or
+    /// printed something unusable. The message names the command, the user entry and the exit
+    /// status, never the plugin's arguments, environment or output.
+    #[error("credentials for cluster {cluster}: {message}")]
+    Credentials {
+        /// The cluster's name in the playbook.
+        cluster: String,
+        /// What failed.
         message: String,
     },
 
@@ -146,9 +160,11 @@ impl KubeError {
             KubeError::Unreachable { .. } => {
                 Some("check that the server URL in the kubeconfig is reachable (VPN, firewall) and that the cluster is up".into())
             }
-            KubeError::Tls { .. } => Some(
-                "the kubeconfig's certificate-authority does not match the server's certificate; refresh the kubeconfig".into(),
-            ),
+            KubeError::Tls { fix, .. } => Some(fix.clone()),
+            KubeError::Credentials { .. } => Some(format!(
+                "run the plugin's command by hand to see what it says, log in again, or allow it more time with {}",
+                super::exec::TIMEOUT_ENV
+            )),
             KubeError::UnknownKind { missing_operator: Some(op), .. } => {
                 Some(format!("install {op} first (for example with mesh::operators) and wait for its CSV to succeed"))
             }

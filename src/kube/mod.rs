@@ -3,18 +3,26 @@
 //! Every primitive (cluster, mesh, cert, peer, traffic) reaches a cluster through this module and
 //! nothing else, so that one piece of code decides how fedrun authenticates, verifies TLS, resolves
 //! kinds, applies, waits and retries — on real clusters and on the simulator alike, which is served
-//! over the same HTTPS and the same kube-rs client. There is no Rhai here and nothing prints: the
-//! API is async and returns [`KubeError`]s that name the cluster; the script engine bridges it into
-//! Rhai and renders the errors.
+//! over the same HTTPS and the same kube-rs client. There is no Rhai here and nothing prints but
+//! the once-per-cluster warnings about connections that are allowed yet unsafe (plain HTTP,
+//! `insecure-skip-tls-verify`), on stderr: the API is async and returns [`KubeError`]s that name
+//! the cluster; the script engine bridges it into Rhai and renders the errors.
 //!
-//! - [`Clusters`] reads the kubeconfig, maps playbook names to contexts and keeps one kube-rs
-//!   client per context, created on first use (a client is a connection pool plus a credential
-//!   refresher: sharing it avoids a TLS handshake and an exec-plugin run per request).
+//! - [`Clusters`] reads the kubeconfig (or merges a `KUBECONFIG` list as kubectl does), maps
+//!   playbook names to contexts and keeps one kube-rs client per context, created on first use
+//!   (a client is a connection pool plus a credential refresher: sharing it avoids a TLS
+//!   handshake and an exec-plugin run per request). Exec credential plugins are run by fedrun,
+//!   under a time limit, and their failures never print their arguments, environment or output.
+//! - Unsafe kubeconfigs are refused before any connection: a server URL with a password in it,
+//!   plain HTTP (unless `FEDRUN_ALLOW_INSECURE_HTTP=1`), `insecure-skip-tls-verify` with a CA,
+//!   a token or password with a line break.
 //! - [`ClusterClient`] is a cheap handle with the operations: server-side [`apply`](ClusterClient::apply),
 //!   get / try_get / list / delete / patch / create, and [`wait`](ClusterClient::wait) on a watch.
 //! - Kinds are typed as users type them (`cm`, `smcp`, `ServiceMeshPeer`,
 //!   `servicemeshpeers.federation.maistra.io`) and resolved by a per-context discovery cache.
-//! - Transient failures are retried under a [`RetryPolicy`]; permanent ones fail at once.
+//! - Transient failures are retried under a [`RetryPolicy`]; permanent ones (a TLS verification
+//!   failure among them) fail at once. The run's interrupt flag abandons a request in flight
+//!   within 100 ms.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fedrun::kube::KubeError> {
@@ -39,6 +47,8 @@
 mod client;
 mod discovery;
 mod errors;
+mod exec;
+mod kubeconfig;
 mod pool;
 pub mod prometheus;
 mod retry;
@@ -47,6 +57,8 @@ mod wait;
 pub use client::{Applied, ApplyOptions, ClusterClient, FIELD_MANAGER, Outcome};
 pub use discovery::KindInfo;
 pub use errors::KubeError;
+pub use exec::{DEFAULT_TIMEOUT as EXEC_DEFAULT_TIMEOUT, TIMEOUT_ENV as EXEC_TIMEOUT_ENV};
+pub use kubeconfig::ALLOW_HTTP_ENV;
 pub use pool::Clusters;
 pub use retry::{RetryPolicy, with_retries};
 pub use wait::{Seen, WaitCondition, Watched};

@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::errors::KubeError;
+use super::exec::ExecFailure;
 
 /// How hard to try before declaring a cluster unreachable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +114,29 @@ pub(crate) fn classify(cluster: &str, error: ::kube::Error) -> Failure {
             }
         }
         ::kube::Error::HyperError(e) => network(cluster, &e),
-        ::kube::Error::Service(e) => network(cluster, e.as_ref()),
+        ::kube::Error::Service(e) => {
+            if let Some(failure) = e.downcast_ref::<ExecFailure>() {
+                return Failure::Permanent(if failure.interrupted {
+                    KubeError::Interrupted
+                } else {
+                    KubeError::Credentials {
+                        cluster: cluster.to_string(),
+                        message: failure.message.clone(),
+                    }
+                });
+            }
+            if let Some(auth) = e.downcast_ref::<::kube::client::AuthError>() {
+                return Failure::Permanent(KubeError::Credentials {
+                    cluster: cluster.to_string(),
+                    message: redacted_auth_error(auth),
+                });
+            }
+            network(cluster, e.as_ref())
+        }
+        ::kube::Error::Auth(e) => Failure::Permanent(KubeError::Credentials {
+            cluster: cluster.to_string(),
+            message: redacted_auth_error(&e),
+        }),
         ::kube::Error::ReadEvents(e) => Failure::Transient {
             message: format!("reading the response failed: {e}"),
             retry_after: None,
@@ -125,39 +148,122 @@ pub(crate) fn classify(cluster: &str, error: ::kube::Error) -> Failure {
     }
 }
 
+/// kube-rs's credential errors without what may be secret: its exec errors print the command
+/// (with the environment the kubeconfig gives it), the arguments and the command's output.
+pub(crate) fn redacted_auth_error(error: &::kube::client::AuthError) -> String {
+    use ::kube::client::AuthError as E;
+    match error {
+        E::AuthExecRun { out, .. } => match out.status.code() {
+            Some(code) => format!(
+                "the credential command failed with exit status {code} (its command line and output are not shown, as they may hold secrets)"
+            ),
+            None => "the credential command was killed (its command line and output are not shown, as they may hold secrets)".into(),
+        },
+        E::AuthExecStart(io) => format!("the credential command could not be started: {io}"),
+        E::AuthExecParse(_) => "the credential command printed no valid credential (its output is not shown)".into(),
+        E::ReadTokenFile(io, path) => format!("cannot read the token file {}: {io}", path.display()),
+        E::InvalidBearerToken(_) => "the token cannot be sent in an HTTP header (a line break or control character in it?)".into(),
+        E::InvalidBasicAuth(_) => "the user name or password cannot be sent in an HTTP header".into(),
+        E::MissingCommand => "the exec section has no command".into(),
+        E::ExecPluginFailed => "the credential command printed no status".into(),
+        E::ExecMissingClusterInfo => "provideClusterInfo is set but the cluster entry is incomplete".into(),
+        E::UnrefreshableTokenResponse => "the credential could not be refreshed".into(),
+        _ => "the credential provider failed (details are not shown, as they may hold secrets)".into(),
+    }
+}
+
 /// Network-level failures are transient, except a TLS verification failure, which needs a new
-/// kubeconfig rather than patience.
+/// kubeconfig (or a renewed certificate) rather than patience.
 fn network(cluster: &str, error: &(dyn std::error::Error + 'static)) -> Failure {
-    let message = error_chain(error);
-    if is_tls_failure(error) {
+    if let Some(tls) = find_rustls(error) {
+        let (message, fix) = describe_tls(tls);
         return Failure::Permanent(KubeError::Tls {
             cluster: cluster.to_string(),
             message,
+            fix,
         });
     }
     Failure::Transient {
-        message,
+        message: error_chain(error),
         retry_after: None,
     }
 }
 
-fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(error);
-    while let Some(e) = next {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
+/// The rustls error behind a connection failure. tokio-rustls wraps it in an `io::Error`, which
+/// the HTTP stack wraps in another; `io::Error::source()` skips the wrapped error, so the chain
+/// is walked through `get_ref()` too.
+fn find_rustls<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut pending: Vec<&'a (dyn std::error::Error + 'static)> = vec![error];
+    let mut steps = 0;
+    while let Some(e) = pending.pop() {
+        steps += 1;
+        if steps > 64 {
+            break;
         }
-        // tokio-rustls wraps rustls errors in io::Error, whose `source()` skips the wrapped error.
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
         if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            && let Some(inner) = io.get_ref()
         {
-            return true;
+            pending.push(inner);
         }
-        next = e.source();
+        if let Some(next) = e.source() {
+            pending.push(next);
+        }
     }
-    false
+    None
+}
+
+/// What did not match in a TLS failure, and the fix.
+fn describe_tls(error: &rustls::Error) -> (String, String) {
+    use rustls::CertificateError as C;
+    let refresh = "the kubeconfig's certificate-authority-data does not match the server's CA: \
+                   refresh the kubeconfig (log in again, or ask the cluster's admin for its CA bundle)";
+    match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer | C::BadSignature => (
+                format!("the server's certificate is signed by an unknown authority ({error})"),
+                refresh.to_string(),
+            ),
+            C::NotValidForName => (
+                format!("the server's certificate is not valid for the server name used ({error})"),
+                "use the server URL the certificate was issued for, or set tls-server-name in the cluster entry".to_string(),
+            ),
+            C::NotValidForNameContext { expected, presented } => (
+                format!(
+                    "the server's certificate is for {} but the server name used is {} (wrong server name)",
+                    if presented.is_empty() { "no name".to_string() } else { presented.join(", ") },
+                    expected.to_str()
+                ),
+                "use the server URL the certificate was issued for, or set tls-server-name in the cluster entry".to_string(),
+            ),
+            C::Expired | C::ExpiredContext { .. } => (
+                format!("the server's certificate has expired ({error})"),
+                "the cluster's serving certificate must be renewed by its admin (or this machine's clock is wrong)".to_string(),
+            ),
+            C::NotValidYet | C::NotValidYetContext { .. } => (
+                format!("the server's certificate is not valid yet ({error})"),
+                "check this machine's clock".to_string(),
+            ),
+            C::Revoked => (
+                format!("the server's certificate has been revoked ({error})"),
+                "ask the cluster's admin for a new serving certificate".to_string(),
+            ),
+            _ => (
+                format!("the server's certificate was rejected ({error})"),
+                refresh.to_string(),
+            ),
+        },
+        rustls::Error::AlertReceived(alert) => (
+            format!("the server refused the TLS handshake (alert: {alert:?})"),
+            "check the client certificate of the kubeconfig's user entry, or that the URL is the API server's".to_string(),
+        ),
+        other => (
+            format!("the TLS handshake failed ({other})"),
+            "check that the server URL is the API server's HTTPS endpoint".to_string(),
+        ),
+    }
 }
 
 /// "a: b: c" from an error and its sources, skipping a source whose text its parent already shows.
@@ -193,12 +299,33 @@ pub(crate) async fn interruptible_sleep(
     }
 }
 
+/// Runs `future` unless the interrupt flag is set first: the flag is checked every 100 ms, and a
+/// request still in flight then is abandoned (dropped) with [`KubeError::Interrupted`], so that
+/// Ctrl-C does not wait for a server that does not answer.
+pub(crate) async fn interruptible<F: Future>(
+    future: F,
+    interrupt: &AtomicBool,
+) -> Result<F::Output, KubeError> {
+    let watch = async {
+        while !interrupt.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::select! {
+        biased;
+        () = watch => Err(KubeError::Interrupted),
+        output = future => Ok(output),
+    }
+}
+
 /// Runs `op` until it succeeds, fails permanently, or `policy` gives up.
 ///
 /// `op` is called afresh for every attempt, so an operation that must re-read before writing (the
 /// answer to a 409 Conflict) does so inside `op`. Giving up after transient failures yields
 /// [`KubeError::Unreachable`] with the attempt count and elapsed time, as does an attempt still
-/// unanswered when `policy.max_total` has passed; giving up after conflicts yields the last 409. `interrupt` is checked before every attempt and during every sleep.
+/// unanswered when `policy.max_total` has passed; giving up after conflicts yields the last 409.
+/// `interrupt` is checked before every attempt, during every sleep, and every 100 ms while a
+/// request is in flight (which is then abandoned).
 pub async fn with_retries<T, F, Fut>(
     policy: &RetryPolicy,
     cluster: &str,
@@ -219,9 +346,10 @@ where
         // A cluster that stops answering holds requests open; without a deadline the operation
         // would hang instead of giving up. An attempt may use what is left of `max_total`.
         let remaining = policy.max_total.saturating_sub(start.elapsed());
-        let error = match tokio::time::timeout(remaining, op()).await {
-            Ok(Ok(value)) => return Ok(value),
-            Ok(Err(error)) => error,
+        let error = match tokio::time::timeout(remaining, interruptible(op(), interrupt)).await {
+            Ok(Err(interrupted)) => return Err(interrupted),
+            Ok(Ok(Ok(value))) => return Ok(value),
+            Ok(Ok(Err(error))) => error,
             Err(_) => {
                 return Err(KubeError::Unreachable {
                     cluster: cluster.to_string(),
@@ -263,6 +391,7 @@ where
 mod tests {
     use super::*;
     use ::kube::core::Status;
+    use std::sync::Arc;
     use std::sync::atomic::AtomicU32;
 
     fn status(code: u16, reason: &str) -> ::kube::Error {
@@ -365,6 +494,99 @@ mod tests {
             }
             other => panic!("expected transient, got {other:?}"),
         }
+    }
+
+    fn nested_tls(error: rustls::Error) -> ::kube::Error {
+        // As hyper-util reports it: an io::Error around tokio-rustls's io::Error around rustls's.
+        let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, error);
+        ::kube::Error::Service(Box::new(std::io::Error::other(inner)))
+    }
+
+    #[test]
+    fn tls_failures_are_permanent_and_say_what_did_not_match() {
+        use rustls::CertificateError as C;
+        for (error, said, fix) in [
+            (
+                C::UnknownIssuer,
+                "unknown authority",
+                "certificate-authority-data",
+            ),
+            (C::Expired, "has expired", "renewed"),
+            (
+                C::NotValidForName,
+                "not valid for the server name",
+                "tls-server-name",
+            ),
+        ] {
+            match classify("rosa", nested_tls(rustls::Error::InvalidCertificate(error))) {
+                Failure::Permanent(e @ KubeError::Tls { .. }) => {
+                    assert!(
+                        e.to_string().starts_with("TLS error on cluster rosa: "),
+                        "{e}"
+                    );
+                    assert!(e.to_string().contains(said), "{e}");
+                    assert!(e.hint().is_some_and(|h| h.contains(fix)), "{:?}", e.hint());
+                }
+                other => panic!("expected a permanent TLS error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn credential_failures_are_permanent_and_redacted() {
+        let failure = ExecFailure {
+            message:
+                "exec credential plugin \"aws\" of user entry \"eks\" failed with exit status 1"
+                    .into(),
+            interrupted: false,
+        };
+        match classify("rosa", ::kube::Error::Service(Box::new(failure))) {
+            Failure::Permanent(KubeError::Credentials { cluster, message }) => {
+                assert_eq!(cluster, "rosa");
+                assert!(message.contains("exit status 1"), "{message}");
+            }
+            other => panic!("expected credentials, got {other:?}"),
+        }
+        use std::os::unix::process::ExitStatusExt as _;
+        let out = std::process::Output {
+            status: std::process::ExitStatus::from_raw(3 << 8),
+            stdout: b"token-from-stdout-123".to_vec(),
+            stderr: b"secret-from-stderr-456".to_vec(),
+        };
+        let auth = ::kube::client::AuthError::AuthExecRun {
+            cmd: "SECRET=hunter2 gcloud --password=p4ss".into(),
+            out: Box::new(out),
+        };
+        match classify("rosa", ::kube::Error::Auth(auth)) {
+            Failure::Permanent(KubeError::Credentials { message, .. }) => {
+                assert!(message.contains("exit status 3"), "{message}");
+                for secret in ["hunter2", "p4ss", "token-from-stdout", "secret-from-stderr"] {
+                    assert!(!message.contains(secret), "{message}");
+                }
+            }
+            other => panic!("expected credentials, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_abandons_a_request_in_flight() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            flag.store(true, Ordering::SeqCst);
+        });
+        let started = Instant::now();
+        let result: Result<(), _> = with_retries(&RetryPolicy::default(), "rosa", &stop, || {
+            futures::future::pending::<Result<(), ::kube::Error>>()
+        })
+        .await;
+        assert!(matches!(result, Err(KubeError::Interrupted)), "{result:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]
