@@ -43,10 +43,11 @@ pub struct Mesh {
     pub cluster: Cluster,
     pub name: String,
     pub namespace: String,
-    /// What this run saw of the control plane when it got the handle, so that checks on it
-    /// cost no request: the peers it has federation gateways for, and its configured member
-    /// namespaces (`None`: not known, read when needed).
-    pub peers: Option<Arc<BTreeSet<String>>>,
+    /// What this run saw of the control plane when it got the handle, so that what it already
+    /// confirms costs no request: its federation spec (trust domain, gateways per peer, ports)
+    /// and its configured member namespaces. `None`: not known; anything not confirmed here is
+    /// read from the cluster (another step may have changed the control plane since).
+    pub spec: Option<Arc<MeshSpec>>,
     pub members: Option<Arc<Vec<String>>>,
 }
 
@@ -305,7 +306,7 @@ impl Env {
             cluster: cluster.clone(),
             name: name.to_string(),
             namespace: namespace.clone(),
-            peers: None,
+            spec: None,
             members: None,
         };
 
@@ -437,9 +438,7 @@ impl Env {
             "metadata": {"name": "default", "namespace": namespace},
             "spec": {"members": all_members},
         });
-        mesh.peers = Some(Arc::new(
-            MeshSpec::from_smcp(&smcp).ingress.into_keys().collect(),
-        ));
+        mesh.spec = Some(Arc::new(MeshSpec::from_smcp(&smcp)));
         self.apply_objects(cluster, vec![smcp, smmr], None)?;
         let wait = opts
             .get("wait")
@@ -508,9 +507,7 @@ impl Env {
             cluster: cluster.clone(),
             name: name.to_string(),
             namespace: namespace.to_string(),
-            peers: Some(Arc::new(
-                MeshSpec::from_smcp(&smcp).ingress.into_keys().collect(),
-            )),
+            spec: Some(Arc::new(MeshSpec::from_smcp(&smcp))),
             members: None,
         })
     }

@@ -51,16 +51,34 @@ fn client_id(spec: &MeshSpec, namespace: &str, egress: &str) -> String {
 }
 
 impl Env {
-    /// Everything `connect` reads from one mesh, in one round of concurrent requests.
-    async fn read_side(&self, mesh: &Mesh) -> std::result::Result<(Value, Value), KubeError> {
+    /// Everything `connect` reads from one mesh, in one round of concurrent requests: its root,
+    /// and its control plane's spec unless the run already knows it has gateways for `other`.
+    async fn read_side(
+        &self,
+        mesh: &Mesh,
+        other: &str,
+    ) -> std::result::Result<(MeshSpec, Value), KubeError> {
         let client = &mesh.cluster.client;
+        let known = mesh
+            .spec
+            .as_ref()
+            .filter(|s| s.ingress.contains_key(other) && s.egress.contains_key(other));
+        let spec = async {
+            match known {
+                Some(spec) => Ok((**spec).clone()),
+                None => client
+                    .get("smcp", Some(&mesh.namespace), &mesh.name)
+                    .await
+                    .map(|smcp| MeshSpec::from_smcp(&smcp)),
+            }
+        };
         futures::try_join!(
-            client.get("smcp", Some(&mesh.namespace), &mesh.name),
+            spec,
             client.get("configmap", Some(&mesh.namespace), ROOT_CONFIGMAP),
         )
     }
 
-    fn side(&self, mesh: &Mesh, smcp: &Value, ca: &Value) -> Result<Side> {
+    fn side(&self, mesh: &Mesh, spec: MeshSpec, ca: &Value) -> Result<Side> {
         let pem = ca
             .pointer("/data/root-cert.pem")
             .and_then(Value::as_str)
@@ -77,10 +95,7 @@ impl Env {
                 .with_cluster(mesh.cluster.name())
                 .into());
         }
-        Ok(Side {
-            spec: MeshSpec::from_smcp(smcp),
-            ca,
-        })
+        Ok(Side { spec, ca })
     }
 
     /// The address of `mesh`'s ingress gateway for `peer`, waiting for the load balancer.
@@ -213,8 +228,8 @@ impl Env {
         );
         let (a_side, b_side, (a_address, b_address)) = self.block_on(async {
             let reads = std::pin::pin!(futures::future::try_join(
-                self.read_side(a),
-                self.read_side(b)
+                self.read_side(a, &b.name),
+                self.read_side(b, &a.name)
             ));
             let early = std::pin::pin!(futures::future::join(
                 self.ingress_address_async(a, &guessed.0, timeout),
@@ -224,9 +239,9 @@ impl Env {
                 Either::Left((sides, early)) => (sides, Either::Left(early)),
                 Either::Right((addresses, reads)) => (reads.await, Either::Right(addresses)),
             };
-            let ((a_smcp, a_ca), (b_smcp, b_ca)) = sides.map_err(|e| fail(a.cluster.name(), e))?;
-            let a_side = self.side(a, &a_smcp, &a_ca)?;
-            let b_side = self.side(b, &b_smcp, &b_ca)?;
+            let ((a_spec, a_ca), (b_spec, b_ca)) = sides.map_err(|e| fail(a.cluster.name(), e))?;
+            let a_side = self.side(a, a_spec, &a_ca)?;
+            let b_side = self.side(b, b_spec, &b_ca)?;
             let gateway = |side: &Side, local: &Mesh, remote: &Mesh| {
                 side.spec
                     .ingress
@@ -596,7 +611,10 @@ impl Env {
         namespaces.dedup();
         // What the run saw of the mesh settles the usual case without a request; anything it
         // does not confirm is read fresh (another step may have added a peer or a member).
-        let known = mesh.peers.as_ref().is_some_and(|p| p.contains(peer))
+        let known = mesh
+            .spec
+            .as_ref()
+            .is_some_and(|s| s.ingress.contains_key(peer))
             && namespaces.iter().all(|n| {
                 *n == mesh.namespace
                     || mesh

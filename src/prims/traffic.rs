@@ -400,7 +400,7 @@ impl Env {
                     .unwrap_or("")
                     .to_string(),
                 cluster,
-                peers: None,
+                spec: None,
                 members: None,
             }),
             [] => Err(refuse(
