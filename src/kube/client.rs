@@ -204,6 +204,13 @@ impl ClusterClient {
             .await
     }
 
+    /// Every kind the cluster serves, from the discovery cache every other call uses (no
+    /// request once it is fetched): what completion offers.
+    pub async fn kinds(&self) -> Result<Vec<KindInfo>, KubeError> {
+        let label = self.label();
+        self.inner.discovery.kinds(&self.reach(&label)).await
+    }
+
     /// The playbook's name for the cluster.
     pub fn name(&self) -> &str {
         &self.inner.name

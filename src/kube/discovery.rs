@@ -162,6 +162,11 @@ impl DiscoveryCache {
         Ok(has(&catalog))
     }
 
+    /// Every kind the cluster serves, from the cached catalog (fetched on first use).
+    pub(crate) async fn kinds(&self, reach: &Reach<'_>) -> Result<Vec<KindInfo>, KubeError> {
+        Ok(self.current(reach).await?.kinds.clone())
+    }
+
     /// Whether the catalog has been fetched (kinds resolve without a request).
     pub(crate) async fn is_loaded(&self) -> bool {
         self.catalog.lock().await.is_some()

@@ -297,19 +297,18 @@ impl ReplHelper {
         let Some(backend) = self.session.borrow_mut().backend_if_ready() else {
             return fallback();
         };
+        // The kube layer's discovery cache: the same catalog the session's calls resolve kinds
+        // with, fetched once per cluster. Completion never waits long for a slow cluster.
         let discovered = backend.runtime.block_on(async {
             let client = backend.clusters.cluster(&name).await.ok()?;
-            let discovery = ::kube::discovery::Discovery::new(client.kube_client()).run();
-            let discovery = tokio::time::timeout(Duration::from_secs(3), discovery)
+            let kinds = tokio::time::timeout(Duration::from_secs(3), client.kinds())
                 .await
                 .ok()?
                 .ok()?;
-            let mut kinds = BTreeSet::new();
-            for group in discovery.groups() {
-                for (resource, _) in group.recommended_resources() {
-                    kinds.insert(resource.kind.to_lowercase());
-                }
-            }
+            let kinds: BTreeSet<String> = kinds
+                .iter()
+                .map(|k| k.resource.kind.to_lowercase())
+                .collect();
             Some(kinds.into_iter().collect::<Vec<_>>())
         });
         match discovered {
