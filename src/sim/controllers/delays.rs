@@ -45,7 +45,6 @@ impl Timers {
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
     }
-
 }
 
 #[cfg(test)]
