@@ -7,7 +7,7 @@ use std::process::Output;
 use serde_json::Value;
 
 mod common;
-use common::{fedrun_sim as fedrun, succeeded, text};
+use common::{fedrun_sim as fedrun, link_up, succeeded, text};
 
 fn playbook(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -37,21 +37,6 @@ fn read(state: &Path, dir: &Path, cluster: &str, kind: &str, ns: &str, name: &st
         .find(|l| l.starts_with('{'))
         .unwrap_or_else(|| panic!("no object printed:\n{stdout}"));
     serde_json::from_str(line).unwrap()
-}
-
-/// Whether a ServiceMeshPeer shows the link up both ways, in the fields Maistra writes: an
-/// active watch with a connected remote.
-fn link_up(peer: &Value) -> bool {
-    peer["status"]["discoveryStatus"]["active"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|e| {
-            e["watch"]["connected"] == true
-                && e["remotes"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|r| r["connected"] == true))
-        })
 }
 
 fn weights(vs: &Value) -> Vec<(String, i64)> {

@@ -4,6 +4,7 @@
 //! (maistra/istio `pkg/servicemesh/federation/status/handler.go`). Driven through kube-rs
 //! in-process, as a user's tooling would; waits follow the stores' events (no fixed sleeps).
 
+mod common;
 mod support_federation;
 
 use serde_json::{Value, json};

@@ -226,6 +226,22 @@ pub fn fedrun_sim(state: &Path, args: &[&str]) -> Output {
         .expect("fedrun runs")
 }
 
+/// Whether a ServiceMeshPeer shows its link up both ways, in the only status Maistra writes:
+/// an `active` entry whose watch is connected (we watch the peer) with a connected remote (the
+/// peer watches us).
+pub fn link_up(peer: &serde_json::Value) -> bool {
+    peer.pointer("/status/discoveryStatus/active")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|e| {
+            e["watch"]["connected"] == true
+                && e["remotes"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|r| r["connected"] == true))
+        })
+}
+
 /// Everything a run printed, stdout then stderr.
 pub fn text(o: &Output) -> String {
     format!(

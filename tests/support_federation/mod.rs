@@ -628,21 +628,7 @@ pub async fn wait_for<T>(
     }
 }
 
-/// Whether a ServiceMeshPeer shows its link up both ways, in the only status Maistra writes:
-/// an `active` entry whose watch is connected (we watch the peer) with a connected remote (the
-/// peer watches us).
-pub fn link_up(peer: &Value) -> bool {
-    peer.pointer("/status/discoveryStatus/active")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|e| {
-            e["watch"]["connected"] == true
-                && e["remotes"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|r| r["connected"] == true))
-        })
-}
+pub use crate::common::link_up;
 
 /// The `lastDisconnectStatus` of a ServiceMeshPeer's inactive watch ("" when active or unset).
 pub fn disconnect_status(peer: &Value) -> String {
