@@ -7,11 +7,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map};
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map,
+    NativeCallContext,
+};
 use serde_json::{Value, json};
 
 use super::Env;
-use crate::kube::{ApplyOptions, ClusterClient, KubeError, Outcome, WaitCondition};
+use crate::kube::{Applied, ApplyOptions, ClusterClient, KubeError, Outcome, WaitCondition};
 use crate::manifest;
 use crate::script::{PrimitiveError, to_dynamic};
 
@@ -74,13 +77,26 @@ impl Env {
         docs: Vec<Value>,
         namespace: Option<String>,
     ) -> Result<Vec<Value>> {
+        Ok(self
+            .apply_documents(cluster, docs, namespace)?
+            .into_iter()
+            .map(|a| a.object)
+            .collect())
+    }
+
+    /// [`Env::apply_objects`], with what happened to each object.
+    pub fn apply_documents(
+        &self,
+        cluster: &Cluster,
+        docs: Vec<Value>,
+        namespace: Option<String>,
+    ) -> Result<Vec<Applied>> {
         let opts = ApplyOptions {
             namespace,
             ..ApplyOptions::for_playbook(&self.ctx.playbook)
         };
         let applied = self.call(cluster, cluster.client.apply(docs, &opts))?;
-        let mut objects = Vec::with_capacity(applied.len());
-        for a in applied {
+        for a in &applied {
             self.ctx.note_write(a.outcome != Outcome::Unchanged);
             self.ctx.reporter.debug(&format!(
                 "{}: {} {}/{} {}",
@@ -97,9 +113,8 @@ impl Env {
                     .map(|n| format!("in {n}"))
                     .unwrap_or_default()
             ));
-            objects.push(a.object);
         }
-        Ok(objects)
+        Ok(applied)
     }
 
     /// Reads a manifest source: a path relative to the playbook, an http(s) URL, or YAML text.
@@ -113,10 +128,21 @@ impl Env {
         if inline {
             return Ok((source.to_string(), "inline YAML".to_string()));
         }
-        if source.starts_with("http://") || source.starts_with("https://") {
+        let lower = source.get(..8).unwrap_or(source).to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            let policy = crate::fetch::Policy {
+                allow_http: self.ctx.allow_http,
+            };
             let text = self
-                .block_on(crate::fetch::get_text(source))?
-                .map_err(|e| PrimitiveError::new(e.to_string()))?;
+                .block_on(crate::fetch::get_text(source, policy))?
+                .map_err(|e| {
+                    let hint = e.hint();
+                    let err = PrimitiveError::new(e.to_string());
+                    match hint {
+                        Some(hint) => err.with_hint(hint),
+                        None => err,
+                    }
+                })?;
             return Ok((text, source.to_string()));
         }
         let path = self.ctx.resolve_path(source)?;
@@ -190,7 +216,99 @@ fn split_target(target: &str) -> Result<(&str, &str)> {
     }
 }
 
-fn apply(env: &Env, cluster: &Cluster, source: &str, opts: &Map) -> Result<Array> {
+/// The sandbox's data limits, as the script engine applies them to what `apply` returns.
+#[derive(Debug, Clone, Copy)]
+struct DataLimits {
+    array: usize,
+    map: usize,
+    string: usize,
+}
+
+impl DataLimits {
+    fn of(call: &NativeCallContext) -> DataLimits {
+        let engine = call.engine();
+        DataLimits {
+            array: engine.max_array_size(),
+            map: engine.max_map_size(),
+            string: engine.max_string_size(),
+        }
+    }
+}
+
+/// Entries of one object's summary in what `apply` returns.
+const SUMMARY_ENTRIES: usize = 5;
+/// Longest namespace name (a DNS label), for a namespace the server fills in.
+const MAX_NAMESPACE: usize = 63;
+/// Longest outcome word.
+const MAX_OUTCOME: usize = "unchanged".len();
+
+/// Refuses, before anything is written, a manifest whose summary `apply` could not hand back
+/// to the script within the sandbox's limits (a run must never fail after its writes).
+fn check_summary_fits(docs: &[Value], limits: DataLimits) -> Result<()> {
+    let n = docs.len();
+    let text: usize = docs
+        .iter()
+        .map(|d| {
+            let len = |p: &str| d.pointer(p).and_then(Value::as_str).map_or(0, str::len);
+            len("/apiVersion") + len("/kind") + len("/metadata/name") + MAX_NAMESPACE + MAX_OUTCOME
+        })
+        .sum();
+    let over = |count: usize, max: usize| max > 0 && count > max;
+    let problem = if over(n, limits.array) {
+        Some(format!(
+            "{n} objects, more than the {} items an array may hold",
+            limits.array
+        ))
+    } else if over(n * SUMMARY_ENTRIES, limits.map) {
+        Some(format!(
+            "{n} objects, whose summaries ({SUMMARY_ENTRIES} entries each) would pass the {} \
+             entries maps may hold",
+            limits.map
+        ))
+    } else if over(text, limits.string) {
+        Some(format!(
+            "{n} objects, whose summaries would pass the {} bytes of text values may hold",
+            limits.string
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(PrimitiveError::new(format!(
+            "apply: the manifest has {problem}; nothing was applied"
+        ))
+        .with_hint("split the manifest into several files and apply each")
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// What `apply` returns for one object: what it is and what happened, not the whole object
+/// (which can be large: a playbook reads it with `get` when it needs it).
+fn summary(applied: &Applied) -> Dynamic {
+    let text = |p: &str| {
+        applied
+            .object
+            .pointer(p)
+            .and_then(Value::as_str)
+            .map_or(Dynamic::UNIT, |s| Dynamic::from(s.to_string()))
+    };
+    let mut map = Map::new();
+    map.insert("apiVersion".into(), text("/apiVersion"));
+    map.insert("kind".into(), text("/kind"));
+    map.insert("name".into(), text("/metadata/name"));
+    map.insert("namespace".into(), text("/metadata/namespace"));
+    map.insert("outcome".into(), Dynamic::from(applied.outcome.to_string()));
+    Dynamic::from_map(map)
+}
+
+fn apply(
+    env: &Env,
+    cluster: &Cluster,
+    source: &str,
+    opts: &Map,
+    limits: DataLimits,
+) -> Result<Array> {
     check_options(opts, &["namespace", "vars"], "apply")?;
     let namespace = string_opt(opts, "namespace")?;
     let vars = match opts.get("vars") {
@@ -202,8 +320,9 @@ fn apply(env: &Env, cluster: &Cluster, source: &str, opts: &Map) -> Result<Array
         ),
     };
     let docs = documents(env, source, vars.as_ref())?;
-    let applied = env.apply_objects(cluster, docs, namespace)?;
-    Ok(applied.iter().map(to_dynamic).collect())
+    check_summary_fits(&docs, limits)?;
+    let applied = env.apply_documents(cluster, docs, namespace)?;
+    Ok(applied.iter().map(summary).collect())
 }
 
 impl Env {
@@ -373,25 +492,34 @@ pub fn register(engine: &mut Engine, env: &Env) {
     FuncRegistration::new("apply")
         .with_comments(doc(&[
             "/// Applies a manifest with server-side apply (field manager `fedrun`): `source` is a path",
-            "/// relative to the playbook, an http(s) URL, or YAML text; multi-document. Every object gets",
-            "/// the labels `app.kubernetes.io/managed-by=fedrun` and `fedrun.io/playbook=<playbook>`.",
-            "/// Returns the applied objects. Applying the same manifest again changes nothing.",
+            "/// relative to the playbook, an https URL (plain http only with `--allow-http`), or YAML",
+            "/// text; multi-document. Every object gets the labels `app.kubernetes.io/managed-by=fedrun`",
+            "/// and `fedrun.io/playbook=<playbook>`. Returns one summary per object,",
+            "/// `#{ apiVersion, kind, name, namespace, outcome }` (outcome `created`, `changed` or",
+            "/// `unchanged`); read an object whole with `get`. Applying the same manifest again changes",
+            "/// nothing.",
         ]))
         .with_params_info(["cluster: &mut Cluster", "source: &str", "Array"])
-        .register_into_engine(engine, move |c: &mut Cluster, source: &str| apply(&e, c, source, &Map::new()));
+        .register_into_engine(engine, move |call: NativeCallContext, c: &mut Cluster, source: &str| {
+            apply(&e, c, source, &Map::new(), DataLimits::of(&call))
+        });
     let e = env.clone();
     FuncRegistration::new("apply")
         .with_comments(doc(&[
             "/// Applies a manifest with options: `namespace` for objects that name none, and `vars`, a",
             "/// map whose values replace `${NAME}` placeholders (an undefined one fails with its position,",
-            "/// with or without `vars`; `$${` writes a literal `${`).",
+            "/// with or without `vars`; `$${` writes a literal `${`). Each value becomes one YAML value:",
+            "/// it cannot add keys or documents; a whole placeholder that is a plain number or",
+            "/// `true`/`false` stays typed, anything else is a string.",
             "///",
             "/// ```rhai",
             "/// rosa.apply(\"manifests/smp.yaml\", #{ namespace: \"rosa-prod-mesh\", vars: #{ ADDRESS: addr } });",
             "/// ```",
         ]))
         .with_params_info(["cluster: &mut Cluster", "source: &str", "opts: Map", "Array"])
-        .register_into_engine(engine, move |c: &mut Cluster, source: &str, opts: Map| apply(&e, c, source, &opts));
+        .register_into_engine(engine, move |call: NativeCallContext, c: &mut Cluster, source: &str, opts: Map| {
+            apply(&e, c, source, &opts, DataLimits::of(&call))
+        });
 
     let e = env.clone();
     FuncRegistration::new("get")

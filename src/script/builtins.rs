@@ -4,8 +4,8 @@
 //! Each is registered with `FuncRegistration` so its `///` text and parameter names appear in
 //! `fedrun docs` and the REPL's help, exactly like the primitives'.
 
-use super::context::{CANCELLED, RunContext, cancelled_error};
-use super::error::{PrimitiveError, describe, innermost};
+use super::context::{CANCELLED, OPERATIONS, RunContext, cancelled_error};
+use super::error::{PrimitiveError, describe, innermost, is_interruption};
 use super::value::to_json;
 use crate::report::StepStatus;
 use rhai::{
@@ -63,7 +63,7 @@ fn register_step(engine: &mut Engine, ctx: &Arc<RunContext>) {
                 Ok(_) => c.finish_step(slot, StepStatus::Ok, None),
                 Err(err) => {
                     let inner = innermost(err);
-                    let status = if matches!(inner, EvalAltResult::ErrorTerminated(..)) || c.is_interrupted() {
+                    let status = if is_interruption(inner) || c.is_interrupted() {
                         StepStatus::Interrupted
                     } else {
                         StepStatus::Failed
@@ -75,10 +75,6 @@ fn register_step(engine: &mut Engine, ctx: &Arc<RunContext>) {
         });
 }
 
-/// Most branches of one `parallel` call that run at the same time (each is a thread); the rest
-/// wait for a free one.
-const MAX_AT_ONCE: usize = 16;
-
 fn register_parallel(engine: &mut Engine, ctx: &Arc<RunContext>) {
     let c = ctx.clone();
     FuncRegistration::new("parallel")
@@ -88,7 +84,9 @@ fn register_parallel(engine: &mut Engine, ctx: &Arc<RunContext>) {
              /// Each branch works on its own copy of the variables it captures (assigning to them does\n\
              /// not reach the caller, so branches cannot race): hand results back by returning them.\n\
              /// If a branch fails, the others stop at their next statement or cluster call (what they\n\
-             /// applied stays) and `parallel` fails with that first failure. At most 16 run at once.\n\
+             /// applied stays) and `parallel` fails with that first failure. At most 16 branches run at\n\
+             /// once over the whole run, nested `parallel` calls included: the others wait their\n\
+             /// turn (a call that finds no free thread runs its branches one after the other).\n\
              /// `let meshes = parallel([|| ossm::mesh(rosa, \"prod\", [], []), || ossm::mesh(aro, \"stg\", [], [])]);`",
         ])
         .with_params_info(["bodies: Array", "Array"])
@@ -135,10 +133,14 @@ fn isolated(f: &FnPtr) -> FnPtr {
     copy
 }
 
-/// Runs `branch(0..n)` on up to [`MAX_AT_ONCE`] threads. Each thread nests its steps under the
-/// caller's step. The first branch to fail stops the others (as a `try_join` would: a wait in a
-/// sibling must not hold up the failure for its whole timeout) and its error is the call's; the
-/// others' are warned about.
+/// Runs `branch(0..n)`: the calling thread runs branches itself, helped by as many threads as
+/// the run has room for (at most [`MAX_THREADS`](super::context::MAX_THREADS) run script code at once over the whole run,
+/// however deeply `parallel` calls nest). Nobody waits for a thread: a call that gets no helper
+/// runs its branches one after the other, so nested calls cannot deadlock, and a thread that
+/// cannot be started (the system is out of threads or memory) only means one helper fewer.
+/// Each branch nests its steps under the caller's step. The first branch to fail stops the
+/// others (as a `try_join` would: a wait in a sibling must not hold up the failure for its
+/// whole timeout) and its error is the call's; the others' are warned about.
 fn run_parallel(
     ctx: &RunContext,
     call: &NativeCallContext,
@@ -154,32 +156,49 @@ fn run_parallel(
     let first_failure = std::sync::Mutex::new(None::<usize>);
     let results: Vec<std::sync::Mutex<Option<Res<Dynamic>>>> =
         (0..n).map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..n.min(MAX_AT_ONCE) {
-            scope.spawn(|| {
-                RunContext::enter_branch(parent, stops.clone());
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = results.get(i) else { break };
-                    let result = if RunContext::branch_stopped() {
-                        Err(cancelled_error())
-                    } else {
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| branch(i)))
-                            .unwrap_or_else(|_| {
-                                Err(PrimitiveError::new("parallel: a branch panicked").into())
-                            })
-                    };
-                    if result.is_err() {
-                        let mut first = first_failure.lock().unwrap_or_else(|p| p.into_inner());
-                        if first.is_none() && !RunContext::branch_stopped() {
-                            *first = Some(i);
-                            stop.store(true, Ordering::Relaxed);
-                        }
-                    }
-                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+    // Takes the next branch until none is left.
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = results.get(i) else { break };
+            let result = if RunContext::branch_stopped() {
+                Err(cancelled_error())
+            } else {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| branch(i))).unwrap_or_else(
+                    |_| Err(PrimitiveError::new("parallel: a branch panicked").into()),
+                )
+            };
+            if result.is_err() {
+                let mut first = first_failure.lock().unwrap_or_else(|p| p.into_inner());
+                if first.is_none() && !RunContext::branch_stopped() {
+                    *first = Some(i);
+                    stop.store(true, Ordering::Relaxed);
                 }
-            });
+            }
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
         }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..n {
+            let Some(thread_slot) = ctx.try_thread_slot() else {
+                break;
+            };
+            let (work, stops) = (&work, stops.clone());
+            let helper = move || {
+                let _slot = thread_slot;
+                RunContext::enter_branch(parent, stops);
+                work();
+            };
+            if let Err(e) = spawn_helper(scope, helper) {
+                ctx.reporter.debug(&format!(
+                    "parallel: cannot start a thread ({e}); running the branches on fewer"
+                ));
+                break;
+            }
+        }
+        let saved = RunContext::enter_branch(parent, stops.clone());
+        work();
+        RunContext::leave_branch(saved);
     });
     let first = first_failure
         .into_inner()
@@ -197,7 +216,7 @@ fn run_parallel(
             Some(Err(err)) if first == Some(i) => error = Some(err),
             Some(Err(err)) => {
                 let inner = innermost(&err);
-                if !is_cancelled(inner) {
+                if !is_cancelled(inner) && !is_budget(inner) {
                     ctx.reporter.warn(&format!(
                         "parallel: branch {} failed too: {}",
                         i + 1,
@@ -213,6 +232,40 @@ fn run_parallel(
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: make starting a helper thread fail, as when the system is out of threads.
+    static FAIL_SPAWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Tests: whether `parallel` calls made by this thread fail to start helper threads.
+#[cfg(test)]
+pub(crate) fn fail_thread_spawns(fail: bool) {
+    FAIL_SPAWN.with(|f| f.set(fail));
+}
+
+/// Starts a helper thread; an error (never a panic) when the system cannot.
+fn spawn_helper<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    helper: impl FnOnce() + Send + 'scope,
+) -> std::io::Result<()> {
+    #[cfg(test)]
+    if FAIL_SPAWN.with(std::cell::Cell::get) {
+        return Err(std::io::Error::other("simulated: no more threads"));
+    }
+    std::thread::Builder::new()
+        .name("fedrun-parallel".to_string())
+        .spawn_scoped(scope, helper)
+        .map(|_| ())
+}
+
+/// Whether a branch ended because the run's operation budget is spent (its siblings then
+/// stop for the same reason: one message is enough).
+fn is_budget(err: &EvalAltResult) -> bool {
+    matches!(err, EvalAltResult::ErrorTerminated(token, _)
+        if token.clone().into_string().is_ok_and(|t| t == OPERATIONS))
+}
+
 /// Whether a branch ended because a sibling failed.
 fn is_cancelled(err: &EvalAltResult) -> bool {
     matches!(err, EvalAltResult::ErrorTerminated(token, _)
@@ -220,17 +273,22 @@ fn is_cancelled(err: &EvalAltResult) -> bool {
 }
 
 fn register_env(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    let c = ctx.clone();
     FuncRegistration::new("env")
-        .with_comments(["/// The environment variable `name`, or `()` when it is not set.\n/// `let token = env(\"GITHUB_TOKEN\"); if token == () { fail(\"set GITHUB_TOKEN\"); }`"])
+        .with_comments(["/// The environment variable `name`, or `()` when it is not set. Only `FEDRUN_*` variables\n\
+                         /// and those the user allows (`--env NAME`) can be read; any other fails.\n\
+                         /// `let token = env(\"GITHUB_TOKEN\"); if token == () { fail(\"set GITHUB_TOKEN\"); }`"])
         .with_params_info(["name: &str", "Dynamic"])
-        .register_into_engine(engine, |name: &str| -> Dynamic {
-            std::env::var(name).map(Dynamic::from).unwrap_or(Dynamic::UNIT)
+        .register_into_engine(engine, move |name: &str| -> Res<Dynamic> {
+            Ok(read_env(&c, name)?.map(Dynamic::from).unwrap_or(Dynamic::UNIT))
         });
+    let c = ctx.clone();
     FuncRegistration::new("env")
-        .with_comments(["/// The environment variable `name`, or `default` when it is not set.\n/// `let ns = env(\"NAMESPACE\", \"prod-bookinfo\");`"])
+        .with_comments(["/// The environment variable `name`, or `default` when it is not set (allowed variables\n\
+                         /// only, as for `env(name)`). `let ns = env(\"FEDRUN_NAMESPACE\", \"prod-bookinfo\");`"])
         .with_params_info(["name: &str", "default: &str", "String"])
-        .register_into_engine(engine, |name: &str, default: &str| -> String {
-            std::env::var(name).unwrap_or_else(|_| default.to_string())
+        .register_into_engine(engine, move |name: &str, default: &str| -> Res<String> {
+            Ok(read_env(&c, name)?.unwrap_or_else(|| default.to_string()))
         });
 
     let c = ctx.clone();
@@ -241,6 +299,22 @@ fn register_env(engine: &mut Engine, ctx: &Arc<RunContext>) {
         .register_into_engine(engine, move |name: &str, default: Dynamic| -> Dynamic {
             c.vars.get(name).cloned().map(Dynamic::from).unwrap_or(default)
         });
+}
+
+/// The environment variable `name` if the run may read it: a playbook reads only what its user
+/// hands it (`FEDRUN_*`, `--env NAME`, `FEDRUN_ENV_ALLOW`), never the tokens and keys that
+/// happen to be in the environment.
+fn read_env(ctx: &RunContext, name: &str) -> Result<Option<String>, PrimitiveError> {
+    if !ctx.env_allowed(name) {
+        return Err(PrimitiveError::new(format!(
+            "env: reading the environment variable {name:?} is not allowed"
+        ))
+        .with_hint(format!(
+            "playbooks read only FEDRUN_* variables and those you allow: run with `--env {name}` \
+             (or set FEDRUN_ENV_ALLOW={name}), or pass the value with `--set`"
+        )));
+    }
+    Ok(std::env::var(name).ok())
 }
 
 /// Sleeps in short slices so Ctrl-C is noticed quickly.

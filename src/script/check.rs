@@ -5,7 +5,8 @@
 //! against what the engine registered, what the script defines and what its imports export —
 //! a typo in the last step of a long rollout is reported before the first step runs.
 
-use super::error::{Diagnostic, diagnose_eval, diagnose_parse};
+use super::compile::compile_checked;
+use super::error::{Diagnostic, diagnose_eval};
 use super::run::read_playbook;
 use super::suggest::{closest, did_you_mean};
 use rhai::{AST, ASTNode, Engine, Expr, FnAccess, FnCallExpr, Map, Scope, Stmt};
@@ -116,9 +117,9 @@ pub fn check_file(engine: &Engine, path: &Path) -> Vec<Diagnostic> {
     // `vars` exists at run time (`--set` values); its keys are unknown here.
     let mut scope = Scope::new();
     scope.push_constant("vars", Map::new());
-    let mut ast = match engine.compile_with_scope(&scope, &source) {
+    let mut ast = match compile_checked(engine, &scope, &source) {
         Ok(ast) => ast,
-        Err(e) => return vec![diagnose_parse(engine, &e, &label, &source)],
+        Err(e) => return vec![e.diagnostic(engine, &label, &source)],
     };
     ast.set_source(label.as_str());
 
@@ -196,7 +197,7 @@ pub fn check_file(engine: &Engine, path: &Path) -> Vec<Diagnostic> {
 pub fn literal_arguments(engine: &Engine, source: &str, function: &str) -> Vec<String> {
     let mut scope = Scope::new();
     scope.push_constant("vars", Map::new());
-    let Ok(ast) = engine.compile_with_scope(&scope, source) else {
+    let Ok(ast) = compile_checked(engine, &scope, source) else {
         return Vec::new();
     };
     let mut found = Vec::new();

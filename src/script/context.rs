@@ -9,9 +9,9 @@ use super::error::PrimitiveError;
 use crate::report::{Reporter, RunSummary, StepRecord, StepStatus};
 use rhai::{Dynamic, EvalAltResult, Position};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
@@ -20,6 +20,22 @@ use std::time::{Duration, Instant};
 pub(crate) const INTERRUPTED: &str = "interrupted";
 /// What a `parallel` branch stopped because another one failed ends with.
 pub(crate) const CANCELLED: &str = "stopped: another branch of `parallel` failed";
+/// The token Rhai carries in `ErrorTerminated` when the run's operation budget is spent (in any
+/// thread: `parallel` branches draw from the same budget).
+pub(crate) const OPERATIONS: &str = "sandbox limit: operations";
+
+/// Most threads running script code at once over a whole run: the run's own thread and the
+/// helpers of every `parallel` call, however deeply nested.
+pub(crate) const MAX_THREADS: usize = 16;
+
+/// Environment variables a playbook may always read with `env()`.
+pub const ENV_ALWAYS_ALLOWED_PREFIX: &str = "FEDRUN_";
+/// Names (comma-separated) of further environment variables `env()` may read, until the CLI
+/// passes `--env NAME` into [`RunContext::with_env_allow`].
+pub const ENV_ALLOW_VAR: &str = "FEDRUN_ENV_ALLOW";
+/// Set to `1` (or `true`) to let manifests be fetched over plain `http://`, until the CLI passes
+/// its flag into [`RunContext::with_allow_http`].
+pub const ALLOW_HTTP_VAR: &str = "FEDRUN_ALLOW_HTTP_MANIFESTS";
 
 /// Everything a playbook run shares. Build with [`RunContext::new`] and the `with_*` methods.
 #[derive(Debug)]
@@ -36,7 +52,17 @@ pub struct RunContext {
     pub interrupt: Arc<AtomicBool>,
     /// Where output goes.
     pub reporter: Reporter,
+    /// Environment variables `env()` may read besides `FEDRUN_*` (`--env NAME`, and the names
+    /// listed in `FEDRUN_ENV_ALLOW`). Any other is refused: a playbook cannot read secrets it
+    /// was not given.
+    pub env_allow: BTreeSet<String>,
+    /// Whether manifests may be fetched over plain `http://` (else only `https://`).
+    pub allow_http: bool,
     steps: Mutex<StepLog>,
+    /// Script operations of the current evaluation, over every thread.
+    operations: AtomicU64,
+    /// Helper threads of `parallel` calls running now, over the whole run.
+    helpers: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +101,34 @@ thread_local! {
     /// In a `parallel` branch's thread: the stop flags of the `parallel` calls it runs under,
     /// outermost first. One set means a sibling branch failed: this one stops at its next step.
     static BRANCH_STOPS: RefCell<Vec<Arc<AtomicBool>>> = const { RefCell::new(Vec::new()) };
+    /// Modules being evaluated by the calling thread (each evaluation counts its operations
+    /// from zero, which must not be taken for the start of a new run).
+    static MODULE_LOADS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks the calling thread as evaluating a module while it lives.
+pub(crate) struct ModuleLoad(());
+
+impl ModuleLoad {
+    pub(crate) fn start() -> ModuleLoad {
+        MODULE_LOADS.with(|n| n.set(n.get() + 1));
+        ModuleLoad(())
+    }
+}
+
+impl Drop for ModuleLoad {
+    fn drop(&mut self) {
+        MODULE_LOADS.with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
+/// A helper thread's place among the run's [`MAX_THREADS`]; given back when dropped.
+pub(crate) struct ThreadSlot<'a>(&'a AtomicUsize);
+
+impl Drop for ThreadSlot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl StepLog {
@@ -121,6 +175,11 @@ impl RunContext {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        let env_allow = std::env::var(ENV_ALLOW_VAR)
+            .map(|list| parse_env_allow(&list))
+            .unwrap_or_default();
+        let allow_http =
+            std::env::var(ALLOW_HTTP_VAR).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
         RunContext {
             playbook,
             dir,
@@ -128,8 +187,66 @@ impl RunContext {
             default_timeout: Duration::from_secs(300),
             interrupt: Arc::new(AtomicBool::new(false)),
             reporter,
+            env_allow,
+            allow_http,
             steps: Mutex::new(StepLog::default()),
+            operations: AtomicU64::new(0),
+            helpers: AtomicUsize::new(0),
         }
+    }
+
+    /// Lets `env()` read these variables too (the CLI's repeatable `--env NAME`).
+    pub fn with_env_allow<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.env_allow.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Lets manifests be fetched over plain `http://` (the CLI's `--allow-http`).
+    pub fn with_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Whether `env()` may read the variable `name`: `FEDRUN_*`, or allowed by name.
+    pub fn env_allowed(&self, name: &str) -> bool {
+        (name.starts_with(ENV_ALWAYS_ALLOWED_PREFIX)
+            && name.len() > ENV_ALWAYS_ALLOWED_PREFIX.len())
+            || self.env_allow.contains(name)
+    }
+
+    /// Counts one script operation (Rhai's progress callback calls it for every operation, in
+    /// every thread) and returns the budget error token once the run has used more than `max`.
+    ///
+    /// Rhai counts per evaluation state, and a `parallel` branch runs on a copy of its caller's
+    /// state: branches would each get a fresh budget. The count here is shared by every thread.
+    /// A top-level evaluation (a run, a REPL line) starts with operation 1 on a thread that is
+    /// neither a branch nor loading a module; the count starts over then.
+    pub(crate) fn count_operation(&self, rhai_count: u64, max: u64) -> Option<&'static str> {
+        if rhai_count == 1 && Self::branch_stops().is_empty() && MODULE_LOADS.with(Cell::get) == 0 {
+            self.operations.store(0, Ordering::Relaxed);
+        }
+        let total = self.operations.fetch_add(1, Ordering::Relaxed) + 1;
+        (max > 0 && total > max).then_some(OPERATIONS)
+    }
+
+    /// Operations counted so far in the current evaluation, over every thread.
+    pub fn operations(&self) -> u64 {
+        self.operations.load(Ordering::Relaxed)
+    }
+
+    /// A place for one more helper thread, if the run has fewer than [`MAX_THREADS`] running
+    /// (its own thread counts as one).
+    pub(crate) fn try_thread_slot(&self) -> Option<ThreadSlot<'_>> {
+        self.helpers
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n + 1 < MAX_THREADS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| ThreadSlot(&self.helpers))
     }
 
     /// Sets the `--set` values.
@@ -197,10 +314,20 @@ impl RunContext {
     }
 
     /// Makes the calling thread (a `parallel` branch) run inside step `slot`, stopping when one
-    /// of `stops` is set.
-    pub(crate) fn enter_branch(slot: Option<usize>, stops: Vec<Arc<AtomicBool>>) {
-        BRANCH_PARENT.with(|p| p.set(slot));
-        BRANCH_STOPS.with(|s| *s.borrow_mut() = stops);
+    /// of `stops` is set. Returns what it ran under before, for [`RunContext::leave_branch`].
+    pub(crate) fn enter_branch(
+        slot: Option<usize>,
+        stops: Vec<Arc<AtomicBool>>,
+    ) -> (Option<usize>, Vec<Arc<AtomicBool>>) {
+        let parent = BRANCH_PARENT.with(|p| p.replace(slot));
+        let stops = BRANCH_STOPS.with(|s| std::mem::replace(&mut *s.borrow_mut(), stops));
+        (parent, stops)
+    }
+
+    /// Restores what [`RunContext::enter_branch`] returned.
+    pub(crate) fn leave_branch(saved: (Option<usize>, Vec<Arc<AtomicBool>>)) {
+        BRANCH_PARENT.with(|p| p.set(saved.0));
+        BRANCH_STOPS.with(|s| *s.borrow_mut() = saved.1);
     }
 
     /// The stop flags the calling thread runs under (none outside `parallel`).
@@ -311,6 +438,15 @@ pub(crate) fn interrupted_error() -> Box<EvalAltResult> {
 /// The error a `parallel` branch stopped by a sibling's failure ends with.
 pub(crate) fn cancelled_error() -> Box<EvalAltResult> {
     EvalAltResult::ErrorTerminated(Dynamic::from(CANCELLED), Position::NONE).into()
+}
+
+/// The names of a comma-separated list (`FEDRUN_ENV_ALLOW=GITHUB_TOKEN,NAMESPACE`).
+pub(crate) fn parse_env_allow(list: &str) -> BTreeSet<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Joins `relative` to `root` if it stays inside: no absolute paths, no `..`, no symlink escape.

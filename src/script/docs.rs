@@ -151,7 +151,11 @@ fn collect_raw(engine: &Engine, include_std: bool) -> Vec<Raw> {
         None,
         |info| {
             let m = info.metadata;
-            if m.access == FnAccess::Private || m.name.starts_with("anon$") {
+            // `__fedrun_*`: fedrun's own plumbing (the size checks it adds to playbooks).
+            if m.access == FnAccess::Private
+                || m.name.starts_with("anon$")
+                || m.name.starts_with("__fedrun")
+            {
                 return None;
             }
             let mut params: Vec<(String, String)> =

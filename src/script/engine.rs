@@ -7,6 +7,7 @@
 
 use super::builtins;
 use super::context::{CANCELLED, INTERRUPTED, RunContext};
+use super::growth;
 use super::resolver::PlaybookResolver;
 use rhai::{Dynamic, Engine};
 use std::sync::Arc;
@@ -87,16 +88,23 @@ pub fn build_engine_with_limits(
         };
         reporter.debug(&format!("debug: {at}{text}"));
     });
-    let flag = ctx.interrupt.clone();
-    engine.on_progress(move |_| {
-        if flag.load(Ordering::Relaxed) {
+    // One operation budget for the whole run: Rhai's own count restarts in every `parallel`
+    // branch (each runs on a copy of its caller's state), so the run counts across threads.
+    let run = ctx.clone();
+    let max_operations = limits.max_operations;
+    engine.on_progress(move |count| {
+        if run.interrupt.load(Ordering::Relaxed) {
             Some(Dynamic::from(INTERRUPTED))
+        } else if RunContext::branch_stopped() {
+            Some(Dynamic::from(CANCELLED))
         } else {
-            RunContext::branch_stopped().then(|| Dynamic::from(CANCELLED))
+            run.count_operation(count, max_operations)
+                .map(Dynamic::from)
         }
     });
 
     builtins::register(&mut engine, &ctx);
+    growth::register(&mut engine);
     register(&mut engine);
     engine
 }

@@ -5,6 +5,8 @@
 //! Rhai error chain is turned into a [`Diagnostic`]: the step, the cluster, `file:line:col`, the
 //! source line with a caret, the message and a hint about what to do next.
 
+use super::context::OPERATIONS;
+use super::growth::original_position;
 use super::resolver::stdlib_source;
 use super::suggest::{closest, did_you_mean};
 use crate::report::RunSummary;
@@ -195,13 +197,8 @@ pub(crate) fn describe(engine: &Engine, err: &EvalAltResult) -> (String, Option<
             }
             (value.to_string(), None)
         }
-        E::ErrorTooManyOperations(_) => (
-            format!(
-                "sandbox limit: more than {} operations (an endless loop?)",
-                engine.max_operations()
-            ),
-            Some("wait for conditions with `wait`/`sleep` rather than busy loops".into()),
-        ),
+        E::ErrorTooManyOperations(_) => too_many_operations(engine),
+        E::ErrorTerminated(token, _) if is_token(token, OPERATIONS) => too_many_operations(engine),
         E::ErrorStackOverflow(_) => (
             format!(
                 "sandbox limit: call depth over {} (runaway recursion?)",
@@ -237,7 +234,11 @@ pub(crate) fn describe(engine: &Engine, err: &EvalAltResult) -> (String, Option<
             };
             (
                 message,
-                Some("a value grew without bound; check loops that append to it".into()),
+                Some(
+                    "a value grew past the limit: a loop that keeps adding to it, or a primitive's \
+                     result that large (narrow a `list` with labels or fields)"
+                        .into(),
+                ),
             )
         }
         E::ErrorTerminated(..) => (
@@ -274,6 +275,30 @@ pub(crate) fn describe(engine: &Engine, err: &EvalAltResult) -> (String, Option<
             (text, None)
         }
     }
+}
+
+fn too_many_operations(engine: &Engine) -> (String, Option<String>) {
+    (
+        format!(
+            "sandbox limit: more than {} operations (an endless loop?)",
+            engine.max_operations()
+        ),
+        Some(
+            "the limit is for the whole run, `parallel` branches included; wait for conditions \
+             with `wait`/`sleep` rather than busy loops"
+                .into(),
+        ),
+    )
+}
+
+fn is_token(token: &Dynamic, expected: &str) -> bool {
+    token.clone().into_string().is_ok_and(|t| t == expected)
+}
+
+/// Whether an error ends the run because of Ctrl-C or a failed sibling branch, rather than a
+/// mistake (the operation budget also ends a run through Rhai's "terminated", but is a limit).
+pub(crate) fn is_interruption(err: &EvalAltResult) -> bool {
+    matches!(err, EvalAltResult::ErrorTerminated(token, _) if !is_token(token, OPERATIONS))
 }
 
 fn describe_parse(engine: &Engine, kind: &ParseErrorType) -> (String, Option<String>) {
@@ -344,7 +369,8 @@ pub fn diagnose_eval(
         match cur {
             EvalAltResult::ErrorInFunctionCall(name, source, inner, pos) => {
                 if !name.starts_with("anon$") {
-                    notes.insert(0, format!("in `{name}`, called at {}", at(&file, *pos)));
+                    let pos = map(&file, main_file, main_source, *pos);
+                    notes.insert(0, format!("in `{name}`, called at {}", at(&file, pos)));
                 }
                 if !source.is_empty() {
                     file = source.to_string();
@@ -352,11 +378,12 @@ pub fn diagnose_eval(
                 cur = inner;
             }
             EvalAltResult::ErrorInModule(name, inner, pos) => {
+                let pos = map(&file, main_file, main_source, *pos);
                 notes.insert(
                     0,
                     format!(
                         "while loading module `{name}`, imported at {}",
-                        at(&file, *pos)
+                        at(&file, pos)
                     ),
                 );
                 file = name.to_string();
@@ -368,6 +395,7 @@ pub fn diagnose_eval(
     let (message, hint) = describe(engine, cur);
     let (file, pos) = best.unwrap_or((file, Position::NONE));
     let source = load_source(&file, main_file, main_source);
+    let pos = original_position(&file, source.as_deref(), pos);
     let mut d = Diagnostic::at(&file, source.as_deref(), pos, message);
     d.hint = hint;
     d.notes = notes;
@@ -377,6 +405,15 @@ pub fn diagnose_eval(
         d.cluster = p.cluster.clone();
     }
     d
+}
+
+/// A position in the code that ran (with fedrun's size checks) as a position in `file`.
+fn map(file: &str, main_file: &str, main_source: &str, pos: Position) -> Position {
+    original_position(
+        file,
+        load_source(file, main_file, main_source).as_deref(),
+        pos,
+    )
 }
 
 fn at(file: &str, pos: Position) -> String {

@@ -8,12 +8,15 @@
 
 mod builtins;
 mod check;
+mod compile;
 mod context;
 mod docs;
 mod engine;
 mod error;
+mod growth;
 mod resolver;
 mod run;
+mod source;
 mod suggest;
 mod value;
 
@@ -22,11 +25,13 @@ mod tests;
 
 pub use builtins::base_scope;
 pub use check::{check_file, literal_arguments};
-pub use context::RunContext;
+pub use compile::compile_playbook;
 pub(crate) use context::cancelled_error;
+pub use context::{ALLOW_HTTP_VAR, ENV_ALLOW_VAR, RunContext};
 pub use docs::{DocsError, function_names, reference};
 pub use engine::{Limits, build_engine, build_engine_with_limits};
 pub use error::{Diagnostic, PrimitiveError, RunError, diagnose_eval, diagnose_parse, located};
 pub use resolver::{PlaybookResolver, STDLIB};
 pub use run::run_file;
+pub use source::parse_work;
 pub use value::{ValueError, to_dynamic, to_json};

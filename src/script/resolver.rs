@@ -5,7 +5,8 @@
 //! Playbook files win so a team can override a stdlib module. Compiled modules are cached per
 //! resolver, i.e. per engine, i.e. per run.
 
-use super::context::resolve_inside;
+use super::compile::{compile_checked, compile_to_run};
+use super::context::{ModuleLoad, resolve_inside};
 use super::error::PrimitiveError;
 use super::suggest::{closest, did_you_mean};
 use rhai::{AST, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
@@ -119,13 +120,24 @@ impl PlaybookResolver {
             .collect()
     }
 
-    /// Compiles a located module, with errors pointing into the module file.
-    fn compile(engine: &Engine, found: &Located, pos: Position) -> Result<AST, Box<EvalAltResult>> {
-        let mut ast = engine.compile(&found.text).map_err(|e| {
-            let inner: Box<EvalAltResult> = e.into();
+    /// Compiles a located module, with errors pointing into the module file: as written (to
+    /// check it), or with fedrun's size checks (to run it).
+    fn compile(
+        engine: &Engine,
+        found: &Located,
+        pos: Position,
+        to_run: bool,
+    ) -> Result<AST, Box<EvalAltResult>> {
+        let scope = Scope::new();
+        let compiled = if to_run {
+            compile_to_run(engine, &scope, &found.text, &found.label)
+        } else {
+            compile_checked(engine, &scope, &found.text)
+        };
+        let mut ast = compiled.map_err(|e| {
             Box::new(EvalAltResult::ErrorInModule(
                 found.label.clone(),
-                inner,
+                e.into_eval(),
                 pos,
             ))
         })?;
@@ -209,7 +221,9 @@ impl ModuleResolver for PlaybookResolver {
             resolver: self,
             key,
         };
-        let ast = Self::compile(engine, &found, pos)?;
+        let ast = Self::compile(engine, &found, pos, true)?;
+        // The module's evaluation counts its operations from zero: not a new run.
+        let _load = ModuleLoad::start();
         let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(|e| Box::new(EvalAltResult::ErrorInModule(found.label.clone(), e, pos)))?;
         let module: Shared<Module> = module.into();
@@ -228,7 +242,7 @@ impl ModuleResolver for PlaybookResolver {
         Some(
             self.locate(path)
                 .map_err(|e| located_error(e, pos))
-                .and_then(|found| Self::compile(engine, &found, pos)),
+                .and_then(|found| Self::compile(engine, &found, pos, false)),
         )
     }
 }

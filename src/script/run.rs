@@ -1,10 +1,11 @@
 //! Running a playbook file from start to end.
 
 use super::builtins::base_scope;
+use super::compile::compile_to_run;
 use super::context::RunContext;
-use super::error::{Diagnostic, RunError, describe, diagnose_eval, diagnose_parse, innermost};
+use super::error::{Diagnostic, RunError, describe, diagnose_eval, innermost, is_interruption};
 use crate::report::RunSummary;
-use rhai::{Engine, EvalAltResult, Position};
+use rhai::{Engine, Position};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,17 +48,15 @@ pub fn run_file(
     };
     let source = read_playbook(path).map_err(|d| fail(d, false))?;
     let mut scope = base_scope(ctx);
-    let mut ast = engine
-        .compile_with_scope(&scope, &source)
-        .map_err(|e| fail(Box::new(diagnose_parse(engine, &e, &label, &source)), false))?;
+    let mut ast = compile_to_run(engine, &scope, &source, &label)
+        .map_err(|e| fail(Box::new(e.diagnostic(engine, &label, &source)), false))?;
     ast.set_source(label.as_str());
 
     match engine.run_ast_with_scope(&mut scope, &ast) {
         Ok(()) => Ok(ctx.summary(started.elapsed(), true)),
         Err(err) => {
             let inner = innermost(&err);
-            let interrupted =
-                matches!(inner, EvalAltResult::ErrorTerminated(..)) || ctx.is_interrupted();
+            let interrupted = is_interruption(inner) || ctx.is_interrupted();
             let mut diagnostic = Box::new(diagnose_eval(engine, &err, &label, &source));
             let message = describe(engine, inner).0;
             if let Some(steps) = ctx.failed_steps(&message) {

@@ -244,6 +244,35 @@ fn a_failing_branch_stops_sleeping_and_looping_siblings() {
 }
 
 #[test]
+fn parallel_runs_its_branches_when_no_thread_can_be_started() {
+    let f = Fixture::new();
+    // As when the system is out of threads: before, `std::thread::scope` panicked (and the
+    // process aborted); now the calling thread runs every branch itself.
+    super::builtins::fail_thread_spawns(true);
+    let result = f.run(
+        "let r = parallel([1, 2, 3, 4, 5], |i| parallel([1, 2], |j| i * 10 + j));\n\
+         if r != [[11, 12], [21, 22], [31, 32], [41, 42], [51, 52]] { fail(`${r}`); }\n\
+         step(\"s\", || parallel([|| 1, || fail(\"second\")]));\n",
+    );
+    super::builtins::fail_thread_spawns(false);
+    let err = result.expect_err("the failing branch fails the run");
+    assert_eq!(err.diagnostic.message, "second");
+    assert_eq!(err.diagnostic.steps, vec!["s".to_string()]);
+}
+
+#[test]
+fn fedrun_plumbing_is_not_in_the_reference() {
+    let f = Fixture::new();
+    assert!(
+        !function_names(&f.engine)
+            .iter()
+            .any(|n| n.contains("__fedrun"))
+    );
+    let text = reference(&f.engine, None).expect("reference");
+    assert!(!text.contains("__fedrun"), "{text}");
+}
+
+#[test]
 fn syntax_error_has_file_line_col() {
     let f = Fixture::new();
     let err = f.fail("let a = 1;\nlet b = (a + ;\n");
