@@ -50,8 +50,6 @@ pub struct Telemetry {
     meshes: RwLock<HashMap<String, HashMap<Labels, Series>>>,
 }
 
-/// Seconds since the Unix epoch, as Prometheus timestamps are.
-
 impl Telemetry {
     /// Counts one request in mesh `mesh_ns`.
     pub fn count(&self, mesh_ns: &str, labels: Labels) {
