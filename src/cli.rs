@@ -87,6 +87,12 @@ pub struct BackendArgs {
     /// A value for the playbook's `vars` map (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
+    /// An environment variable the playbook's `env()` may read, besides FEDRUN_* (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// Let manifests be fetched over plain http:// from other hosts than this one.
+    #[arg(long)]
+    pub allow_http: bool,
     /// Default timeout of waits (e.g. 300s, 5m).
     #[arg(long, value_name = "DURATION", default_value = "300s")]
     pub timeout: String,

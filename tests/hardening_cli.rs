@@ -188,3 +188,38 @@ fn a_write_reported_as_applied_survives_kill_9_of_an_in_process_run() {
         text(&out)
     );
 }
+
+#[test]
+fn env_reads_a_variable_only_when_the_user_allows_it_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let pb = dir.path().join("env.rhai");
+    std::fs::write(&pb, "print(`region=${env(\"MY_REGION\")}`);\n").unwrap();
+    let state = dir.path().join("state");
+    let s = state.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--sim", "--state", s];
+        args.extend_from_slice(extra);
+        args.push(pb.to_str().unwrap());
+        fedrun_command(&args)
+            .env("MY_REGION", "eu-west-1")
+            .output()
+            .expect("fedrun runs")
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("--env MY_REGION"),
+        "the hint names the flag:\n{}",
+        text(&refused)
+    );
+    assert!(!text(&refused).contains("eu-west-1"), "{}", text(&refused));
+    let allowed = run(&["--env", "MY_REGION"]);
+    assert!(allowed.status.success(), "{}", text(&allowed));
+    assert!(
+        text(&allowed).contains("region=eu-west-1"),
+        "{}",
+        text(&allowed)
+    );
+    let bad = run(&["--env", "A=B"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+}

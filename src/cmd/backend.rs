@@ -25,6 +25,10 @@ pub struct Settings {
     /// `--timeout`.
     pub timeout: Duration,
     pub target: Target,
+    /// `--env`: variables `env()` may read besides `FEDRUN_*`.
+    pub env_allow: Vec<String>,
+    /// `--allow-http`.
+    pub allow_http: bool,
 }
 
 /// Where the clusters are.
@@ -107,11 +111,18 @@ pub fn settings(args: &BackendArgs) -> Result<Settings, Failure> {
     } else {
         Target::Kubeconfig(default_kubeconfigs(args.kubeconfig.clone())?)
     };
+    if let Some(bad) = args.env.iter().find(|n| n.is_empty() || n.contains('=')) {
+        return Err(Failure::Usage(format!(
+            "--env {bad:?}: give the name of an environment variable (e.g. --env AWS_REGION)"
+        )));
+    }
     Ok(Settings {
         vars,
         aliases,
         timeout,
         target,
+        env_allow: args.env.clone(),
+        allow_http: args.allow_http,
     })
 }
 

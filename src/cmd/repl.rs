@@ -23,7 +23,9 @@ pub fn run(args: ReplArgs) -> Result<(), Failure> {
         Reporter::new(Stream::Stdout, args.verbose),
     )
     .with_vars(settings.vars.clone())
-    .with_default_timeout(settings.timeout);
+    .with_default_timeout(settings.timeout)
+    .with_env_allow(settings.env_allow.iter().cloned())
+    .with_allow_http(settings.allow_http);
     // Connect lazily: the first input that needs a cluster waits for this, the prompt does not.
     let (target, aliases, interrupt) = (
         settings.target.clone(),

@@ -81,6 +81,8 @@ fn run_with(
         RunContext::new(&plan.playbook, reporter.clone())
             .with_vars(plan.settings.vars.clone())
             .with_default_timeout(plan.settings.timeout)
+            .with_env_allow(plan.settings.env_allow.iter().cloned())
+            .with_allow_http(plan.settings.allow_http)
             .with_interrupt(interrupt),
     );
     let backend = Backend {

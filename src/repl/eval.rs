@@ -22,7 +22,7 @@ use crate::prims::cluster::Cluster;
 use crate::prims::mesh::Mesh;
 use crate::prims::traffic;
 use crate::prims::{self, Backend};
-use crate::script::{self, PrimitiveError, RunContext, diagnose_eval, diagnose_parse, to_json};
+use crate::script::{self, PrimitiveError, RunContext, diagnose_eval, to_json};
 
 /// The session-only free functions that act on the `:use`d cluster: (name, arities).
 pub const SESSION_FUNCTIONS: &[(&str, &[usize])] = &[
@@ -209,10 +209,9 @@ impl Session {
     fn eval_with(&mut self, engine: &mut Engine, input: &str) -> Result<Option<String>, String> {
         self.inputs += 1;
         let label = format!("<input {}>", self.inputs);
-        let mut new_ast = engine
-            .compile_with_scope(&self.scope, input)
-            .map_err(|err| diagnose_parse(engine, &err, &label, input).to_string())?;
-        new_ast.set_source(label.as_str());
+        // As a playbook is compiled: the compile-time bound and the whole-value size checks.
+        let new_ast = script::compile_playbook(engine, &self.scope, input, &label)
+            .map_err(|d| d.to_string())?;
         let imports = top_level_imports(&new_ast);
         let rewritten = match self.default_cluster() {
             Some(name) => rewrite_session_calls(&new_ast, input, &name),
