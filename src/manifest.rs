@@ -622,6 +622,8 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 /// Parses every YAML document into a Kubernetes object; empty documents are skipped, `kind: List`
 /// is flattened. Each object must be a map with `apiVersion`, `kind` and `metadata.name`.
 pub fn parse_documents(text: &str, origin: &str) -> Result<Vec<Value>, ManifestError> {
+    // Editors on Windows start UTF-8 files with a byte-order mark; YAML allows it there.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut objects = Vec::new();
     for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
         // Through serde_yaml's own Value first: it refuses duplicate keys, which serde_json's
@@ -815,6 +817,14 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_is_not_part_of_the_first_document() {
+        let text = "\u{feff}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bom\n";
+        let objects = parse_documents(text, "bom.yaml").expect("parses");
+        assert_eq!(objects[0]["apiVersion"], "v1");
+        assert_eq!(objects[0]["metadata"]["name"], "bom");
     }
 
     #[test]

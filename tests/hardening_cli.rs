@@ -223,3 +223,48 @@ fn env_reads_a_variable_only_when_the_user_allows_it_by_name() {
     let bad = run(&["--env", "A=B"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
 }
+
+#[test]
+fn a_fifo_given_as_a_manifest_or_file_is_refused_not_read_for_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let state = dir.path().join("state");
+    for (name, call) in [
+        ("apply.rhai", "cluster(\"rosa\").apply(\"pipe.yaml\");"),
+        ("read.rhai", "print(read_file(\"pipe.yaml\"));"),
+    ] {
+        let pb = dir.path().join(name);
+        std::fs::write(&pb, format!("{call}\n")).unwrap();
+        let mut child = fedrun_command(&[
+            "--sim",
+            "--state",
+            state.to_str().unwrap(),
+            pb.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        // A reader stuck on the FIFO never ends: give it far longer than a refusal takes.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{name}: still reading the FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("not a regular file"),
+            "{name}: {}",
+            text(&out)
+        );
+    }
+}

@@ -340,10 +340,13 @@ impl RunContext {
         BRANCH_STOPS.with(|s| s.borrow().iter().any(|f| f.load(Ordering::Relaxed)))
     }
 
-    /// Resolves `relative` inside the playbook directory, refusing absolute paths, `..` and
-    /// symbolic links that lead outside it. Primitives use it for manifests.
+    /// Resolves `relative` inside the playbook directory, refusing absolute paths, `..`,
+    /// symbolic links that lead outside it, and what is not a regular file: a FIFO or a device
+    /// would block the read for ever. Primitives use it for the files they read.
     pub fn resolve_path(&self, relative: &str) -> Result<PathBuf, PrimitiveError> {
-        resolve_inside(&self.dir, relative)
+        let path = resolve_inside(&self.dir, relative)?;
+        regular_file(&path)?;
+        Ok(path)
     }
 
     /// Starts a step: reports it and returns its slot for [`RunContext::finish_step`].
@@ -450,6 +453,17 @@ pub(crate) fn parse_env_allow(list: &str) -> BTreeSet<String> {
 }
 
 /// Joins `relative` to `root` if it stays inside: no absolute paths, no `..`, no symlink escape.
+/// Refuses a path that exists but is not a regular file (a missing one is the reader's error).
+pub(crate) fn regular_file(path: &Path) -> Result<(), PrimitiveError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(PrimitiveError::new(format!(
+            "{} is not a regular file (a directory, FIFO, socket or device): fedrun reads only regular files",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn resolve_inside(root: &Path, relative: &str) -> Result<PathBuf, PrimitiveError> {
     let rel = Path::new(relative);
     let hint = "paths are relative to the playbook directory and must stay inside it";

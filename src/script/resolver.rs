@@ -147,6 +147,7 @@ impl PlaybookResolver {
 }
 
 fn read_module(path: &Path, name: &str) -> Result<Located, PrimitiveError> {
+    super::context::regular_file(path)?;
     let too_big = std::fs::metadata(path)
         .map(|m| m.len() > MAX_MODULE_BYTES)
         .unwrap_or(false);
