@@ -268,3 +268,43 @@ fn a_fifo_given_as_a_manifest_or_file_is_refused_not_read_for_ever() {
         );
     }
 }
+
+#[test]
+fn a_set_key_the_playbook_never_reads_is_refused_before_anything_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let pb = dir.path().join("split.rhai");
+    std::fs::write(
+        &pb,
+        "let w = parse_int(vars.west_weight ?? \"80\");\ncluster(\"rosa\").project(\"demo\");\nprint(`west=${w}`);\n",
+    )
+    .unwrap();
+    let state = dir.path().join("state");
+    let s = state.to_str().unwrap();
+    let out = fedrun(&[
+        "--sim",
+        "--state",
+        s,
+        "--set",
+        "west_wieght=30",
+        pb.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("--set west_wieght not read") && all.contains("west_weight"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("step:") && !all.contains("west="),
+        "nothing ran:\n{all}"
+    );
+    let out = fedrun(&[
+        "--sim",
+        "--state",
+        s,
+        "--set",
+        "west_weight=30",
+        pb.to_str().unwrap(),
+    ]);
+    assert!(text(&out).contains("west=30"), "{}", text(&out));
+}

@@ -107,6 +107,7 @@ fn run_with(
             diagnostics.len()
         )));
     }
+    unread_sets(plan)?;
     let engine = prims::engine(ctx.clone(), Some(backend.clone()));
 
     // Every cluster the playbook names must exist before anything is applied anywhere.
@@ -155,6 +156,60 @@ fn run_with(
         Ok(_) => Ok(()),
         Err(_) => Err(Failure::Failed(String::new())),
     }
+}
+
+/// Refuses `--set` keys the playbook never reads (`--set west_wieght=30` would otherwise be
+/// ignored and the run revert to the defaults), before anything is applied. The playbook and
+/// the modules beside it are scanned; one that reads `vars` dynamically accepts every key.
+fn unread_sets(plan: &Plan) -> Result<(), Failure> {
+    if plan.settings.vars.is_empty() {
+        return Ok(());
+    }
+    let dir = plan
+        .playbook
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut texts = vec![std::fs::read_to_string(&plan.playbook).unwrap_or_default()];
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path != plan.playbook && path.extension().is_some_and(|e| e == "rhai") && path.is_file()
+        {
+            texts.push(std::fs::read_to_string(&path).unwrap_or_default());
+        }
+    }
+    let mut read = std::collections::BTreeSet::new();
+    for text in &texts {
+        match script::vars_read(text) {
+            Some(names) => read.extend(names),
+            None => return Ok(()),
+        }
+    }
+    let unread: Vec<&String> = plan
+        .settings
+        .vars
+        .keys()
+        .filter(|k| !read.contains(*k))
+        .collect();
+    if unread.is_empty() {
+        return Ok(());
+    }
+    let listed = |keys: Vec<&String>| {
+        keys.iter()
+            .map(|k| format!("--set {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(Failure::Usage(format!(
+        "{} not read by {}: nothing was applied (it and the scripts beside it read: {})",
+        listed(unread),
+        plan.playbook.display(),
+        if read.is_empty() {
+            "no --set value".to_string()
+        } else {
+            read.iter().cloned().collect::<Vec<_>>().join(", ")
+        }
+    )))
 }
 
 fn plan(args: RunArgs) -> Result<Plan, Failure> {

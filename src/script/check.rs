@@ -327,3 +327,54 @@ mod tests {
         assert_eq!(d.source_line.as_deref(), Some("bcd"));
     }
 }
+
+/// The `--set` keys a playbook text reads (`vars.NAME`, `vars["NAME"]`, `var_or("NAME", …)`),
+/// or `None` when it reads `vars` in a way no scan can follow (`vars[name]`, `vars` passed on):
+/// then every key may be read.
+pub fn vars_read(source: &str) -> Option<std::collections::BTreeSet<String>> {
+    use std::sync::LazyLock;
+    static NAMED: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r#"\bvars\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"]*)"\s*\])|\bvar_or\s*\(\s*"([^"]*)""#,
+        )
+        .expect("a valid pattern")
+    });
+    static ANY: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"\bvars\b").expect("a valid pattern"));
+    // `vars:` is a map key (`apply(…, #{ vars: #{…} })`), not the playbook's values.
+    static KEY: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"\bvars\s*:[^:]").expect("a valid pattern"));
+    let names: std::collections::BTreeSet<String> = NAMED
+        .captures_iter(source)
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
+        .map(|m| m.as_str().to_string())
+        .collect();
+    let followed = NAMED
+        .find_iter(source)
+        .filter(|m| m.as_str().starts_with("vars"))
+        .count();
+    let keys = KEY.find_iter(source).count();
+    (ANY.find_iter(source).count() == followed + keys).then_some(names)
+}
+
+#[cfg(test)]
+mod vars_tests {
+    use super::vars_read;
+
+    #[test]
+    fn the_keys_a_playbook_reads_or_none_when_it_reads_them_dynamically() {
+        let read = vars_read("let a = vars.prod_ns ?? \"x\"; let b = vars[\"west weight\"]; var_or(\"mesh\", \"m\");").unwrap();
+        assert_eq!(
+            read.into_iter().collect::<Vec<_>>(),
+            ["mesh", "prod_ns", "west weight"]
+        );
+        assert_eq!(vars_read("let k = \"a\"; print(vars[k]);"), None);
+        assert_eq!(vars_read("show(vars);"), None);
+        assert!(vars_read("print(1);").unwrap().is_empty());
+        assert!(
+            vars_read("apply(f, #{ vars: #{ V: 1 } });")
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

@@ -24,7 +24,7 @@ mod value;
 mod tests;
 
 pub use builtins::base_scope;
-pub use check::{check_file, literal_arguments};
+pub use check::{check_file, literal_arguments, vars_read};
 pub use compile::compile_playbook;
 pub(crate) use context::cancelled_error;
 pub use context::{ALLOW_HTTP_VAR, ENV_ALLOW_VAR, RunContext};
