@@ -308,3 +308,24 @@ fn a_set_key_the_playbook_never_reads_is_refused_before_anything_is_applied() {
     ]);
     assert!(text(&out).contains("west=30"), "{}", text(&out));
 }
+
+#[test]
+fn docs_cover_the_stdlib_modules() {
+    for (name, expected) in [
+        ("ossm", "ossm::mesh(cluster, name, members, peers)"),
+        (
+            "federation",
+            "federation::federate(consumer, provider, exports, imports)",
+        ),
+        ("federation::report", "federation::report(a, b)"),
+    ] {
+        let out = fedrun(&["docs", name]);
+        assert!(out.status.success(), "{name}: {}", text(&out));
+        let all = text(&out);
+        assert!(all.contains(expected), "{name}:\n{all}");
+        assert!(
+            !all.contains("anon$") && !all.contains("(undocumented)"),
+            "{name}:\n{all}"
+        );
+    }
+}

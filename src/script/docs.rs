@@ -174,6 +174,36 @@ fn collect_raw(engine: &Engine, include_std: bool) -> Vec<Raw> {
     )
 }
 
+/// The functions of the stdlib modules shipped in the binary (`import "ossm" as ossm;`), from
+/// their own `///` comments: `fedrun docs ossm` documents them as it documents primitives.
+fn stdlib_entries(engine: &Engine) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for (module, text) in super::resolver::STDLIB {
+        let Ok(ast) = engine.compile(text) else {
+            continue;
+        };
+        for f in ast.iter_functions() {
+            // Closures compile to `anon$…` functions: not something to call by name.
+            if f.access == FnAccess::Private || f.name.starts_with("anon$") {
+                continue;
+            }
+            out.push(Entry {
+                group: Group::Module((*module).to_string()),
+                name: f.name.to_string(),
+                kind: Kind::Function,
+                params: f
+                    .params
+                    .iter()
+                    .map(|p| (p.to_string(), String::new()))
+                    .collect(),
+                return_type: String::new(),
+                doc: clean_comments(&f.comments.iter().map(|c| c.to_string()).collect::<Vec<_>>()),
+            });
+        }
+    }
+    out
+}
+
 fn entries(engine: &Engine) -> Vec<Entry> {
     let raw = collect_raw(engine, false);
     let setters: BTreeSet<(String, String)> = raw
@@ -224,6 +254,7 @@ fn entries(engine: &Engine) -> Vec<Entry> {
             doc,
         });
     }
+    out.extend(stdlib_entries(engine));
     out.sort_by(|a, b| {
         (&a.group, &a.name, a.params.len()).cmp(&(&b.group, &b.name, b.params.len()))
     });
