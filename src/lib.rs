@@ -23,3 +23,4 @@ pub mod repl;
 pub mod report;
 pub mod script;
 pub mod sim;
+pub mod suggest;

@@ -20,6 +20,7 @@ use tokio::sync::Mutex;
 
 use super::errors::KubeError;
 use super::retry::{RetryPolicy, with_retries};
+use crate::suggest::edit_distance;
 
 /// One served resource in one group version.
 #[derive(Debug, Clone)]
@@ -629,21 +630,6 @@ fn known_installer(lower: &str) -> Option<&'static str> {
         .map(|(_, installer)| *installer)
 }
 
-/// Levenshtein distance, for suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,12 +727,5 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("OpenShift Service Mesh operator"), "{text}");
         assert!(e.hint().is_some_and(|h| h.contains("install")));
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("smcpp", "smcp"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

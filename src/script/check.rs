@@ -8,7 +8,7 @@
 use super::compile::compile_checked;
 use super::error::{Diagnostic, diagnose_eval};
 use super::run::read_playbook;
-use super::suggest::{closest, did_you_mean};
+use crate::suggest::{closest, did_you_mean};
 use rhai::{AST, ASTNode, Engine, Expr, FnAccess, FnCallExpr, Map, Scope, Stmt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! library is left out. Functions are grouped as plain functions, methods and properties of each
 //! handle type (`cluster.apply(...)`), and namespaced modules (`peer::connect(...)`).
 
-use super::suggest::{closest, did_you_mean};
+use crate::suggest::{closest, did_you_mean};
 use rhai::{Engine, FnAccess, FnNamespace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -8,8 +8,8 @@
 use super::context::OPERATIONS;
 use super::growth::original_position;
 use super::resolver::stdlib_source;
-use super::suggest::{closest, did_you_mean};
 use crate::report::RunSummary;
+use crate::suggest::{closest, did_you_mean};
 use rhai::{Dynamic, Engine, EvalAltResult, ParseError, ParseErrorType, Position};
 use std::fmt;
 

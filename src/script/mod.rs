@@ -17,7 +17,6 @@ mod growth;
 mod resolver;
 mod run;
 mod source;
-mod suggest;
 mod value;
 
 #[cfg(test)]

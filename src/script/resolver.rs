@@ -8,7 +8,7 @@
 use super::compile::{compile_checked, compile_to_run};
 use super::context::{ModuleLoad, resolve_inside};
 use super::error::PrimitiveError;
-use super::suggest::{closest, did_you_mean};
+use crate::suggest::{closest, did_you_mean};
 use rhai::{AST, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 
 /// Edit distance between two strings, by characters, where swapping two neighbours counts as
 /// one edit (optimal string alignment): `stpe` is one edit from `step`.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
