@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 use std::time::Duration;
 
-use rhai::{Engine, FnAccess, FnNamespace};
+use rhai::Engine;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
@@ -22,6 +22,7 @@ use rustyline::{Context, Helper};
 
 use super::commands::COMMANDS;
 use super::eval::{SESSION_FUNCTIONS, Session};
+use crate::script::{self, Group, Kind};
 
 /// Kinds offered inside `.get("` when no cluster is connected yet.
 const COMMON_KINDS: &[&str] = &[
@@ -61,136 +62,47 @@ pub struct Catalog {
     returns: BTreeMap<String, String>,
 }
 
-/// Types that come with Rhai: functions taking one of these first are not handle methods.
-fn is_builtin_type(t: &str) -> bool {
-    matches!(
-        t,
-        "" | "_"
-            | "?"
-            | "i64"
-            | "INT"
-            | "i32"
-            | "u64"
-            | "f64"
-            | "FLOAT"
-            | "bool"
-            | "char"
-            | "String"
-            | "str"
-            | "ImmutableString"
-            | "Array"
-            | "Map"
-            | "Blob"
-            | "Dynamic"
-            | "FnPtr"
-            | "()"
-    )
-}
-
-fn clean_type(ty: &str) -> String {
-    let ty = ty
-        .trim()
-        .trim_start_matches("&mut ")
-        .trim_start_matches('&')
-        .trim();
-    match ty.rsplit("::").next().unwrap_or(ty) {
-        "str" | "ImmutableString" => "String".to_string(),
-        "INT" => "i64".to_string(),
-        "FLOAT" => "f64".to_string(),
-        other => other.to_string(),
-    }
-}
-
 impl Catalog {
+    /// From the documentation entries (`script::entries`): completion, hints and `:help` see
+    /// the same functions, types and signatures as `fedrun docs`.
     pub fn from_engine(engine: &Engine) -> Catalog {
-        type Raw = (String, bool, String, Vec<(String, String)>, String);
-        let raw: Vec<Raw> = engine.collect_fn_metadata(
-            None,
-            |info| {
-                let m = info.metadata;
-                if m.access == FnAccess::Private || m.name.starts_with("anon$") {
-                    return None;
-                }
-                let params = m
-                    .params_info
-                    .iter()
-                    .map(|p| {
-                        let (n, t) = p.split_once(':').unwrap_or(("_", p));
-                        (n.trim().to_string(), clean_type(t))
-                    })
-                    .collect();
-                Some((
-                    info.namespace.to_string(),
-                    m.namespace == FnNamespace::Global,
-                    m.name.to_string(),
-                    params,
-                    clean_type(&m.return_type),
-                ))
-            },
-            false,
-        );
         let mut c = Catalog::default();
-        for (ns, global, name, params, ret) in raw {
-            let arrow = match ret.as_str() {
+        for e in script::entries(engine) {
+            let arrow = match e.return_type.as_str() {
                 "" | "()" => String::new(),
                 t => format!(" -> {t}"),
             };
-            let list = |ps: &[(String, String)]| {
-                ps.iter()
-                    .map(|(n, t)| match (n.as_str(), t.as_str()) {
-                        ("_", t) => t.to_string(),
-                        (n, "") => n.to_string(),
-                        (n, t) => format!("{n}: {t}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            let params = e
+                .params
+                .iter()
+                .map(|(n, t)| match (n.as_str(), t.as_str()) {
+                    ("_", "") => "_".to_string(),
+                    ("_", t) => t.to_string(),
+                    (n, "") => n.to_string(),
+                    (n, t) => format!("{n}: {t}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let name = e.name;
+            let (map, signature) = match (e.group, e.kind) {
+                (Group::Type(ty), Kind::Property { .. }) => {
+                    (c.methods.entry(ty).or_default(), format!(".{name}{arrow}"))
+                }
+                (Group::Type(ty), _) => (
+                    c.methods.entry(ty).or_default(),
+                    format!(".{name}({params}){arrow}"),
+                ),
+                (Group::Global, _) => {
+                    c.returns.insert(name.clone(), e.return_type);
+                    (&mut c.globals, format!("{name}({params}){arrow}"))
+                }
+                (Group::Module(m), _) => {
+                    c.returns.insert(format!("{m}::{name}"), e.return_type);
+                    let signature = format!("{m}::{name}({params}){arrow}");
+                    (c.modules.entry(m).or_default(), signature)
+                }
             };
-            let receiver = params
-                .first()
-                .map(|p| p.1.clone())
-                .filter(|t| !is_builtin_type(t));
-            if let Some(prop) = name.strip_prefix("get$") {
-                if let Some(ty) = receiver {
-                    c.methods
-                        .entry(ty)
-                        .or_default()
-                        .entry(prop.to_string())
-                        .or_default()
-                        .push(format!(".{prop}{arrow}"));
-                }
-                continue;
-            }
-            let ident = name.chars().next().is_some_and(|ch| ch.is_alphabetic())
-                && name.chars().all(|ch| ch.is_alphanumeric() || ch == '_');
-            if !ident || name == "to_string" || name == "to_debug" {
-                continue;
-            }
-            match receiver {
-                Some(ty) if ns.is_empty() || global => {
-                    c.methods
-                        .entry(ty)
-                        .or_default()
-                        .entry(name.clone())
-                        .or_default()
-                        .push(format!(".{name}({}){arrow}", list(&params[1..])));
-                }
-                _ if ns.is_empty() => {
-                    c.returns.insert(name.clone(), ret.clone());
-                    c.globals
-                        .entry(name.clone())
-                        .or_default()
-                        .push(format!("{name}({}){arrow}", list(&params)));
-                }
-                _ => {
-                    c.returns.insert(format!("{ns}::{name}"), ret.clone());
-                    c.modules
-                        .entry(ns.clone())
-                        .or_default()
-                        .entry(name.clone())
-                        .or_default()
-                        .push(format!("{ns}::{name}({}){arrow}", list(&params)));
-                }
-            }
+            map.entry(name).or_default().push(signature);
         }
         // The REPL's own free functions on the `:use`d cluster.
         for (name, _) in SESSION_FUNCTIONS {

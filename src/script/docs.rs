@@ -24,8 +24,9 @@ pub enum DocsError {
 }
 
 /// Where a function is shown.
+/// Where a documented callable lives.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Group {
+pub enum Group {
     /// Called as `name(...)`.
     Global,
     /// Methods and properties of a handle type, called as `value.name(...)`.
@@ -34,23 +35,26 @@ enum Group {
     Module(String),
 }
 
+/// How a documented callable is called.
 #[derive(Debug, Clone)]
-enum Kind {
+pub enum Kind {
     Function,
     Method,
     Property { writable: bool },
 }
 
 /// One registered function, in the form the reference shows.
+/// One function, method or property as scripts see it: the one source of `fedrun docs`, the
+/// REPL's `:help`, its completion and its signature hints.
 #[derive(Debug, Clone)]
-struct Entry {
-    group: Group,
-    name: String,
-    kind: Kind,
+pub struct Entry {
+    pub group: Group,
+    pub name: String,
+    pub kind: Kind,
     /// `(name, type)` of each parameter, receiver excluded for methods.
-    params: Vec<(String, String)>,
-    return_type: String,
-    doc: String,
+    pub params: Vec<(String, String)>,
+    pub return_type: String,
+    pub doc: String,
 }
 
 /// Raw facts about one function, copied out of Rhai's metadata.
@@ -204,7 +208,8 @@ fn stdlib_entries(engine: &Engine) -> Vec<Entry> {
     out
 }
 
-fn entries(engine: &Engine) -> Vec<Entry> {
+/// Every documented callable of `engine` and of the stdlib modules, sorted by group and name.
+pub fn entries(engine: &Engine) -> Vec<Entry> {
     let raw = collect_raw(engine, false);
     let setters: BTreeSet<(String, String)> = raw
         .iter()

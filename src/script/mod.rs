@@ -27,7 +27,7 @@ pub use check::{check_file, literal_arguments, vars_read};
 pub use compile::compile_playbook;
 pub(crate) use context::cancelled_error;
 pub use context::{ALLOW_HTTP_VAR, ENV_ALLOW_VAR, RunContext};
-pub use docs::{DocsError, function_names, reference};
+pub use docs::{DocsError, Entry, Group, Kind, entries, function_names, reference};
 pub use engine::{Limits, build_engine, build_engine_with_limits};
 pub use error::{Diagnostic, PrimitiveError, RunError, diagnose_eval, diagnose_parse, located};
 pub use resolver::{PlaybookResolver, STDLIB};
