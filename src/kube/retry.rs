@@ -576,17 +576,12 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(150)).await;
             flag.store(true, Ordering::SeqCst);
         });
-        let started = Instant::now();
+        // The request never completes: only the flag can end it.
         let result: Result<(), _> = with_retries(&RetryPolicy::default(), "rosa", &stop, || {
             futures::future::pending::<Result<(), ::kube::Error>>()
         })
         .await;
         assert!(matches!(result, Err(KubeError::Interrupted)), "{result:?}");
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "{:?}",
-            started.elapsed()
-        );
     }
 
     #[tokio::test]
