@@ -329,3 +329,27 @@ fn docs_cover_the_stdlib_modules() {
         );
     }
 }
+
+#[test]
+fn a_missing_context_is_a_usage_error_whether_its_name_is_literal_or_computed() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let s = state.to_str().unwrap();
+    for (name, body) in [
+        ("literal.rhai", "cluster(\"nope\").project(\"x\");\n"),
+        (
+            "computed.rhai",
+            "let n = \"no\" + \"pe\";\ncluster(n).project(\"x\");\n",
+        ),
+    ] {
+        let pb = dir.path().join(name);
+        std::fs::write(&pb, body).unwrap();
+        let out = fedrun(&["--sim", "--state", s, pb.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("no context \"nope\""),
+            "{name}: {}",
+            text(&out)
+        );
+    }
+}

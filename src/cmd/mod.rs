@@ -64,9 +64,8 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             match &failure {
-                Failure::Usage(m) => eprintln!("error: {m}"),
-                Failure::Failed(m) if !m.is_empty() => eprintln!("error: {m}"),
-                Failure::Failed(_) => {}
+                Failure::Usage(m) | Failure::Failed(m) if !m.is_empty() => eprintln!("error: {m}"),
+                Failure::Usage(_) | Failure::Failed(_) => {}
             }
             failure.exit_code()
         }

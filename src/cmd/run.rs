@@ -154,6 +154,8 @@ fn run_with(
     }
     match outcome {
         Ok(_) => Ok(()),
+        // Already printed; a configuration error keeps its exit code whenever it shows.
+        Err(e) if e.diagnostic.configuration => Err(Failure::Usage(String::new())),
         Err(_) => Err(Failure::Failed(String::new())),
     }
 }

@@ -56,7 +56,18 @@ impl Env {
         let backend = self.backend()?;
         let client = self
             .block_on(backend.clusters.cluster(name))?
-            .map_err(|e| fail(name, e))?;
+            .map_err(|e| match e {
+                // Found only now when the name was computed, but a configuration error all
+                // the same: the run exits with 2, as it does when the check finds it up front.
+                KubeError::UnknownContext { .. } => {
+                    let mut err = PrimitiveError::new(e.to_string()).with_cluster(name);
+                    if let Some(hint) = e.hint() {
+                        err = err.with_hint(hint);
+                    }
+                    err.configuration().into()
+                }
+                e => fail(name, e),
+            })?;
         Ok(Cluster { client })
     }
 

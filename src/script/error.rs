@@ -23,6 +23,9 @@ pub struct PrimitiveError {
     pub cluster: Option<String>,
     /// What the user can do next.
     pub hint: Option<String>,
+    /// A configuration error (a context the kubeconfig does not have), whose run exits with
+    /// the usage code, 2, however late a computed name reveals it.
+    pub configuration: bool,
 }
 
 impl PrimitiveError {
@@ -32,7 +35,14 @@ impl PrimitiveError {
             message: message.into(),
             cluster: None,
             hint: None,
+            configuration: false,
         }
+    }
+
+    /// Marks a configuration error (exit code 2).
+    pub fn configuration(mut self) -> Self {
+        self.configuration = true;
+        self
     }
 
     /// Names the cluster the error happened on.
@@ -90,6 +100,8 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// Where the failing function was called from, innermost first.
     pub notes: Vec<String>,
+    /// Whether it is a configuration error (see [`PrimitiveError::configuration`]).
+    pub configuration: bool,
 }
 
 impl Diagnostic {
@@ -109,6 +121,7 @@ impl Diagnostic {
             cluster: None,
             hint: None,
             notes: Vec::new(),
+            configuration: false,
         }
     }
 
@@ -403,6 +416,7 @@ pub fn diagnose_eval(
         && let Some(p) = value.read_lock::<PrimitiveError>()
     {
         d.cluster = p.cluster.clone();
+        d.configuration = p.configuration;
     }
     d
 }
