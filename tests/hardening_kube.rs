@@ -11,7 +11,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -77,23 +77,16 @@ fn map(pairs: &[(&str, Value)]) -> Value {
     Value::Mapping(m)
 }
 
-/// Runs the fedrun binary with `args`, `envs`, no KUBECONFIG unless given, stdin closed.
+/// Runs the fedrun binary with `args`, `envs`, in `dir` as its home, no KUBECONFIG unless given.
 fn fedrun(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fedrun"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("KUBECONFIG")
-        .env_remove("FEDRUN_LOG")
+    let mut cmd = common::fedrun_command(args);
+    cmd.current_dir(dir)
         .env_remove("FEDRUN_ALLOW_INSECURE_HTTP")
         .env_remove("FEDRUN_EXEC_TIMEOUT")
-        .env("NO_COLOR", "1")
         .env("HOME", dir)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
+        .stderr(Stdio::piped())
+        .envs(envs.iter().copied());
     let child = cmd.spawn().expect("fedrun runs");
     wait_bounded(child, Duration::from_secs(120))
 }
