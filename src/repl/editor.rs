@@ -68,21 +68,7 @@ impl Catalog {
     pub fn from_engine(engine: &Engine) -> Catalog {
         let mut c = Catalog::default();
         for e in script::entries(engine) {
-            let arrow = match e.return_type.as_str() {
-                "" | "()" => String::new(),
-                t => format!(" -> {t}"),
-            };
-            let params = e
-                .params
-                .iter()
-                .map(|(n, t)| match (n.as_str(), t.as_str()) {
-                    ("_", "") => "_".to_string(),
-                    ("_", t) => t.to_string(),
-                    (n, "") => n.to_string(),
-                    (n, t) => format!("{n}: {t}"),
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let (arrow, params) = (e.returns_text(), e.params_text());
             let name = e.name;
             let (map, signature) = match (e.group, e.kind) {
                 (Group::Type(ty), Kind::Property { .. }) => {

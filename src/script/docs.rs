@@ -279,22 +279,33 @@ fn receiver_name(ty: &str) -> String {
     out
 }
 
+impl Entry {
+    /// The parameter list as signatures show it: `name: Type, …`.
+    pub fn params_text(&self) -> String {
+        self.params
+            .iter()
+            .map(|(n, t)| match (n.as_str(), t.as_str()) {
+                ("_", "") => "_".to_string(),
+                ("_", t) => t.to_string(),
+                (n, "") => n.to_string(),
+                (n, t) => format!("{n}: {t}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// ` -> Type`, or nothing for `()`.
+    pub fn returns_text(&self) -> String {
+        match self.return_type.as_str() {
+            "" | "()" => String::new(),
+            t => format!(" -> {t}"),
+        }
+    }
+}
+
 fn signature(e: &Entry) -> String {
-    let params: Vec<String> = e
-        .params
-        .iter()
-        .map(|(n, t)| match (n.as_str(), t.as_str()) {
-            ("_", "") => "_".to_string(),
-            ("_", t) => t.to_string(),
-            (n, "") => n.to_string(),
-            (n, t) => format!("{n}: {t}"),
-        })
-        .collect();
-    let ret = match e.return_type.as_str() {
-        "" | "()" => String::new(),
-        t => format!(" -> {t}"),
-    };
-    let params = params.join(", ");
+    let ret = e.returns_text();
+    let params = e.params_text();
     match (&e.group, &e.kind) {
         (Group::Type(ty), Kind::Property { writable }) => {
             format!(
