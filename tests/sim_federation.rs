@@ -7,6 +7,7 @@
 mod common;
 mod support_federation;
 
+use fedrun::sim::cluster::SimCluster;
 use serde_json::{Value, json};
 
 use support_federation::*;
@@ -44,8 +45,17 @@ async fn break_and_fix(
     kube.merge(kind, &mesh.namespace, name, breaking).await;
     let broken = wait_disconnected(&rosa, "rosa-prod-mesh", "aro-stg-mesh", expected).await;
     assert_disconnected(&broken, expected);
+    assert_imports_kept(&rosa);
+    kube.merge(kind, &mesh.namespace, name, fixing).await;
+    let fixed = wait_connected(&rosa, "rosa-prod-mesh", "aro-stg-mesh").await;
+    assert_connected(&fixed);
+    broken
+}
+
+/// istiod keeps the services it imported while its watch is down.
+fn assert_imports_kept(rosa: &SimCluster) {
     let iss = get(
-        &rosa,
+        rosa,
         FED,
         "importedservicesets",
         "rosa-prod-mesh",
@@ -57,10 +67,6 @@ async fn break_and_fix(
         [DETAILS_IMPORTED],
         "kept while down"
     );
-    kube.merge(kind, &mesh.namespace, name, fixing).await;
-    let fixed = wait_connected(&rosa, "rosa-prod-mesh", "aro-stg-mesh").await;
-    assert_connected(&fixed);
-    broken
 }
 
 /// The shape of a connected peer's status: `discoveryStatus.active` only, nothing invented.
@@ -225,16 +231,7 @@ async fn deleting_the_ca_configmap_disconnects_and_imports_are_kept() {
         .await;
     let broken = wait_disconnected(&rosa, "rosa-prod-mesh", "aro-stg-mesh", UNAVAILABLE).await;
     assert_disconnected(&broken, UNAVAILABLE);
-    // istiod keeps the services it imported while its watch is down.
-    let iss = get(
-        &rosa,
-        FED,
-        "importedservicesets",
-        "rosa-prod-mesh",
-        "aro-stg-mesh",
-    )
-    .unwrap();
-    assert_eq!(imported_hostnames(&iss), [DETAILS_IMPORTED]);
+    assert_imports_kept(&rosa);
     // While disconnected, retries rewrite nothing (same failure, same timestamps).
     w.k_rosa
         .apply(ess("rosa-prod-mesh", "aro-stg-mesh", json!([])))

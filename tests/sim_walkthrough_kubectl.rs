@@ -305,8 +305,25 @@ fn rosa_aro_walkthrough_with_kubectl_ends_connected_with_details_imported() {
         ],
     ));
     assert_eq!(exported, "details");
-    // Exported names carry the name of the peer they are exported to, on both sides.
-    let names = |ctx: &str, ns: &str, kind: &str, name: &str, field: &str| {
+    // Exported names carry the name of the peer they are exported to, on both sides, and
+    // neither service set has conditions.
+    let sets = [
+        (
+            "aro",
+            "aro-stg-mesh",
+            "exportedservicesets",
+            "rosa-prod-mesh",
+            "exportedServices",
+        ),
+        (
+            "rosa",
+            "rosa-prod-mesh",
+            "importedservicesets",
+            "aro-stg-mesh",
+            "importedServices",
+        ),
+    ];
+    let jsonpath = |(ctx, ns, kind, name, _): (&str, &str, &str, &str, &str), path: &str| {
         ok(sim.kubectl(
             ctx,
             &[
@@ -316,57 +333,27 @@ fn rosa_aro_walkthrough_with_kubectl_ends_connected_with_details_imported() {
                 kind,
                 name,
                 "-o",
-                &format!("jsonpath={{.status.{field}[*].exportedName}}"),
+                &format!("jsonpath={path}"),
             ],
         ))
     };
-    let exported = names(
-        "aro",
-        "aro-stg-mesh",
-        "exportedservicesets",
-        "rosa-prod-mesh",
-        "exportedServices",
-    );
+    let names: Vec<String> = sets
+        .iter()
+        .map(|set| jsonpath(*set, &format!("{{.status.{}[*].exportedName}}", set.4)))
+        .collect();
     // The ESS aliases details as prod-bookinfo/details-v2: the alias is what the peer sees.
     assert_eq!(
-        exported,
+        names[0],
         "details-v2.prod-bookinfo.svc.rosa-prod-mesh-exports.local"
     );
-    let imported = names(
-        "rosa",
-        "rosa-prod-mesh",
-        "importedservicesets",
-        "aro-stg-mesh",
-        "importedServices",
-    );
-    assert_eq!(imported, exported);
-    for (ctx, ns, kind, name) in [
-        (
-            "aro",
-            "aro-stg-mesh",
-            "exportedservicesets",
-            "rosa-prod-mesh",
-        ),
-        (
-            "rosa",
-            "rosa-prod-mesh",
-            "importedservicesets",
-            "aro-stg-mesh",
-        ),
-    ] {
-        let conditions = ok(sim.kubectl(
-            ctx,
-            &[
-                "-n",
-                ns,
-                "get",
-                kind,
-                name,
-                "-o",
-                "jsonpath={.status.conditions}",
-            ],
-        ));
-        assert_eq!(conditions, "", "no conditions on {kind}");
+    assert_eq!(names[1], names[0]);
+    for set in sets {
+        assert_eq!(
+            jsonpath(set, "{.status.conditions}"),
+            "",
+            "no conditions on {}",
+            set.2
+        );
     }
 }
 
