@@ -24,3 +24,4 @@ pub mod report;
 pub mod script;
 pub mod sim;
 pub mod suggest;
+pub mod types;
