@@ -281,10 +281,26 @@ async fn crd_makes_a_kind_discoverable_and_served() {
     assert_eq!(caps.scope, kube::discovery::Scope::Namespaced);
 
     let w = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3, "unknown": true}});
-    let created = widgets
+    // An apply must convert to a typed patch: an undeclared field fails it, whatever the
+    // field validation directive.
+    let refused = widgets
         .patch("w1", &PatchParams::apply("fedrun"), &Patch::Apply(&w))
         .await
-        .unwrap();
+        .unwrap_err();
+    match refused {
+        kube::Error::Api(s) => {
+            assert_eq!(s.code, 500);
+            assert_eq!(
+                s.message,
+                "failed to create typed patch object (/w1; example.com/v1, Kind=Widget): \
+                 .spec.unknown: field not declared in schema"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    // A create without a directive is the server's default, Warn: the field is dropped.
+    let w: DynamicObject = serde_json::from_value(w).unwrap();
+    let created = widgets.create(&PostParams::default(), &w).await.unwrap();
     assert_eq!(
         created.data["spec"],
         json!({"size": 3}),
@@ -302,4 +318,56 @@ async fn crd_makes_a_kind_discoverable_and_served() {
         widgets.get("w1").await.unwrap().data["status"]["phase"],
         "Ready"
     );
+}
+
+#[tokio::test]
+async fn kube_rs_sees_the_same_validation_answers_as_kubectl() {
+    let (client, _) = client();
+    namespace(&client, "demo").await;
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), "demo");
+    // kubectl clears resourceVersion before a create; other clients meet the storage's refusal.
+    let mut cm = configmap("a", json!({}), json!({"k": "v"}));
+    cm.metadata.resource_version = Some("7".into());
+    match api.create(&PostParams::default(), &cm).await.unwrap_err() {
+        kube::Error::Api(s) => {
+            assert_eq!(s.code, 500);
+            assert_eq!(
+                s.message,
+                "resourceVersion should not be set on objects to be created"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    cm.metadata.resource_version = None;
+    api.create(&PostParams::default(), &cm).await.unwrap();
+    // A strict merge patch with a misspelt field: the strict decoding error kubectl shows.
+    let strict = PatchParams {
+        field_validation: Some(kube::api::ValidationDirective::Strict),
+        ..PatchParams::default()
+    };
+    match api
+        .patch("a", &strict, &Patch::Merge(json!({"dta": {"k": "w"}})))
+        .await
+        .unwrap_err()
+    {
+        kube::Error::Api(s) => {
+            assert_eq!(s.code, 400);
+            assert_eq!(
+                s.message,
+                "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding \
+                 error: unknown field \"dta\""
+            );
+        }
+        other => panic!("{other}"),
+    }
+    // Without a directive (the server's Warn) the field is dropped, the rest applied.
+    let patched = api
+        .patch(
+            "a",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"dta": 1, "data": {"k": "w"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.data.unwrap()["k"], "w");
 }

@@ -432,19 +432,43 @@ async fn gateway_names_the_control_plane_does_not_define() {
 async fn label_selector_alias_is_pruned_and_unmatched_exports_are_listed_empty() {
     let w = rosa_aro().await;
     let (rosa, aro) = (w.rosa_cluster(), w.aro_cluster());
-    // `labelSelector.alias` is not in the schema: the server drops it silently, and details is
-    // exported under its own name.
-    let stored = w
-        .k_aro
-        .apply(ess(
-            "aro-stg-mesh",
+    // `labelSelector.alias` is not in the schema. A server-side apply cannot even build its
+    // typed patch; kubectl's default (Strict) is refused; without a directive (Warn) the server
+    // drops the field, and details is exported under its own name.
+    let misplaced = ess(
+        "aro-stg-mesh",
+        "rosa-prod-mesh",
+        json!([{"type": "LabelSelector", "labelSelector": {
+        "namespace": "stg-bookinfo",
+        "selector": {"matchLabels": {"app": "details"}},
+        "alias": {"namespace": "stg-bookinfo", "name": "details-v2"}}}]),
+    );
+    let api = w.k_aro.api("ExportedServiceSet", "aro-stg-mesh");
+    let object: kube::api::DynamicObject = serde_json::from_value(misplaced.clone()).unwrap();
+    let apply = api
+        .patch(
             "rosa-prod-mesh",
-            json!([{"type": "LabelSelector", "labelSelector": {
-            "namespace": "stg-bookinfo",
-            "selector": {"matchLabels": {"app": "details"}},
-            "alias": {"namespace": "stg-bookinfo", "name": "details-v2"}}}]),
-        ))
+            &kube::api::PatchParams::apply("fedrun-test"),
+            &kube::api::Patch::Apply(&misplaced),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        apply.to_string().contains(
+            "failed to create typed patch object (aro-stg-mesh/rosa-prod-mesh; \
+             federation.maistra.io/v1, Kind=ExportedServiceSet): \
+             .spec.exportRules[0].labelSelector.alias: field not declared in schema"
+        ),
+        "{apply}"
+    );
+    w.k_aro
+        .delete("ExportedServiceSet", "aro-stg-mesh", "rosa-prod-mesh")
         .await;
+    let stored = api
+        .create(&kube::api::PostParams::default(), &object)
+        .await
+        .unwrap();
+    let stored = serde_json::to_value(stored).unwrap();
     assert!(
         stored
             .pointer("/spec/exportRules/0/labelSelector/alias")

@@ -19,4 +19,5 @@ pub mod simulator;
 pub mod status;
 pub mod store;
 pub mod tls;
+pub mod validation;
 pub mod world;

@@ -84,6 +84,15 @@ impl ResourceType {
         }
     }
 
+    /// `Deployment.apps` or `ConfigMap`, as `apierrors.NewInvalid` names a kind.
+    pub fn qualified_kind(&self) -> String {
+        if self.group.is_empty() {
+            self.kind.clone()
+        } else {
+            format!("{}.{}", self.kind, self.group)
+        }
+    }
+
     pub fn serves(&self, version: &str) -> bool {
         self.versions.iter().any(|v| v == version)
     }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::resources::ResourceType;
+use super::validation::Cause;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
@@ -16,6 +17,8 @@ pub struct ApiError {
     pub message: String,
     /// `(name, group, kind)` of the object concerned, rendered as `details`.
     pub details: Option<(String, String, String)>,
+    /// `details.causes`: one per field a 422 names.
+    pub causes: Vec<Value>,
 }
 
 impl ApiError {
@@ -25,6 +28,7 @@ impl ApiError {
             reason,
             message: message.into(),
             details: None,
+            causes: Vec::new(),
         }
     }
 
@@ -91,13 +95,50 @@ impl ApiError {
         field: &str,
         detail: impl std::fmt::Display,
     ) -> Self {
-        let kind = &rt.kind;
-        Self::new(
+        let cause = Cause {
+            reason: "FieldValueInvalid",
+            field: field.to_string(),
+            message: detail.to_string(),
+        };
+        Self::invalid_causes(&rt.qualified_kind(), name, Some(rt), vec![cause])
+    }
+
+    /// 422 with one cause per field, as `apierrors.NewInvalid` words it: `Kind.group "name" is
+    /// invalid: cause` for one, `[cause, cause]` for several. `qualified_kind` is `Kind.group`
+    /// (or a request options kind such as `CreateOptions.meta.k8s.io`).
+    pub fn invalid_causes(
+        qualified_kind: &str,
+        name: &str,
+        rt: Option<&ResourceType>,
+        causes: Vec<Cause>,
+    ) -> Self {
+        let texts: Vec<String> = causes.iter().map(Cause::text).collect();
+        let list = match texts.as_slice() {
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        let mut e = Self::new(
             422,
             "Invalid",
-            format!("{kind} \"{name}\" is invalid: {field}: {detail}"),
-        )
-        .about(rt, name)
+            format!("{qualified_kind} \"{name}\" is invalid: {list}"),
+        );
+        let (kind, group) = match rt {
+            Some(rt) => (rt.kind.clone(), rt.group.clone()),
+            None => {
+                let (kind, group) = qualified_kind
+                    .split_once('.')
+                    .unwrap_or((qualified_kind, ""));
+                (kind.to_string(), group.to_string())
+            }
+        };
+        e.details = Some((name.to_string(), group, kind));
+        e.causes = causes.iter().map(Cause::to_json).collect();
+        e
+    }
+
+    /// A failure the server reports with no reason (a plain Go error reaching the client: 500).
+    pub fn unknown(message: impl Into<String>) -> Self {
+        Self::new(500, "", message)
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -154,6 +195,9 @@ impl ApiError {
             let mut details = json!({ "name": name, "kind": kind });
             if !group.is_empty() {
                 details["group"] = json!(group);
+            }
+            if !self.causes.is_empty() {
+                details["causes"] = json!(self.causes);
             }
             status["details"] = details;
         }

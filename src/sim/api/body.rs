@@ -66,6 +66,7 @@ pub fn apply_patch(
                         rt.qualified_plural()
                     ),
                     details: None,
+                    causes: Vec::new(),
                 });
             }
             patch::strategic_merge_patch(&mut target, &decode_json(body)?)

@@ -129,6 +129,7 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
                 reason: "RequestEntityTooLarge",
                 message: format!("the request body is larger than the limit of {MAX_BODY} bytes"),
                 details: None,
+                causes: Vec::new(),
             }
             .into_response();
         }
@@ -145,7 +146,7 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
         },
         ("GET", Some(_)) => objects::get(&cluster, &target),
         ("POST", None) => objects::create(&cluster, &target, &parts.headers, &body, &query),
-        ("PUT", Some(_)) => objects::update(&cluster, &target, &parts.headers, &body),
+        ("PUT", Some(_)) => objects::update(&cluster, &target, &parts.headers, &body, &query),
         ("PATCH", Some(_)) => objects::patch(&cluster, &target, &parts.headers, &body, &query),
         ("DELETE", Some(_)) => objects::delete(&cluster, &target),
         (m, _) => Err(ApiError::method_not_allowed(m)),

@@ -13,6 +13,7 @@ use crate::sim::resources::ResourceType;
 use crate::sim::selector::{FieldSelector, LabelSelector};
 use crate::sim::status::ApiError;
 use crate::sim::store::{Part, text};
+use crate::sim::validation::{self, Directive};
 
 /// An object as the requested version shows it (versions share one storage form).
 pub(crate) fn present(object: &Arc<Value>, target: &Target) -> Value {
@@ -23,6 +24,21 @@ pub(crate) fn present(object: &Arc<Value>, target: &Target) -> Value {
 
 fn ok(code: u16, object: &Arc<Value>, target: &Target) -> Response {
     json_response(code, &present(object, target))
+}
+
+/// A write's answer with the `Warning` headers of the fields the server dropped.
+fn ok_warned(code: u16, object: &Arc<Value>, target: &Target, warnings: &[String]) -> Response {
+    let mut response = ok(code, object, target);
+    for w in warnings {
+        if let Ok(value) = axum::http::HeaderValue::from_str(w) {
+            response.headers_mut().append("warning", value);
+        }
+    }
+    response
+}
+
+fn directive(query: &Query, options: &str) -> Result<Directive, ApiError> {
+    Directive::from_query(query.get("fieldValidation").map(String::as_str), options)
 }
 
 fn namespace(target: &Target) -> &str {
@@ -109,13 +125,22 @@ pub fn create(
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("POST"));
     }
-    let object = decode_object(headers, body)?;
+    let directive = directive(query, "CreateOptions")?;
+    let mut object = decode_object(headers, body)?;
     check_kind(&target.rt, &target.version, &object)?;
+    // kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go (Create):
+    // a plain error, so a reasonless 500.
+    if !text(&object, "/metadata/resourceVersion").is_empty() {
+        return Err(ApiError::unknown(
+            "resourceVersion should not be set on objects to be created",
+        ));
+    }
+    let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
     cluster.admit(&target.rt, Operation::Create, &object)?;
     let created = cluster
         .store
         .create(&target.rt, namespace(target), object)?;
-    Ok(ok(201, &created, target))
+    Ok(ok_warned(201, &created, target, &warnings))
 }
 
 pub fn update(
@@ -123,9 +148,12 @@ pub fn update(
     target: &Target,
     headers: &HeaderMap,
     body: &[u8],
+    query: &Query,
 ) -> Result<Response, ApiError> {
-    let object = decode_object(headers, body)?;
+    let directive = directive(query, "UpdateOptions")?;
+    let mut object = decode_object(headers, body)?;
     check_kind(&target.rt, &target.version, &object)?;
+    let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
     cluster.admit(&target.rt, Operation::Update, &object)?;
     let updated = cluster.store.update(
         &target.rt,
@@ -134,7 +162,7 @@ pub fn update(
         object,
         part(target),
     )?;
-    Ok(ok(200, &updated, target))
+    Ok(ok_warned(200, &updated, target, &warnings))
 }
 
 pub fn patch(
@@ -145,8 +173,10 @@ pub fn patch(
     query: &Query,
 ) -> Result<Response, ApiError> {
     refuse_dry_run(query)?;
+    let directive = directive(query, "PatchOptions")?;
     let ct = content_type(headers);
     let rt = &target.rt;
+    let mut warnings = Vec::new();
     let (object, created) = if ct == "application/apply-patch+yaml" {
         let manager = query
             .get("fieldManager")
@@ -168,6 +198,7 @@ pub fn patch(
                 name(target)
             )));
         }
+        validation::admit_apply_body(rt, &applied)?;
         let _force = is_true(query, "force");
         cluster.store.modify(
             rt,
@@ -176,7 +207,8 @@ pub fn patch(
             part(target),
             true,
             |current| {
-                let desired = server_side_apply(current, applied, manager);
+                let mut desired = server_side_apply(current, applied, manager);
+                validation::admit_merged(rt, &mut desired)?;
                 let op = if current.is_some() {
                     Operation::Update
                 } else {
@@ -195,13 +227,19 @@ pub fn patch(
             false,
             |current| {
                 let current = current.ok_or_else(|| ApiError::not_found(rt, name(target)))?;
-                let desired = apply_patch(rt, current, &ct, body)?;
+                let mut desired = apply_patch(rt, current, &ct, body)?;
+                warnings = validation::admit_request(rt, &target.version, directive, &mut desired)?;
                 cluster.admit(rt, Operation::Update, &desired)?;
                 Ok(desired)
             },
         )?
     };
-    Ok(ok(if created { 201 } else { 200 }, &object, target))
+    Ok(ok_warned(
+        if created { 201 } else { 200 },
+        &object,
+        target,
+        &warnings,
+    ))
 }
 
 pub fn delete(cluster: &SimCluster, target: &Target) -> Result<Response, ApiError> {

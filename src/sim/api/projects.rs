@@ -56,6 +56,7 @@ fn not_found(name: &str) -> ApiError {
         reason: "NotFound",
         message: format!("projects.project.openshift.io \"{name}\" not found"),
         details: Some((name.into(), GROUP.into(), "projects".into())),
+        causes: Vec::new(),
     }
 }
 
@@ -93,6 +94,7 @@ fn create(cluster: &SimCluster, headers: &HeaderMap, body: &[u8]) -> Result<Resp
             reason: "AlreadyExists",
             message: format!("project.project.openshift.io \"{name}\" already exists"),
             details: Some((name, GROUP.into(), "project".into())),
+            causes: Vec::new(),
         });
     }
     let field = |f: &str| {
@@ -128,6 +130,7 @@ fn create(cluster: &SimCluster, headers: &HeaderMap, body: &[u8]) -> Result<Resp
                 reason: "AlreadyExists",
                 message: format!("project.project.openshift.io \"{name}\" already exists"),
                 details: Some((name.clone(), GROUP.into(), "project".into())),
+                causes: Vec::new(),
             }
         } else {
             e

@@ -1,0 +1,813 @@
+//! Field validation as kube-apiserver does it: unknown fields under the request's
+//! `fieldValidation` directive, wrong types, missing required fields, enums and ranges, checked
+//! against the kind's schema — the CRD's structural schema for custom resources, k8s-openapi's
+//! for built-in kinds.
+//!
+//! Sources: kubernetes/kubernetes `staging/src/k8s.io/apiserver/pkg/endpoints/handlers/`
+//! (`create.go`, `update.go`, `patch.go`: the directive, `Warn` when absent, strict decoding
+//! errors as 400 and warnings as `299` headers; apply builds a typed patch first, so an unknown
+//! field fails it whatever the directive), `staging/src/k8s.io/apiextensions-apiserver/pkg/apiserver/
+//! schema/` and kube-openapi `pkg/validation/` (the 422 causes of custom resources), and
+//! `staging/src/k8s.io/apimachinery/pkg/util/validation/field/errors.go` (their wording).
+//!
+//! Approximated, and said here: a wrong type in a built-in kind is reported as Go's decoder
+//! words it, with the struct name k8s-openapi's schema gives; in an apply request, as
+//! structured-merge-diff words it but without Go's value dump; `oneOf`/`anyOf` constraints and
+//! string formats are not checked (they constrain no field the walkthrough writes).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use serde_json::{Map, Value, json};
+
+use super::resources::ResourceType;
+use super::status::ApiError;
+
+/// What the server does with fields the schema does not declare (`fieldValidation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Directive {
+    /// Refuse the request (400).
+    Strict,
+    /// Drop them and say so in `Warning` headers: the server's default when the client says
+    /// nothing (kubectl sends `Strict`, kube-rs nothing).
+    Warn,
+    /// Drop them silently.
+    Ignore,
+}
+
+impl Directive {
+    /// Reads `fieldValidation`; an unknown value is refused as the options' validation refuses it.
+    pub fn from_query(value: Option<&str>, options_kind: &str) -> Result<Directive, ApiError> {
+        match value.unwrap_or("") {
+            "" | "Warn" => Ok(Directive::Warn),
+            "Strict" => Ok(Directive::Strict),
+            "Ignore" => Ok(Directive::Ignore),
+            other => Err(ApiError::invalid_causes(
+                &format!("{options_kind}.meta.k8s.io"),
+                "",
+                None,
+                vec![Cause::not_supported(
+                    "fieldValidation",
+                    other,
+                    &["", "Ignore", "Strict", "Warn"],
+                )],
+            )),
+        }
+    }
+}
+
+/// One step of a field path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Field(String),
+    Index(usize),
+}
+
+/// A field path, rendered `spec.rules[0].type` as field errors write it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldPath(pub Vec<Step>);
+
+impl std::fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, step) in self.0.iter().enumerate() {
+            match step {
+                Step::Field(name) if i == 0 => write!(f, "{name}")?,
+                Step::Field(name) => write!(f, ".{name}")?,
+                Step::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One entry of a 422's `details.causes`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cause {
+    pub reason: &'static str,
+    pub field: String,
+    /// The message without the field (`Required value`, `Invalid value: …`).
+    pub message: String,
+}
+
+impl Cause {
+    pub fn required(field: &str) -> Cause {
+        Cause {
+            reason: "FieldValueRequired",
+            field: field.to_string(),
+            message: "Required value".into(),
+        }
+    }
+
+    pub fn invalid(field: &str, value: &str, detail: &str) -> Cause {
+        Cause {
+            reason: "FieldValueInvalid",
+            field: field.to_string(),
+            message: format!("Invalid value: {value}: {detail}"),
+        }
+    }
+
+    pub fn not_supported(field: &str, value: &str, supported: &[&str]) -> Cause {
+        let list: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
+        Cause {
+            reason: "FieldValueNotSupported",
+            field: field.to_string(),
+            message: format!(
+                "Unsupported value: {value:?}: supported values: {}",
+                list.join(", ")
+            ),
+        }
+    }
+
+    fn type_invalid(field: &str, found: &str, expected: &str) -> Cause {
+        Cause {
+            reason: "FieldValueTypeInvalid",
+            field: field.to_string(),
+            message: format!(
+                "Invalid value: {found:?}: {field} in body must be of type {expected}: {found:?}"
+            ),
+        }
+    }
+
+    /// As `field/errors.go` prints one error: `spec.x: Required value`.
+    pub fn text(&self) -> String {
+        format!("{}: {}", self.field, self.message)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({"reason": self.reason, "message": self.message, "field": self.field})
+    }
+}
+
+/// A value whose JSON type is not the schema's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WrongType {
+    pub path: FieldPath,
+    /// The JSON type found: `string`, `number`, `bool`, `object`, `array`.
+    pub found: &'static str,
+    /// The schema's type (`integer`, `string`, …) and format (`int32`…).
+    pub expected: String,
+    pub format: Option<String>,
+    /// The Go struct holding the field, for built-in kinds (from the schema's definition name).
+    pub go_struct: Option<String>,
+}
+
+/// What one walk over an object found.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub unknown: Vec<FieldPath>,
+    pub wrong_types: Vec<WrongType>,
+    pub causes: Vec<Cause>,
+}
+
+/// A schema to walk: a node, and the definitions its `$ref`s point into.
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    schema: &'a Value,
+    definitions: Option<&'a Map<String, Value>>,
+    go_struct: Option<&'a str>,
+}
+
+impl<'a> Node<'a> {
+    /// Follows a `$ref` (k8s-openapi's schemas name their definitions as the real OpenAPI does,
+    /// `io.k8s.api.apps.v1.DeploymentSpec`, whose last segment is the Go struct).
+    fn resolve(self) -> Node<'a> {
+        // schemars writes a described reference as `allOf: [{$ref}]`.
+        if let Some([only]) = self
+            .schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            return Node {
+                schema: only,
+                ..self
+            }
+            .resolve();
+        }
+        let Some(target) = self.schema.get("$ref").and_then(Value::as_str) else {
+            return self;
+        };
+        let name = target.rsplit('/').next().unwrap_or(target);
+        match self.definitions.and_then(|d| d.get(name)) {
+            Some(schema) => Node {
+                schema,
+                definitions: self.definitions,
+                go_struct: Some(name.rsplit('.').next().unwrap_or(name)),
+            }
+            .resolve(),
+            None => self,
+        }
+    }
+
+    fn child(self, schema: &'a Value) -> Node<'a> {
+        Node { schema, ..self }.resolve()
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.schema.get(name).and_then(Value::as_bool) == Some(true)
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// kube-openapi's name of a JSON value's type, as its type errors print it.
+fn openapi_type(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        other => json_type(other),
+    }
+}
+
+fn type_matches(expected: &str, v: &Value) -> bool {
+    match expected {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "boolean" => v.is_boolean(),
+        "number" => v.is_number(),
+        "integer" => v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0),
+        _ => true,
+    }
+}
+
+/// The value as field errors print it: strings quoted, numbers bare.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+struct Walk<'f> {
+    findings: &'f mut Findings,
+    path: FieldPath,
+    /// Checks `required`, enums and ranges (custom resources and the built-ins' required fields).
+    values: bool,
+}
+
+impl Walk<'_> {
+    fn at(&mut self, step: Step, f: impl FnOnce(&mut Self)) {
+        self.path.0.push(step);
+        f(self);
+        self.path.0.pop();
+    }
+
+    fn node(&mut self, value: &Value, node: Node) {
+        // Nulls decode as "unset" (built-ins) or are pruned (custom resources).
+        if value.is_null() {
+            return;
+        }
+        let schema = node.schema;
+        if node.flag("x-kubernetes-int-or-string") {
+            if !(value.is_string() || value.is_i64() || value.is_u64()) {
+                self.wrong(value, "integer-or-string", None, node);
+            }
+            return;
+        }
+        let expected = schema.get("type").and_then(Value::as_str);
+        if let Some(expected) = expected
+            && !type_matches(expected, value)
+        {
+            let format = schema.get("format").and_then(Value::as_str);
+            self.wrong(value, expected, format, node);
+            return;
+        }
+        if self.values {
+            self.enum_and_range(value, schema);
+        }
+        match value {
+            Value::Object(map) => self.object(map, node),
+            Value::Array(items) => {
+                if let Some(item) = schema.get("items") {
+                    let item = node.child(item);
+                    for (i, v) in items.iter().enumerate() {
+                        self.at(Step::Index(i), |w| w.node(v, item));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn object(&mut self, map: &Map<String, Value>, node: Node) {
+        let schema = node.schema;
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let additional = schema.get("additionalProperties");
+        let preserve = node.flag("x-kubernetes-preserve-unknown-fields");
+        if properties.is_none()
+            && additional.is_none()
+            && (preserve || schema.get("type").is_none())
+        {
+            return;
+        }
+        for (key, v) in map {
+            let sub = properties.and_then(|p| p.get(key)).or(match additional {
+                Some(a) if a.is_object() => Some(a),
+                _ => None,
+            });
+            match sub {
+                Some(sub) => {
+                    let sub = node.child(sub);
+                    self.at(Step::Field(key.clone()), |w| w.node(v, sub));
+                }
+                None if preserve || additional == Some(&Value::Bool(true)) => {}
+                None => {
+                    self.path.0.push(Step::Field(key.clone()));
+                    self.findings.unknown.push(self.path.clone());
+                    self.path.0.pop();
+                }
+            }
+        }
+        if self.values
+            && let Some(required) = schema.get("required").and_then(Value::as_array)
+        {
+            for name in required.iter().filter_map(Value::as_str) {
+                if map.get(name).is_none_or(Value::is_null) {
+                    self.path.0.push(Step::Field(name.to_string()));
+                    let field = self.path.to_string();
+                    self.path.0.pop();
+                    self.findings.causes.push(Cause::required(&field));
+                }
+            }
+        }
+    }
+
+    fn enum_and_range(&mut self, value: &Value, schema: &Value) {
+        let field = self.path.to_string();
+        if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+            && !allowed.contains(value)
+        {
+            let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+            let shown = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            self.findings
+                .causes
+                .push(Cause::not_supported(&field, &shown, &names));
+        }
+        if let Some(n) = value.as_f64() {
+            let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+            let number = |f: f64| {
+                Value::from(f)
+                    .to_string()
+                    .trim_end_matches(".0")
+                    .to_string()
+            };
+            if let Some(max) = bound("maximum")
+                && n > max
+            {
+                let detail = format!(
+                    "{field} in body should be less than or equal to {}",
+                    number(max)
+                );
+                self.findings
+                    .causes
+                    .push(Cause::invalid(&field, &shown(value), &detail));
+            }
+            if let Some(min) = bound("minimum")
+                && n < min
+            {
+                let detail = format!(
+                    "{field} in body should be greater than or equal to {}",
+                    number(min)
+                );
+                self.findings
+                    .causes
+                    .push(Cause::invalid(&field, &shown(value), &detail));
+            }
+        }
+    }
+
+    fn wrong(&mut self, value: &Value, expected: &str, format: Option<&str>, node: Node) {
+        self.findings.wrong_types.push(WrongType {
+            path: self.path.clone(),
+            found: json_type(value),
+            expected: expected.to_string(),
+            format: format.map(str::to_string),
+            go_struct: node.go_struct.map(str::to_string),
+        });
+        let field = self.path.to_string();
+        self.findings
+            .causes
+            .push(Cause::type_invalid(&field, openapi_type(value), expected));
+    }
+}
+
+/// The schemas of the built-in kinds, generated once from k8s-openapi (the same definitions,
+/// under the same names, as kube-apiserver's OpenAPI).
+static BUILTIN: LazyLock<HashMap<(&'static str, &'static str), Arc<Value>>> = LazyLock::new(|| {
+    use k8s_openapi::api::{apps::v1 as apps, core::v1 as core};
+    fn of<T: schemars::JsonSchema>() -> Arc<Value> {
+        let schema = schemars::generate::SchemaSettings::openapi3()
+            .into_generator()
+            .into_root_schema_for::<T>();
+        Arc::new(serde_json::to_value(schema).unwrap_or(Value::Null))
+    }
+    HashMap::from([
+        (("", "Namespace"), of::<core::Namespace>()),
+        (("", "ConfigMap"), of::<core::ConfigMap>()),
+        (("", "Secret"), of::<core::Secret>()),
+        (("", "Service"), of::<core::Service>()),
+        (("", "ServiceAccount"), of::<core::ServiceAccount>()),
+        (("", "Pod"), of::<core::Pod>()),
+        (("", "Endpoints"), of::<core::Endpoints>()),
+        (("", "Event"), of::<core::Event>()),
+        (("apps", "Deployment"), of::<apps::Deployment>()),
+        (("apps", "ReplicaSet"), of::<apps::ReplicaSet>()),
+    ])
+});
+
+/// ObjectMeta's schema: a custom resource's `metadata` is checked against it too.
+static OBJECT_META: LazyLock<Value> = LazyLock::new(|| {
+    let schema = schemars::generate::SchemaSettings::openapi3()
+        .into_generator()
+        .into_root_schema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>();
+    serde_json::to_value(schema).unwrap_or(Value::Null)
+});
+
+/// The schema of a built-in kind, if the simulator knows it.
+pub fn builtin_schema(group: &str, kind: &str) -> Option<Arc<Value>> {
+    BUILTIN.get(&(group, kind)).cloned()
+}
+
+fn definitions(root: &Value) -> Option<&Map<String, Value>> {
+    root.pointer("/components/schemas")
+        .or_else(|| root.get("$defs"))
+        .and_then(Value::as_object)
+}
+
+/// Walks `object` against its kind's schema. Nothing is found for a kind without one.
+pub fn check(rt: &ResourceType, object: &Value) -> Findings {
+    let mut findings = Findings::default();
+    let builtin;
+    let (root, custom) = match (&rt.schema, builtin_schema(&rt.group, &rt.kind)) {
+        (Some(schema), _) => (schema, true),
+        (None, Some(schema)) => {
+            builtin = schema;
+            (&*builtin, false)
+        }
+        (None, None) => return findings,
+    };
+    let node = Node {
+        schema: root,
+        definitions: definitions(root),
+        go_struct: None,
+    }
+    .resolve();
+    let mut walk = Walk {
+        findings: &mut findings,
+        path: FieldPath::default(),
+        values: true,
+    };
+    if custom {
+        // The CRD schema declares `metadata` as a bare object; the server checks it as ObjectMeta.
+        // apiVersion and kind are implicit in every custom resource's schema.
+        let mut top = object.clone();
+        let meta = top.as_object_mut().and_then(|o| {
+            o.remove("apiVersion");
+            o.remove("kind");
+            o.remove("metadata")
+        });
+        walk.node(&top, node);
+        if let Some(meta) = meta {
+            let meta_node = Node {
+                schema: &OBJECT_META,
+                definitions: definitions(&OBJECT_META),
+                go_struct: Some("ObjectMeta"),
+            };
+            walk.at(Step::Field("metadata".into()), |w| w.node(&meta, meta_node));
+        }
+    } else {
+        walk.node(object, node);
+    }
+    findings
+}
+
+/// Removes the unknown fields `check` found, as the server drops them under Warn and Ignore.
+pub fn drop_unknown(object: &mut Value, unknown: &[FieldPath]) {
+    for path in unknown {
+        let Some((Step::Field(last), parent)) = path.0.split_last() else {
+            continue;
+        };
+        if let Some(map) = parent
+            .iter()
+            .try_fold(&mut *object, |at, step| match step {
+                Step::Field(f) => at.get_mut(f.as_str()),
+                Step::Index(i) => at.get_mut(*i),
+            })
+            .and_then(Value::as_object_mut)
+        {
+            map.remove(last);
+        }
+    }
+}
+
+/// `unknown field "spec.bogus", unknown field "spec.x"`, as the strict decoder lists them.
+fn unknown_list(unknown: &[FieldPath]) -> String {
+    unknown
+        .iter()
+        .map(|p| format!("unknown field \"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `Warning` header values for dropped fields (`299 - "unknown field \"spec.x\""`).
+pub fn warnings(unknown: &[FieldPath]) -> Vec<String> {
+    unknown
+        .iter()
+        .map(|p| format!("299 - {:?}", format!("unknown field \"{p}\"")))
+        .collect()
+}
+
+/// `Deployment in version "v1" cannot be handled as a Deployment: …`: the decoder's 400.
+fn cannot_handle(rt: &ResourceType, version: &str, detail: &str) -> ApiError {
+    let kind = &rt.kind;
+    ApiError::bad_request(format!(
+        "{kind} in version {version:?} cannot be handled as a {kind}: {detail}"
+    ))
+}
+
+/// Go's name of the type a built-in field decodes into.
+fn go_type(w: &WrongType) -> String {
+    match (w.expected.as_str(), w.format.as_deref()) {
+        ("integer", Some(f)) => f.to_string(),
+        ("integer", None) => "int64".into(),
+        ("number", _) => "float64".into(),
+        ("boolean", _) => "bool".into(),
+        ("array", _) => "[]interface {}".into(),
+        ("object", _) => "map[string]interface {}".into(),
+        ("integer-or-string", _) => "intstr.IntOrString".into(),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// A create, update or (non-apply) patch's answer to what `check` found: `Ok` with the
+/// warnings to send, or the error kube-apiserver gives. Unknown fields are dropped from
+/// `object` when the request goes through.
+pub fn admit_request(
+    rt: &ResourceType,
+    version: &str,
+    directive: Directive,
+    object: &mut Value,
+) -> Result<Vec<String>, ApiError> {
+    let findings = check(rt, object);
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let custom = rt.schema.is_some();
+    if !custom && let Some(w) = findings.wrong_types.first() {
+        // Built-ins are decoded into Go structs: the first type error ends the decoding.
+        let field = w.path.to_string();
+        let holder = w.go_struct.as_deref().unwrap_or(&rt.kind);
+        return Err(cannot_handle(
+            rt,
+            version,
+            &format!(
+                "json: cannot unmarshal {} into Go struct field {holder}.{field} of type {}",
+                w.found,
+                go_type(w)
+            ),
+        ));
+    }
+    if directive == Directive::Strict && !findings.unknown.is_empty() {
+        return Err(cannot_handle(
+            rt,
+            version,
+            &format!("strict decoding error: {}", unknown_list(&findings.unknown)),
+        ));
+    }
+    if !findings.causes.is_empty() {
+        return Err(ApiError::invalid_causes(
+            &rt.qualified_kind(),
+            &name,
+            Some(rt),
+            findings.causes,
+        ));
+    }
+    drop_unknown(object, &findings.unknown);
+    Ok(match directive {
+        Directive::Warn => warnings(&findings.unknown),
+        _ => Vec::new(),
+    })
+}
+
+/// A server-side apply's body must convert to a typed patch before anything else: unknown
+/// fields and wrong types fail it whatever the directive (500, as structured-merge-diff's
+/// plain error reaches the client).
+pub fn admit_apply_body(rt: &ResourceType, applied: &Value) -> Result<(), ApiError> {
+    let findings = check(rt, applied);
+    let mut errors: Vec<String> = findings
+        .unknown
+        .iter()
+        .map(|p| format!(".{p}: field not declared in schema"))
+        .collect();
+    errors.extend(findings.wrong_types.iter().map(|w| {
+        let expected = match w.expected.as_str() {
+            "integer" | "number" => "numeric (int or float)",
+            "boolean" => "bool",
+            "object" => "map",
+            "array" => "list",
+            other => other,
+        };
+        format!(".{}: expected {expected}, got {}", w.path, w.found)
+    }));
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let text = |p: &str| applied.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let gvk = format!(
+        "{}, Kind={}",
+        text("/apiVersion").rsplit_once('/').map_or_else(
+            || format!("/{}", text("/apiVersion")),
+            |_| text("/apiVersion").to_string()
+        ),
+        rt.kind
+    );
+    let detail = if errors.len() == 1 {
+        errors.remove(0)
+    } else {
+        format!("errors:\n  {}", errors.join("\n  "))
+    };
+    Err(ApiError::unknown(format!(
+        "failed to create typed patch object ({}/{}; {gvk}): {detail}",
+        text("/metadata/namespace"),
+        text("/metadata/name"),
+    )))
+}
+
+/// The 422 causes of the merged object of an apply (required fields, enums, ranges).
+pub fn admit_merged(rt: &ResourceType, object: &mut Value) -> Result<(), ApiError> {
+    let findings = check(rt, object);
+    if !findings.causes.is_empty() {
+        let name = object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        return Err(ApiError::invalid_causes(
+            &rt.qualified_kind(),
+            &name,
+            Some(rt),
+            findings.causes,
+        ));
+    }
+    drop_unknown(object, &findings.unknown);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::resources::builtin_types;
+
+    fn builtin(kind: &str) -> ResourceType {
+        builtin_types()
+            .into_iter()
+            .find(|t| t.kind == kind)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_deployment_with_a_string_replica_count_fails_decoding_as_go_reports_it() {
+        let rt = builtin("Deployment");
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
+            "spec": {"replicas": "x"}});
+        let e = admit_request(&rt, "v1", Directive::Strict, &mut d).unwrap_err();
+        assert_eq!(e.code, 400);
+        assert_eq!(
+            e.message,
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot \
+             unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"
+        );
+    }
+
+    #[test]
+    fn unknown_built_in_fields_follow_the_directive() {
+        let rt = builtin("ConfigMap");
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "bogus": 1},
+            "data": {"a": "b"}, "spec": {"x": 1}});
+        let e = admit_request(&rt, "v1", Directive::Strict, &mut cm.clone()).unwrap_err();
+        assert_eq!(e.code, 400);
+        assert!(
+            e.message.ends_with(
+                "strict decoding error: unknown field \"metadata.bogus\", unknown field \"spec\""
+            ),
+            "{}",
+            e.message
+        );
+        let mut warned = cm.clone();
+        let w = admit_request(&rt, "v1", Directive::Warn, &mut warned).unwrap();
+        assert_eq!(
+            w,
+            [
+                r#"299 - "unknown field \"metadata.bogus\"""#,
+                r#"299 - "unknown field \"spec\"""#
+            ]
+        );
+        assert_eq!(
+            warned,
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "b"}})
+        );
+        let mut ignored = cm;
+        assert!(
+            admit_request(&rt, "v1", Directive::Ignore, &mut ignored)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(ignored, warned);
+    }
+
+    #[test]
+    fn a_deployment_without_selector_is_invalid() {
+        let rt = builtin("Deployment");
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+        let e = admit_request(&rt, "v1", Directive::Strict, &mut d).unwrap_err();
+        assert_eq!(e.code, 422);
+        assert_eq!(
+            e.message,
+            "Deployment.apps \"x\" is invalid: spec.selector: Required value"
+        );
+        assert_eq!(e.causes[0]["field"], "spec.selector");
+    }
+
+    #[test]
+    fn an_unknown_field_in_an_apply_fails_the_typed_patch() {
+        let rt = builtin("Deployment");
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "x", "namespace": "n"}, "spec": {"bogus": true}});
+        let e = admit_apply_body(&rt, &d).unwrap_err();
+        assert_eq!(e.code, 500);
+        assert_eq!(
+            e.message,
+            "failed to create typed patch object (n/x; apps/v1, Kind=Deployment): .spec.bogus: field not declared in schema"
+        );
+        let cm =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "dta": {}});
+        let e = admit_apply_body(&builtin("ConfigMap"), &cm).unwrap_err();
+        assert!(e.message.contains("(/c; /v1, Kind=ConfigMap): .dta: field"));
+    }
+
+    #[test]
+    fn custom_resource_values_give_causes_with_field_paths() {
+        let mut rt = builtin("ConfigMap");
+        rt.kind = "Thing".into();
+        rt.group = "example.io".into();
+        rt.schema = Some(json!({"type": "object", "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
+            "spec": {"type": "object", "properties": {
+                "sampling": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 10000},
+                "rules": {"type": "array", "items": {"type": "object", "required": ["type"],
+                    "properties": {"type": {"type": "string", "enum": ["A", "B"]}}}}}}}}));
+        let mut t = json!({"apiVersion": "example.io/v1", "kind": "Thing", "metadata": {"name": "t"},
+            "spec": {"sampling": "high", "rules": [{}, {"type": "C"}]}});
+        let e = admit_request(&rt, "v1", Directive::Strict, &mut t).unwrap_err();
+        assert_eq!(e.code, 422);
+        let fields: Vec<&str> = e
+            .causes
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            ["spec.rules[0].type", "spec.rules[1].type", "spec.sampling"]
+        );
+        assert_eq!(
+            e.message,
+            "Thing.example.io \"t\" is invalid: [spec.rules[0].type: Required value, \
+             spec.rules[1].type: Unsupported value: \"C\": supported values: \"A\", \"B\", \
+             spec.sampling: Invalid value: \"string\": spec.sampling in body must be of type \
+             integer: \"string\"]"
+        );
+        let mut t = json!({"apiVersion": "example.io/v1", "kind": "Thing", "metadata": {"name": "t"},
+            "spec": {"sampling": 20000}});
+        let e = admit_request(&rt, "v1", Directive::Strict, &mut t).unwrap_err();
+        assert_eq!(
+            e.causes[0]["message"],
+            "Invalid value: 20000: spec.sampling in body should be less than or equal to 10000"
+        );
+    }
+
+    #[test]
+    fn an_unknown_directive_is_refused() {
+        let e = Directive::from_query(Some("Loose"), "CreateOptions").unwrap_err();
+        assert_eq!(e.code, 422);
+        assert!(
+            e.message
+                .contains("fieldValidation: Unsupported value: \"Loose\"")
+        );
+    }
+}
