@@ -305,10 +305,10 @@ impl Walk<'_> {
         let properties = schema.get("properties").and_then(Value::as_object);
         let additional = schema.get("additionalProperties");
         let preserve = node.flag("x-kubernetes-preserve-unknown-fields");
-        if properties.is_none()
-            && additional.is_none()
-            && (preserve || schema.get("type").is_none())
-        {
+        // A bare object is free-form in k8s-openapi's schemas (FieldsV1, RawExtension: those
+        // carry definitions), and declares no field at all in a CRD's structural schema.
+        let free_form = node.definitions.is_some() || schema.get("type").is_none();
+        if properties.is_none() && additional.is_none() && (preserve || free_form) {
             return;
         }
         for (key, v) in map {
@@ -799,6 +799,23 @@ mod tests {
             e.causes[0]["message"],
             "Invalid value: 20000: spec.sampling in body should be less than or equal to 10000"
         );
+    }
+
+    #[test]
+    fn free_form_fields_of_built_in_schemas_are_kept() {
+        // managedFields' fieldsV1 is a bare object in k8s-openapi's schema: dropping its content
+        // would lose every field manager's ownership.
+        let rt = builtin("ConfigMap");
+        let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c",
+            "managedFields": [{"manager": "m", "operation": "Apply", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:data": {"f:a": {}}}}]}, "data": {"a": "b"}});
+        let before = cm.clone();
+        assert!(
+            admit_request(&rt, "v1", Directive::Strict, &mut cm)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(cm, before);
     }
 
     #[test]
