@@ -16,8 +16,12 @@
 //! and `uint64` are plain integers, `int32` has format `int32`, `double` format `double`,
 //! wrapper values (`BoolValue`, `UInt32Value`) are nullable, proto enums are their names.
 //!
-//! The Rust types are served at `v1beta1` (the version fedrun writes); [`crds`] serves the same
-//! schema at every version Istio 1.20 serves, with the storage version Istio stores.
+//! The Rust types are at `v1beta1` (the version fedrun writes, served by every kind). Install
+//! [`crds`], not `K::crd()`: it serves the one schema at every version Istio 1.20 serves
+//! (networking `v1alpha3` stored + `v1beta1`; security `v1beta1` stored + `v1`, PeerAuthentication
+//! `v1beta1` only), and fixes the top level as Istio has it (no required `spec`, a non-nullable
+//! `status`, `listKind`). Not copied: the Helm labels and `helm.sh/resource-policy` annotation
+//! of Istio's chart.
 
 mod destination_rule;
 mod gateway;
@@ -66,9 +70,7 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
 }
 
 /// `K`'s CRD, its one derived schema served at each of `versions`, `storage` the stored one.
-fn served<K: CustomResourceExt>(
-    (versions, storage): (&[&str], &str),
-) -> CustomResourceDefinition {
+fn served<K: CustomResourceExt>((versions, storage): (&[&str], &str)) -> CustomResourceDefinition {
     let mut derived = K::crd();
     derived.spec.names.list_kind = Some(format!("{}List", derived.spec.names.kind));
     for version in &mut derived.spec.versions {
@@ -204,7 +206,13 @@ impl Transform for IstioSpec {
 /// Doc comments are wrapped at the source's width; `kubectl explain` wraps on its own.
 fn unwrap_lines(text: &str) -> String {
     text.split("\n\n")
-        .map(|paragraph| paragraph.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+        .map(|paragraph| {
+            paragraph
+                .split('\n')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect::<Vec<_>>()
         .join("\n\n")
 }

@@ -6,9 +6,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ConnectionPoolSettings, Destination, IstioStatus, ServerTlsSettings, istio_spec,
-};
+use super::{ConnectionPoolSettings, Destination, IstioStatus, ServerTlsSettings, istio_spec};
 
 /// Narrows what the proxies of some workloads accept and reach: inbound listeners, the hosts
 /// they can call, and the policy for unknown destinations.

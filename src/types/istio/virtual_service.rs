@@ -67,6 +67,16 @@ pub struct Destination {
     pub port: Option<PortSelector>,
 }
 
+impl Destination {
+    /// All of `host`, no subset or port.
+    pub fn new(host: impl Into<String>) -> Self {
+        Destination {
+            host: host.into(),
+            ..Default::default()
+        }
+    }
+}
+
 /// A port by number.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -345,10 +355,11 @@ pub struct HttpRedirect {
 
 /// Where a redirect's port comes from.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RedirectPortSelection {
-    #[serde(rename = "FROM_PROTOCOL_DEFAULT")]
+    /// 80 for HTTP, 443 for HTTPS.
     FromProtocolDefault,
-    #[serde(rename = "FROM_REQUEST_PORT")]
+    /// The port the request came in on.
     FromRequestPort,
 }
 
@@ -423,17 +434,26 @@ pub struct StringMatch {
 impl StringMatch {
     /// Matches exactly `s`.
     pub fn exact(s: impl Into<String>) -> Self {
-        StringMatch { exact: Some(s.into()), ..Default::default() }
+        StringMatch {
+            exact: Some(s.into()),
+            ..Default::default()
+        }
     }
 
     /// Matches strings starting with `s`.
     pub fn prefix(s: impl Into<String>) -> Self {
-        StringMatch { prefix: Some(s.into()), ..Default::default() }
+        StringMatch {
+            prefix: Some(s.into()),
+            ..Default::default()
+        }
     }
 
     /// Matches strings matching the RE2 expression `s`.
     pub fn regex(s: impl Into<String>) -> Self {
-        StringMatch { regex: Some(s.into()), ..Default::default() }
+        StringMatch {
+            regex: Some(s.into()),
+            ..Default::default()
+        }
     }
 }
 
