@@ -20,8 +20,11 @@
 //! generated (service spec and ports, volume sources and mounts, resource requirements, local
 //! object references) a small type of the same shape is written here.
 //!
-//! Use [`crds`] for the CustomResourceDefinitions: it merges the two control plane versions and
-//! leaves `nullable` only where the real CRDs have it (the derive marks every `Option`).
+//! Use [`crds`] for the CustomResourceDefinitions: it merges the two control plane versions,
+//! leaves `nullable` only where the real CRDs have it (the derive marks every `Option`) and
+//! declares `apiVersion`, `kind` and `metadata` as the real schemas do. Go string types with
+//! named constants but no enum marker are `open_enum!` types: the known values plus `Other`,
+//! with a plain string schema.
 
 use std::collections::BTreeMap;
 
@@ -30,12 +33,12 @@ use k8s_openapi::api::core::v1 as corev1;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, Time};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::CustomResource;
-use kube::core::crd::merge_crds;
 use kube::core::CustomResourceExt;
+use kube::core::crd::merge_crds;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -134,6 +137,8 @@ macro_rules! open_enum {
 
 /// The desired configuration of a service mesh control plane, installed in the namespace of the
 /// resource.
+// The Image Registry column reads `…container.registry` as the real CRD does, although the
+// field is `imageRegistry`: on a real cluster that column is empty too.
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "maistra.io",
@@ -267,7 +272,11 @@ pub struct ExtensionProviderZipkinTracingConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tag_length: Option<i64>,
     /// Use 64-bit rather than 128-bit trace ids.
-    #[serde(default, rename = "enable64bitTraceId", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "enable64bitTraceId",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub enable_64bit_trace_id: Option<bool>,
 }
 
@@ -325,7 +334,8 @@ pub struct ExtensionProviderEnvoyExternalAuthorizationHttpConfig {
     pub include_additional_headers_in_check: Option<BTreeMap<String, String>>,
     /// Send the request body with the check request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include_request_body_in_check: Option<ExtensionProviderEnvoyExternalAuthorizationRequestBodyConfig>,
+    pub include_request_body_in_check:
+        Option<ExtensionProviderEnvoyExternalAuthorizationRequestBodyConfig>,
     /// Authorizer headers put on the upstream request when allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers_to_upstream_on_allow: Option<Vec<String>>,
@@ -356,7 +366,8 @@ pub struct ExtensionProviderEnvoyExternalAuthorizationGrpcConfig {
     pub status_on_error: Option<String>,
     /// Send the request body with the check request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include_request_body_in_check: Option<ExtensionProviderEnvoyExternalAuthorizationRequestBodyConfig>,
+    pub include_request_body_in_check:
+        Option<ExtensionProviderEnvoyExternalAuthorizationRequestBodyConfig>,
 }
 
 /// How much of a request body an external authorizer sees.
@@ -563,10 +574,18 @@ pub struct MixerPolicyConfig {
 #[serde(rename_all = "camelCase")]
 pub struct MixerPolicyAdaptersConfig {
     /// Support the deprecated adapter CRDs.
-    #[serde(default, rename = "useAdapterCRDs", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "useAdapterCRDs",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub use_adapter_crds: Option<bool>,
     /// Use the kubernetesenv adapter.
-    #[serde(default, rename = "kubernetesenv", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "kubernetesenv",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kubernetes_env: Option<bool>,
 }
 
@@ -716,10 +735,18 @@ pub struct ProxyInboundTrafficControlConfig {
 #[serde(rename_all = "camelCase")]
 pub struct ProxyOutboundTrafficControlConfig {
     /// Address ranges redirected to the proxy; `*` for all.
-    #[serde(default, rename = "includedIPRanges", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "includedIPRanges",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub included_ip_ranges: Option<Vec<String>>,
     /// Address ranges that bypass the proxy.
-    #[serde(default, rename = "excludedIPRanges", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "excludedIPRanges",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub excluded_ip_ranges: Option<Vec<String>>,
     /// Ports that bypass the proxy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -936,7 +963,11 @@ pub struct SecurityConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manage_network_policy: Option<bool>,
     /// PEM bundle used to verify JWKS endpoints (operator 2.5).
-    #[serde(default, rename = "jwksResolverCA", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "jwksResolverCA",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub jwks_resolver_ca: Option<String>,
 }
 
@@ -966,7 +997,11 @@ pub struct CertificateAuthorityConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<CustomCertificateAuthorityConfig>,
     /// cert-manager's istio-csr (operator 2.5).
-    #[serde(default, rename = "cert-manager", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "cert-manager",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cert_manager: Option<CertManagerCertificateAuthorityConfig>,
 }
 
@@ -994,10 +1029,18 @@ pub struct IstiodCertificateAuthorityConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<IstioPrivateKeyCertificateSignerConfig>,
     /// Lifetime of workload certificates when the request names none.
-    #[serde(default, rename = "workloadCertTTLDefault", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "workloadCertTTLDefault",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workload_cert_ttl_default: Option<String>,
     /// Longest lifetime of a workload certificate.
-    #[serde(default, rename = "workloadCertTTLMax", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "workloadCertTTLMax",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workload_cert_ttl_max: Option<String>,
 }
 
@@ -1053,10 +1096,18 @@ pub struct CertManagerCertificateAuthorityConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Secret holding istiod's serving certificate.
-    #[serde(default, rename = "pilotSecretName", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "pilotSecretName",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pilot_cert_secret_name: Option<String>,
     /// ConfigMap holding the root certificate; `istio-ca-root-cert` when empty.
-    #[serde(default, rename = "rootCAConfigMapName", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "rootCAConfigMapName",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub root_ca_config_map_name: Option<String>,
 }
 
@@ -1136,7 +1187,11 @@ pub struct ControlPlaneTlsConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cipher_suites: Option<Vec<String>>,
     /// ECDH curves offered.
-    #[serde(default, rename = "ecdhCurves", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "ecdhCurves",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ecdh_curves: Option<Vec<String>>,
     /// Oldest TLS version accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1220,10 +1275,18 @@ pub struct TelemetryBatchingConfig {
 #[serde(rename_all = "camelCase")]
 pub struct MixerTelemetryAdaptersConfig {
     /// Support the deprecated adapter CRDs.
-    #[serde(default, rename = "useAdapterCRDs", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "useAdapterCRDs",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub use_adapter_crds: Option<bool>,
     /// Use the kubernetesenv adapter.
-    #[serde(default, rename = "kubernetesenv", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "kubernetesenv",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kubernetes_env: Option<bool>,
     /// The stdio adapter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1238,7 +1301,11 @@ pub struct MixerTelemetryStdioConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Write JSON.
-    #[serde(default, rename = "outputAsJSON", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "outputAsJSON",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub output_as_json: Option<bool>,
 }
 
@@ -1297,10 +1364,18 @@ pub struct GatewaysConfig {
     #[serde(default, rename = "egress", skip_serializing_if = "Option::is_none")]
     pub cluster_egress: Option<EgressGatewayConfig>,
     /// More ingress gateways, by name.
-    #[serde(default, rename = "additionalIngress", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "additionalIngress",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub additional_ingress: Option<BTreeMap<String, IngressGatewayConfig>>,
     /// More egress gateways, by name.
-    #[serde(default, rename = "additionalEgress", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "additionalEgress",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub additional_egress: Option<BTreeMap<String, EgressGatewayConfig>>,
     /// Creating OpenShift Routes for Gateway resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1418,20 +1493,32 @@ pub struct GatewayServiceConfig {
     #[serde(default, rename = "clusterIP", skip_serializing_if = "Option::is_none")]
     pub cluster_ip: Option<String>,
     /// Cluster IPs of the Service, one per IP family.
-    #[serde(default, rename = "clusterIPs", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "clusterIPs",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(extend("x-kubernetes-list-type" = "atomic"))]
     pub cluster_ips: Option<Vec<String>>,
     /// `ClusterIP`, `NodePort`, `LoadBalancer` or `ExternalName`.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// External IPs that also reach the Service.
-    #[serde(default, rename = "externalIPs", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "externalIPs",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub external_ips: Option<Vec<String>>,
     /// `ClientIP` or `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity: Option<String>,
     /// Requested load balancer address.
-    #[serde(default, rename = "loadBalancerIP", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "loadBalancerIP",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer_ip: Option<String>,
     /// Client ranges the load balancer admits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1522,7 +1609,11 @@ pub struct VolumeConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<GatewayVolume>,
     /// Where it is mounted (only name and mountPath are used).
-    #[serde(default, rename = "volumeMount", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "volumeMount",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mount: Option<VolumeMount>,
 }
 
@@ -1676,7 +1767,11 @@ pub struct AutoScalerConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_replicas: Option<i32>,
     /// Average CPU use aimed at, in percent of the request.
-    #[serde(default, rename = "targetCPUUtilizationPercentage", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "targetCPUUtilizationPercentage",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_cpu_utilization_percentage: Option<i32>,
 }
 
@@ -1747,7 +1842,8 @@ pub struct PodAntiAffinity {
     pub required_during_scheduling_ignored_during_execution: Option<Vec<corev1::PodAffinityTerm>>,
     /// Kubernetes' weighted preferred terms (operator 2.5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_during_scheduling_ignored_during_execution: Option<Vec<corev1::WeightedPodAffinityTerm>>,
+    pub preferred_during_scheduling_ignored_during_execution:
+        Option<Vec<corev1::WeightedPodAffinityTerm>>,
 }
 
 /// A label condition on other pods plus the topology key they are kept apart by.
@@ -2555,7 +2651,9 @@ pub mod v1 {
     use super::*;
 
     /// A control plane configured with raw Helm values.
-    #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+    #[derive(
+        CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema,
+    )]
     #[kube(
         group = "maistra.io",
         version = "v1",
@@ -2871,11 +2969,31 @@ const NULLABLE: &[(&str, &str, &str)] = &[
     ("servicemeshcontrolplanes.maistra.io", "v1", ".status"),
     ("servicemeshmemberrolls.maistra.io", "v1", ".spec.members"),
     ("servicemeshmemberrolls.maistra.io", "v1", ".status.members"),
-    ("servicemeshmemberrolls.maistra.io", "v1", ".status.configuredMembers"),
-    ("servicemeshmemberrolls.maistra.io", "v1", ".status.pendingMembers"),
-    ("servicemeshmemberrolls.maistra.io", "v1", ".status.terminatingMembers"),
-    ("servicemeshmemberrolls.maistra.io", "v1", ".status.conditions"),
-    ("servicemeshmemberrolls.maistra.io", "v1", ".status.memberStatuses"),
+    (
+        "servicemeshmemberrolls.maistra.io",
+        "v1",
+        ".status.configuredMembers",
+    ),
+    (
+        "servicemeshmemberrolls.maistra.io",
+        "v1",
+        ".status.pendingMembers",
+    ),
+    (
+        "servicemeshmemberrolls.maistra.io",
+        "v1",
+        ".status.terminatingMembers",
+    ),
+    (
+        "servicemeshmemberrolls.maistra.io",
+        "v1",
+        ".status.conditions",
+    ),
+    (
+        "servicemeshmemberrolls.maistra.io",
+        "v1",
+        ".status.memberStatuses",
+    ),
 ];
 
 /// Sets `nullable` on the schema at `path` and clears it everywhere else below it.
@@ -2900,18 +3018,45 @@ fn fix_nullable(schema: &mut JSONSchemaProps, path: &str, keep: &[&str]) {
     }
 }
 
-/// Leaves `nullable` only on the paths of [`NULLABLE`]; kube's derive marks every `Option`.
-fn with_real_nullable(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
+/// Brings a derived CRD's schemas in line with the real ones: `nullable` only on the paths of
+/// [`NULLABLE`] (kube's derive marks every `Option`), `apiVersion`, `kind` and `metadata`
+/// declared at the root (the derive leaves them out), no `title`, and the `listKind`.
+fn as_real(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
     let name = crd.metadata.name.clone().unwrap_or_default();
+    crd.spec.names.list_kind = Some(format!("{}List", crd.spec.names.kind));
     for version in &mut crd.spec.versions {
         let keep: Vec<&str> = NULLABLE
             .iter()
             .filter(|(n, v, _)| *n == name && *v == version.name)
             .map(|(_, _, p)| *p)
             .collect();
-        if let Some(schema) = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut()) {
-            fix_nullable(schema, "", &keep);
-        }
+        let Some(schema) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        else {
+            continue;
+        };
+        fix_nullable(schema, "", &keep);
+        schema.title = None;
+        let field = |type_: &str, description: &str| JSONSchemaProps {
+            type_: Some(type_.into()),
+            description: (!description.is_empty()).then(|| description.into()),
+            ..Default::default()
+        };
+        let properties = schema.properties.get_or_insert_with(Default::default);
+        properties.insert(
+            "apiVersion".into(),
+            field(
+                "string",
+                "Versioned schema of this object, `group/version`.",
+            ),
+        );
+        properties.insert(
+            "kind".into(),
+            field("string", "Kind of this object, in CamelCase."),
+        );
+        properties.insert("metadata".into(), field("object", ""));
     }
     crd
 }
@@ -2919,13 +3064,19 @@ fn with_real_nullable(mut crd: CustomResourceDefinition) -> CustomResourceDefini
 /// The CustomResourceDefinitions of the Maistra core kinds: ServiceMeshControlPlane (v1 and v2,
 /// v2 stored), ServiceMeshMemberRoll and ServiceMeshMember.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    let mut smcp = merge_crds(vec![ServiceMeshControlPlane::crd(), v1::ServiceMeshControlPlane::crd()], "v2")
-        .expect("the two ServiceMeshControlPlane versions merge");
+    let mut smcp = merge_crds(
+        vec![
+            ServiceMeshControlPlane::crd(),
+            v1::ServiceMeshControlPlane::crd(),
+        ],
+        "v2",
+    )
+    .expect("the two ServiceMeshControlPlane versions merge");
     smcp.spec.versions.sort_by(|a, b| a.name.cmp(&b.name));
     vec![
-        with_real_nullable(smcp),
-        with_real_nullable(ServiceMeshMemberRoll::crd()),
-        with_real_nullable(ServiceMeshMember::crd()),
+        as_real(smcp),
+        as_real(ServiceMeshMemberRoll::crd()),
+        as_real(ServiceMeshMember::crd()),
     ]
 }
 
@@ -2935,20 +3086,37 @@ mod tests {
     use serde_json::json;
 
     fn crd(name: &str) -> CustomResourceDefinition {
-        crds().into_iter().find(|c| c.metadata.name.as_deref() == Some(name)).unwrap()
+        crds()
+            .into_iter()
+            .find(|c| c.metadata.name.as_deref() == Some(name))
+            .unwrap()
     }
 
     fn version_schema(crd: &CustomResourceDefinition, version: &str) -> Value {
-        let v = crd.spec.versions.iter().find(|v| v.name == version).unwrap();
-        serde_json::to_value(v.schema.as_ref().unwrap().open_api_v3_schema.as_ref().unwrap()).unwrap()
+        let v = crd
+            .spec
+            .versions
+            .iter()
+            .find(|v| v.name == version)
+            .unwrap();
+        serde_json::to_value(
+            v.schema
+                .as_ref()
+                .unwrap()
+                .open_api_v3_schema
+                .as_ref()
+                .unwrap(),
+        )
+        .unwrap()
     }
 
     /// The schema at a dotted path of property names (`[]` steps into array items).
     fn at<'a>(schema: &'a Value, path: &str) -> &'a Value {
-        path.split('.').fold(schema, |s, step| match step.strip_suffix("[]") {
-            Some(name) => &s["properties"][name]["items"],
-            None => &s["properties"][step],
-        })
+        path.split('.')
+            .fold(schema, |s, step| match step.strip_suffix("[]") {
+                Some(name) => &s["properties"][name]["items"],
+                None => &s["properties"][step],
+            })
     }
 
     #[test]
@@ -2957,18 +3125,38 @@ mod tests {
         assert_eq!(smcp.spec.group, "maistra.io");
         assert_eq!(smcp.spec.scope, "Namespaced");
         assert_eq!(smcp.spec.names.kind, "ServiceMeshControlPlane");
+        assert_eq!(
+            smcp.spec.names.list_kind.as_deref(),
+            Some("ServiceMeshControlPlaneList")
+        );
         assert_eq!(smcp.spec.names.short_names, Some(vec!["smcp".to_string()]));
-        assert_eq!(smcp.spec.names.categories, Some(vec!["maistra-io".to_string()]));
-        let versions: Vec<_> = smcp.spec.versions.iter().map(|v| (v.name.as_str(), v.served, v.storage)).collect();
+        assert_eq!(
+            smcp.spec.names.categories,
+            Some(vec!["maistra-io".to_string()])
+        );
+        let versions: Vec<_> = smcp
+            .spec
+            .versions
+            .iter()
+            .map(|v| (v.name.as_str(), v.served, v.storage))
+            .collect();
         assert_eq!(versions, [("v1", true, false), ("v2", true, true)]);
-        assert!(smcp.spec.versions.iter().all(|v| v.subresources.as_ref().unwrap().status.is_some()));
+        assert!(
+            smcp.spec
+                .versions
+                .iter()
+                .all(|v| v.subresources.as_ref().unwrap().status.is_some())
+        );
 
         let smmr = crd("servicemeshmemberrolls.maistra.io");
         assert_eq!(smmr.spec.names.short_names, Some(vec!["smmr".to_string()]));
         assert_eq!(smmr.spec.versions[0].name, "v1");
         let smm = crd("servicemeshmembers.maistra.io");
         assert_eq!(smm.spec.names.short_names, Some(vec!["smm".to_string()]));
-        assert_eq!(smm.spec.names.categories, Some(vec!["maistra-io".to_string()]));
+        assert_eq!(
+            smm.spec.names.categories,
+            Some(vec!["maistra-io".to_string()])
+        );
     }
 
     #[test]
@@ -2988,10 +3176,26 @@ mod tests {
         };
         let smcp = columns("servicemeshcontrolplanes.maistra.io", "v2");
         let names: Vec<_> = smcp.iter().map(|c| c.0.as_str()).collect();
-        assert_eq!(names, ["Ready", "Status", "Profiles", "Version", "Age", "Image Registry"]);
-        assert_eq!(smcp[1].1, r#".status.conditions[?(@.type=="Ready")].reason"#);
+        assert_eq!(
+            names,
+            [
+                "Ready",
+                "Status",
+                "Profiles",
+                "Version",
+                "Age",
+                "Image Registry"
+            ]
+        );
+        assert_eq!(
+            smcp[1].1,
+            r#".status.conditions[?(@.type=="Ready")].reason"#
+        );
         assert_eq!(smcp[5].2, 1, "Image Registry only with -o wide");
-        assert_eq!(columns("servicemeshcontrolplanes.maistra.io", "v1")[2].1, ".status.lastAppliedConfiguration.template");
+        assert_eq!(
+            columns("servicemeshcontrolplanes.maistra.io", "v1")[2].1,
+            ".status.lastAppliedConfiguration.template"
+        );
 
         let smmr = columns("servicemeshmemberrolls.maistra.io", "v1");
         assert_eq!(smmr[0].1, ".status.annotations.configuredMemberCount");
@@ -3017,29 +3221,70 @@ mod tests {
         let schema = version_schema(&crd("servicemeshcontrolplanes.maistra.io"), "v2");
         let ingress = at(&schema, "spec.gateways.ingress");
         assert!(ingress["properties"].get("bogus").is_none());
-        assert!(ingress.get("x-kubernetes-preserve-unknown-fields").is_none());
-        for p in ["enabled", "service", "sds", "meshExpansionPorts", "ingress", "runtime", "routeConfig"] {
-            assert!(ingress["properties"].get(p).is_some(), "spec.gateways.ingress.{p}");
+        assert!(
+            ingress
+                .get("x-kubernetes-preserve-unknown-fields")
+                .is_none()
+        );
+        for p in [
+            "enabled",
+            "service",
+            "sds",
+            "meshExpansionPorts",
+            "ingress",
+            "runtime",
+            "routeConfig",
+        ] {
+            assert!(
+                ingress["properties"].get(p).is_some(),
+                "spec.gateways.ingress.{p}"
+            );
         }
         let open = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
         assert_eq!(at(&schema, "spec.techPreview")["type"], "object");
-        assert_eq!(at(&schema, "spec.techPreview")["x-kubernetes-preserve-unknown-fields"], true);
-        assert_eq!(at(&schema, "status.appliedValues.istio")["x-kubernetes-preserve-unknown-fields"], open["x-kubernetes-preserve-unknown-fields"]);
+        assert_eq!(
+            at(&schema, "spec.techPreview")["x-kubernetes-preserve-unknown-fields"],
+            true
+        );
+        assert_eq!(
+            at(&schema, "status.appliedValues.istio")["x-kubernetes-preserve-unknown-fields"],
+            open["x-kubernetes-preserve-unknown-fields"]
+        );
         assert_eq!(schema["required"], json!(["spec"]));
+        for p in ["apiVersion", "kind", "metadata"] {
+            assert!(schema["properties"].get(p).is_some(), "{p}");
+        }
+        assert_eq!(schema["properties"]["metadata"], json!({"type": "object"}));
         assert_eq!(at(&schema, "status")["required"], json!(["readiness"]));
 
         let v1 = version_schema(&crd("servicemeshcontrolplanes.maistra.io"), "v1");
-        assert_eq!(at(&v1, "spec.istio")["x-kubernetes-preserve-unknown-fields"], true);
+        assert_eq!(
+            at(&v1, "spec.istio")["x-kubernetes-preserve-unknown-fields"],
+            true
+        );
         assert_eq!(at(&v1, "status")["nullable"], true);
 
         let smmr = version_schema(&crd("servicemeshmemberrolls.maistra.io"), "v1");
         assert_eq!(at(&smmr, "spec.members")["nullable"], true);
-        assert_eq!(at(&smmr, "status.memberStatuses[]")["required"], json!(["conditions", "namespace"]));
+        assert_eq!(
+            at(&smmr, "status.memberStatuses[]")["required"],
+            json!(["conditions", "namespace"])
+        );
         let smm = version_schema(&crd("servicemeshmembers.maistra.io"), "v1");
         assert_eq!(at(&smm, "spec")["required"], json!(["controlPlaneRef"]));
-        assert_eq!(at(&smm, "spec.controlPlaneRef")["required"], json!(["name", "namespace"]));
-        assert_eq!(at(&smm, "status")["required"], json!(["conditions", "observedGeneration"]));
-        assert!(at(&smm, "status.observedGeneration").get("nullable").is_none());
+        assert_eq!(
+            at(&smm, "spec.controlPlaneRef")["required"],
+            json!(["name", "namespace"])
+        );
+        assert_eq!(
+            at(&smm, "status")["required"],
+            json!(["conditions", "observedGeneration"])
+        );
+        assert!(
+            at(&smm, "status.observedGeneration")
+                .get("nullable")
+                .is_none()
+        );
     }
 
     fn round_trip<T: serde::de::DeserializeOwned + Serialize>(value: Value) -> T {
@@ -3140,14 +3385,46 @@ mod tests {
         }));
         let spec = &smcp.spec;
         assert_eq!(spec.tracing.as_ref().unwrap().type_, Some(TracerType::None));
-        assert_eq!(spec.security.as_ref().unwrap().trust.as_ref().unwrap().domain.as_deref(), Some("red-mesh.local"));
+        assert_eq!(
+            spec.security
+                .as_ref()
+                .unwrap()
+                .trust
+                .as_ref()
+                .unwrap()
+                .domain
+                .as_deref(),
+            Some("red-mesh.local")
+        );
         let gateways = spec.gateways.as_ref().unwrap();
         let ingress = &gateways.additional_ingress.as_ref().unwrap()["red-mesh-ingress"];
         assert_eq!(ingress.gateway.router_mode, Some(RouterModeType::SniDnat));
-        assert_eq!(ingress.gateway.service.as_ref().unwrap().ports.as_ref().unwrap()[0].port, 15443);
-        assert_eq!(gateways.cluster_egress.as_ref().unwrap().requested_network_view.as_deref(), Some(&["network-a".to_string()][..]));
+        assert_eq!(
+            ingress
+                .gateway
+                .service
+                .as_ref()
+                .unwrap()
+                .ports
+                .as_ref()
+                .unwrap()[0]
+                .port,
+            15443
+        );
+        assert_eq!(
+            gateways
+                .cluster_egress
+                .as_ref()
+                .unwrap()
+                .requested_network_view
+                .as_deref(),
+            Some(&["network-a".to_string()][..])
+        );
         let status = smcp.status.as_ref().unwrap();
-        assert_eq!(status.conditions.as_ref().unwrap()[1].reason, Some(ConditionReason::ComponentsReady));
+        assert_eq!(
+            status.conditions.as_ref().unwrap()[1].reason,
+            Some(ConditionReason::ComponentsReady)
+        );
     }
 
     #[test]
@@ -3188,7 +3465,10 @@ mod tests {
                 "memberStatuses": [{"namespace": "red-mesh-bookinfo", "conditions": [{"type": "Reconciled", "status": "True"}]}]
             }
         }));
-        assert_eq!(smmr.status.unwrap().conditions.unwrap()[0].reason, Some(ServiceMeshMemberRollConditionReason::Configured));
+        assert_eq!(
+            smmr.status.unwrap().conditions.unwrap()[0].reason,
+            Some(ServiceMeshMemberRollConditionReason::Configured)
+        );
 
         let smm: ServiceMeshMember = round_trip(json!({
             "apiVersion": "maistra.io/v1",
@@ -3204,17 +3484,15 @@ mod tests {
                 ]
             }
         }));
-        assert_eq!(smm.spec.control_plane_ref.to_string(), "red-mesh-system/red-mesh");
-        assert!(serde_json::from_value::<ServiceMeshMemberSpec>(json!({"controlPlaneRef": {"name": "x"}})).is_err());
-    }
-}
-
-#[cfg(test)]
-mod dump_tmp {
-    #[test]
-    fn dump() {
-        if let Ok(path) = std::env::var("MAISTRA_CRD_DUMP") {
-            std::fs::write(path, serde_json::to_string_pretty(&super::crds()).unwrap()).unwrap();
-        }
+        assert_eq!(
+            smm.spec.control_plane_ref.to_string(),
+            "red-mesh-system/red-mesh"
+        );
+        assert!(
+            serde_json::from_value::<ServiceMeshMemberSpec>(
+                json!({"controlPlaneRef": {"name": "x"}})
+            )
+            .is_err()
+        );
     }
 }
