@@ -11,7 +11,12 @@
 //! Approximated: the other kinds keep unknown fields in `spec` (their real schemas are large and
 //! pruning there matters to no walkthrough step); every `status` preserves unknown fields.
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use std::sync::LazyLock;
+
 use serde_json::{Value, json};
+
+use crate::types::{istio, maistra};
 
 fn s() -> Value {
     json!({"type": "string"})
@@ -179,9 +184,6 @@ fn open_schema() -> Value {
     root(open())
 }
 
-const ISTIO_NET: &[&str] = &["istio-io", "networking-istio-io"];
-const ISTIO_SEC: &[&str] = &["istio-io", "security-istio-io"];
-const MAISTRA: &[&str] = &["maistra-io"];
 const FEDERATION: &[&str] = &["maistra-io", "federation-maistra-io"];
 
 fn k(
@@ -203,157 +205,115 @@ fn k(
     }
 }
 
-/// The CRDs of the Red Hat OpenShift Service Mesh 2.x operator bundle.
-pub fn service_mesh() -> Vec<Value> {
-    let net = &["v1alpha3", "v1beta1"];
-    let sec = &["v1beta1"];
-    let mut out = vec![
-        crd(
-            &k(
-                "maistra.io",
-                "ServiceMeshControlPlane",
-                "servicemeshcontrolplanes",
-                &["smcp"],
-                MAISTRA,
-                &["v2", "v1"],
-            ),
-            open_schema(),
-        ),
-        crd(
-            &k(
-                "maistra.io",
-                "ServiceMeshMemberRoll",
-                "servicemeshmemberrolls",
-                &["smmr"],
-                MAISTRA,
-                &["v1"],
-            ),
-            root(obj(
-                json!({"members": list(s()), "memberSelectors": list(open())}),
-            )),
-        ),
-        crd(
-            &k(
-                "maistra.io",
-                "ServiceMeshMember",
-                "servicemeshmembers",
-                &["smm"],
-                MAISTRA,
-                &["v1"],
-            ),
-            root(obj(
-                json!({"controlPlaneRef": obj(json!({"name": s(), "namespace": s()}))}),
-            )),
-        ),
-        crd(
-            &k(
-                "federation.maistra.io",
-                "ServiceMeshPeer",
-                "servicemeshpeers",
-                &[],
-                FEDERATION,
-                &["v1"],
-            ),
-            peer_schema(),
-        ),
-        crd(
-            &k(
-                "federation.maistra.io",
-                "ExportedServiceSet",
-                "exportedservicesets",
-                &[],
-                FEDERATION,
-                &["v1"],
-            ),
-            exported_schema(),
-        ),
-        crd(
-            &k(
-                "federation.maistra.io",
-                "ImportedServiceSet",
-                "importedservicesets",
-                &[],
-                FEDERATION,
-                &["v1"],
-            ),
-            imported_schema(),
-        ),
-    ];
-    for (kind, plural, short) in [
-        ("VirtualService", "virtualservices", &["vs"][..]),
-        ("DestinationRule", "destinationrules", &["dr"][..]),
-        ("Gateway", "gateways", &["gw"][..]),
-        ("ServiceEntry", "serviceentries", &["se"][..]),
-        ("Sidecar", "sidecars", &[][..]),
-    ] {
-        out.push(crd(
-            &k("networking.istio.io", kind, plural, short, ISTIO_NET, net),
-            open_schema(),
-        ));
-    }
-    for (kind, plural, short) in [
-        ("PeerAuthentication", "peerauthentications", &["pa"][..]),
-        ("AuthorizationPolicy", "authorizationpolicies", &["ap"][..]),
-        (
-            "RequestAuthentication",
-            "requestauthentications",
-            &["ra"][..],
-        ),
-    ] {
-        out.push(crd(
-            &k("security.istio.io", kind, plural, short, ISTIO_SEC, sec),
-            open_schema(),
-        ));
-    }
-    out
+/// A CRD generated from fedrun's types, as OLM installs it.
+fn installed(crd: CustomResourceDefinition) -> Value {
+    let mut crd = serde_json::to_value(crd).unwrap_or(Value::Null);
+    crd["metadata"]["labels"] = json!({"operators.coreos.com/managed-by": "olm"});
+    crd
 }
 
-pub fn kiali() -> Vec<Value> {
-    vec![crd(
-        &k("kiali.io", "Kiali", "kialis", &[], &[], &["v1alpha1"]),
-        open_schema(),
-    )]
+/// The CRDs of the Red Hat OpenShift Service Mesh 2.x operator bundle: Maistra's and Istio's,
+/// generated from `crate::types` (the real CRDs' schemas, printer columns and names).
+pub fn service_mesh() -> &'static [Value] {
+    // Generated once: the schemas are large, and OLM's reconciles read them often.
+    static CRDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+        let mut out: Vec<Value> = maistra::crds().into_iter().map(installed).collect();
+        out.extend([
+            crd(
+                &k(
+                    "federation.maistra.io",
+                    "ServiceMeshPeer",
+                    "servicemeshpeers",
+                    &[],
+                    FEDERATION,
+                    &["v1"],
+                ),
+                peer_schema(),
+            ),
+            crd(
+                &k(
+                    "federation.maistra.io",
+                    "ExportedServiceSet",
+                    "exportedservicesets",
+                    &[],
+                    FEDERATION,
+                    &["v1"],
+                ),
+                exported_schema(),
+            ),
+            crd(
+                &k(
+                    "federation.maistra.io",
+                    "ImportedServiceSet",
+                    "importedservicesets",
+                    &[],
+                    FEDERATION,
+                    &["v1"],
+                ),
+                imported_schema(),
+            ),
+        ]);
+        out.extend(istio::crds().into_iter().map(installed));
+        out
+    });
+    &CRDS
 }
 
-pub fn jaeger() -> Vec<Value> {
-    vec![crd(
-        &k(
-            "jaegertracing.io",
-            "Jaeger",
-            "jaegers",
-            &[],
-            &["all"],
-            &["v1"],
-        ),
-        open_schema(),
-    )]
+pub fn kiali() -> &'static [Value] {
+    static CRDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+        vec![crd(
+            &k("kiali.io", "Kiali", "kialis", &[], &[], &["v1alpha1"]),
+            open_schema(),
+        )]
+    });
+    &CRDS
 }
 
-pub fn elasticsearch() -> Vec<Value> {
-    vec![
-        crd(
+pub fn jaeger() -> &'static [Value] {
+    static CRDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+        vec![crd(
             &k(
-                "logging.openshift.io",
-                "Elasticsearch",
-                "elasticsearches",
-                &["es"],
-                &["logging"],
+                "jaegertracing.io",
+                "Jaeger",
+                "jaegers",
+                &[],
+                &["all"],
                 &["v1"],
             ),
             open_schema(),
-        ),
-        crd(
-            &k(
-                "logging.openshift.io",
-                "Kibana",
-                "kibanas",
-                &["kibana"],
-                &["logging"],
-                &["v1"],
+        )]
+    });
+    &CRDS
+}
+
+pub fn elasticsearch() -> &'static [Value] {
+    static CRDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+        vec![
+            crd(
+                &k(
+                    "logging.openshift.io",
+                    "Elasticsearch",
+                    "elasticsearches",
+                    &["es"],
+                    &["logging"],
+                    &["v1"],
+                ),
+                open_schema(),
             ),
-            open_schema(),
-        ),
-    ]
+            crd(
+                &k(
+                    "logging.openshift.io",
+                    "Kibana",
+                    "kibanas",
+                    &["kibana"],
+                    &["logging"],
+                    &["v1"],
+                ),
+                open_schema(),
+            ),
+        ]
+    });
+    &CRDS
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub struct Package {
     pub display: &'static str,
     pub deployment: &'static str,
     pub image: &'static str,
-    pub crds: fn() -> Vec<Value>,
+    pub crds: fn() -> &'static [Value],
 }
 
 pub const SERVICE_MESH: &str = "servicemeshoperator";
@@ -285,7 +285,7 @@ impl Olm {
                             &o,
                             "apiextensions.k8s.io",
                             "customresourcedefinitions",
-                            crd,
+                            crd.clone(),
                         );
                     }
                 }
