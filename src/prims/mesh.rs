@@ -576,7 +576,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_static_module("mesh", exported_module!(api).into());
 }
 
-/// What a `Mesh` reads from its cluster.
+/// The properties and methods of a `Mesh` that ask its cluster.
 #[export_module]
 mod methods {
     use super::*;

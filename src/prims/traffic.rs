@@ -791,11 +791,11 @@ pub fn register(engine: &mut Engine) {
         .set_into_module(
             &mut module,
             |call: NativeCallContext,
-                  target: rhai::Dynamic,
-                  namespace: &str,
-                  service: &str,
-                  to: &str,
-                  percent: i64| {
+             target: rhai::Dynamic,
+             namespace: &str,
+             service: &str,
+             to: &str,
+             percent: i64| {
                 Env::with(&call, |e| {
                     e.mirror(&RouteTarget::of(&target, "traffic::mirror")?, namespace, service, to, percent)
                 })
