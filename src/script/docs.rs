@@ -265,15 +265,11 @@ pub fn entries(engine: &Engine) -> Vec<Entry> {
         });
     }
     out.extend(stdlib_entries(engine));
-    // Overloads with as many parameters by their parameters: Rhai's function tables iterate in
-    // an order that changes from run to run.
+    // Overloads with as many parameters in the order of their parameters (a stable sort keeps
+    // it): Rhai's function tables iterate in an order that changes from run to run.
+    out.sort_by(|a, b| a.params.cmp(&b.params));
     out.sort_by(|a, b| {
-        (&a.group, &a.name, a.params.len(), &a.params).cmp(&(
-            &b.group,
-            &b.name,
-            b.params.len(),
-            &b.params,
-        ))
+        (&a.group, &a.name, a.params.len()).cmp(&(&b.group, &b.name, b.params.len()))
     });
     out
 }
