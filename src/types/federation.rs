@@ -32,7 +32,10 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
         finish(
             ServiceMeshPeer::crd(),
             &[],
-            &["status.discoveryStatus.active", "status.discoveryStatus.inactive"],
+            &[
+                "status.discoveryStatus.active",
+                "status.discoveryStatus.inactive",
+            ],
         ),
         finish(ExportedServiceSet::crd(), &[], &[]),
         finish(ImportedServiceSet::crd(), &[], &[]),
@@ -430,7 +433,11 @@ mod tests {
                 Some(n) => (n, true),
                 None => (part, false),
             };
-            s = s.properties.as_ref().and_then(|p| p.get(name)).unwrap_or_else(|| panic!("no {path}"));
+            s = s
+                .properties
+                .as_ref()
+                .and_then(|p| p.get(name))
+                .unwrap_or_else(|| panic!("no {path}"));
             if items {
                 s = match s.items.as_ref().unwrap() {
                     k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaPropsOrArray::Schema(i) => i,
@@ -442,7 +449,11 @@ mod tests {
     }
 
     fn keys(s: &JSONSchemaProps) -> Vec<&str> {
-        s.properties.iter().flat_map(|p| p.keys()).map(String::as_str).collect()
+        s.properties
+            .iter()
+            .flat_map(|p| p.keys())
+            .map(String::as_str)
+            .collect()
     }
 
     fn round_trip<T: serde::de::DeserializeOwned + Serialize>(yaml: &str) -> (Value, T) {
@@ -455,7 +466,10 @@ mod tests {
     #[test]
     fn names_match_the_real_crds() {
         let all = crds();
-        let names: Vec<_> = all.iter().map(|c| c.metadata.name.clone().unwrap()).collect();
+        let names: Vec<_> = all
+            .iter()
+            .map(|c| c.metadata.name.clone().unwrap())
+            .collect();
         assert_eq!(
             names,
             [
@@ -468,31 +482,59 @@ mod tests {
             let n = &c.spec.names;
             assert_eq!(c.spec.group, GROUP);
             assert_eq!(c.spec.scope, "Namespaced");
-            assert_eq!(n.list_kind.as_deref(), Some(format!("{}List", n.kind).as_str()));
+            assert_eq!(
+                n.list_kind.as_deref(),
+                Some(format!("{}List", n.kind).as_str())
+            );
             assert_eq!(n.singular.as_deref(), Some(n.kind.to_lowercase().as_str()));
             assert_eq!(n.short_names, None);
             let v = &c.spec.versions[0];
             assert_eq!((v.name.as_str(), v.served, v.storage), ("v1", true, true));
             assert!(v.subresources.as_ref().unwrap().status.is_some());
             assert_eq!(v.additional_printer_columns, None);
-            let root = v.schema.as_ref().unwrap().open_api_v3_schema.as_ref().unwrap();
-            assert_eq!(keys(root), ["apiVersion", "kind", "metadata", "spec", "status"]);
+            let root = v
+                .schema
+                .as_ref()
+                .unwrap()
+                .open_api_v3_schema
+                .as_ref()
+                .unwrap();
+            assert_eq!(
+                keys(root),
+                ["apiVersion", "kind", "metadata", "spec", "status"]
+            );
             assert_eq!(root.required, None, "{}: spec is optional", n.kind);
         }
-        assert_eq!(all[0].spec.names.categories, Some(vec!["maistra-io".to_string()]));
+        assert_eq!(
+            all[0].spec.names.categories,
+            Some(vec!["maistra-io".to_string()])
+        );
         assert_eq!(all[1].spec.names.categories, None);
         assert_eq!(all[2].spec.names.categories, None);
     }
 
     #[test]
     fn walkthrough_peer_round_trips() {
-        let (_, peer) = round_trip::<ServiceMeshPeer>(include_str!("../../tests/walkthrough/smp-aro.yaml"));
+        let (_, peer) =
+            round_trip::<ServiceMeshPeer>(include_str!("../../tests/walkthrough/smp-aro.yaml"));
         let remote = peer.spec.remote.as_ref().unwrap();
-        assert_eq!(remote.addresses.as_deref(), Some(&["aro-stg-ingress-url".to_string()][..]));
-        assert_eq!((remote.discovery_port, remote.service_port), (Some(8188), Some(15443)));
+        assert_eq!(
+            remote.addresses.as_deref(),
+            Some(&["aro-stg-ingress-url".to_string()][..])
+        );
+        assert_eq!(
+            (remote.discovery_port, remote.service_port),
+            (Some(8188), Some(15443))
+        );
         let gateways = peer.spec.gateways.as_ref().unwrap();
-        assert_eq!(gateways.ingress.as_ref().unwrap().name.as_deref(), Some("aro-stg-ingress"));
-        assert_eq!(gateways.egress.as_ref().unwrap().name.as_deref(), Some("aro-stg-egress"));
+        assert_eq!(
+            gateways.ingress.as_ref().unwrap().name.as_deref(),
+            Some("aro-stg-ingress")
+        );
+        assert_eq!(
+            gateways.egress.as_ref().unwrap().name.as_deref(),
+            Some("aro-stg-egress")
+        );
         let security = peer.spec.security.as_ref().unwrap();
         assert_eq!(security.trust_domain.as_deref(), Some("aro-stg-mesh.local"));
         assert_eq!(
@@ -500,7 +542,10 @@ mod tests {
             Some("aro-stg-mesh.local/ns/aro-stg-mesh/sa/rosa-prod-egress-service-account")
         );
         let chain = security.certificate_chain.as_ref().unwrap();
-        assert_eq!((chain.kind.as_str(), chain.name.as_str()), ("ConfigMap", "aro-stg-mesh-ca-root-cert"));
+        assert_eq!(
+            (chain.kind.as_str(), chain.name.as_str()),
+            ("ConfigMap", "aro-stg-mesh-ca-root-cert")
+        );
         assert_eq!(chain.api_group, None);
         round_trip::<ServiceMeshPeer>(include_str!("../../tests/walkthrough/smp-rosa.yaml"));
     }
@@ -521,12 +566,25 @@ mod tests {
         let watch = prop(&s, "status.discoveryStatus.active[].watch");
         assert_eq!(
             keys(watch),
-            ["connected", "lastConnected", "lastDisconnect", "lastDisconnectStatus", "lastEvent", "lastFullSync"]
+            [
+                "connected",
+                "lastConnected",
+                "lastDisconnect",
+                "lastDisconnectStatus",
+                "lastEvent",
+                "lastFullSync"
+            ]
         );
         assert_eq!(watch.required, Some(vec!["connected".to_string()]));
         let remote = prop(&s, "status.discoveryStatus.active[].remotes[]");
-        assert_eq!(remote.required, Some(vec!["connected".to_string(), "source".to_string()]));
-        assert_eq!(prop(&s, "spec.remote.discoveryPort").format.as_deref(), Some("int32"));
+        assert_eq!(
+            remote.required,
+            Some(vec!["connected".to_string(), "source".to_string()])
+        );
+        assert_eq!(
+            prop(&s, "spec.remote.discoveryPort").format.as_deref(),
+            Some("int32")
+        );
         // Only the two lists the real CRD marks are nullable.
         assert_eq!(prop(&s, "spec.remote").nullable, None);
 
@@ -538,19 +596,32 @@ mod tests {
                     "lastConnected": "2024-05-01T10:00:01Z", "lastFullSync": "2024-05-01T10:00:06Z"}]}],
             "inactive": []}}))
         .unwrap();
-        let active = &status.discovery_status.as_ref().unwrap().active.as_ref().unwrap()[0];
+        let active = &status
+            .discovery_status
+            .as_ref()
+            .unwrap()
+            .active
+            .as_ref()
+            .unwrap()[0];
         assert!(active.watch.as_ref().unwrap().connected);
         let remote = &active.remotes.as_ref().unwrap()[0];
         assert_eq!(remote.source, "10.128.2.15");
         assert!(remote.connection.connected);
         let back = serde_json::to_value(&status).unwrap();
-        assert_eq!(back["discoveryStatus"]["active"][0]["remotes"][0]["source"], "10.128.2.15");
-        assert_eq!(back["discoveryStatus"]["active"][0]["remotes"][0]["connected"], true);
+        assert_eq!(
+            back["discoveryStatus"]["active"][0]["remotes"][0]["source"],
+            "10.128.2.15"
+        );
+        assert_eq!(
+            back["discoveryStatus"]["active"][0]["remotes"][0]["connected"],
+            true
+        );
     }
 
     #[test]
     fn walkthrough_service_sets_round_trip() {
-        let (_, ess) = round_trip::<ExportedServiceSet>(include_str!("../../tests/walkthrough/ess-rosa.yaml"));
+        let (_, ess) =
+            round_trip::<ExportedServiceSet>(include_str!("../../tests/walkthrough/ess-rosa.yaml"));
         let rule = &ess.spec.export_rules.as_ref().unwrap()[0];
         assert_eq!(rule.type_, SelectorType::LabelSelector);
         let sel = rule.label_selector.as_ref().unwrap();
@@ -559,11 +630,15 @@ mod tests {
         assert_eq!(alias.namespace.as_deref(), Some("prod-bookinfo"));
         assert_eq!(alias.name.as_deref(), Some("details-v2"));
 
-        let (_, iss) = round_trip::<ImportedServiceSet>(include_str!("../../tests/walkthrough/iss-aro.yaml"));
+        let (_, iss) =
+            round_trip::<ImportedServiceSet>(include_str!("../../tests/walkthrough/iss-aro.yaml"));
         let rule = &iss.spec.import_rules.as_ref().unwrap()[0];
         assert_eq!(rule.type_, SelectorType::NameSelector);
         assert_eq!(rule.import_as_local, Some(false));
-        assert_eq!(rule.name_selector.as_ref().unwrap().name.as_deref(), Some("details-v2"));
+        assert_eq!(
+            rule.name_selector.as_ref().unwrap().name.as_deref(),
+            Some("details-v2")
+        );
     }
 
     #[test]
@@ -573,16 +648,31 @@ mod tests {
         assert_eq!(rule.required, Some(vec!["type".to_string()]));
         assert_eq!(keys(rule), ["labelSelector", "nameSelector", "type"]);
         // A plain string, as in the real CRD: no enum validation.
-        assert_eq!(prop(&s, "spec.exportRules[].type").type_.as_deref(), Some("string"));
+        assert_eq!(
+            prop(&s, "spec.exportRules[].type").type_.as_deref(),
+            Some("string")
+        );
         assert_eq!(prop(&s, "spec.exportRules[].type").enum_, None);
         let sel = prop(&s, "spec.exportRules[].labelSelector");
         assert_eq!(keys(sel), ["aliases", "namespace", "selector"]);
-        assert_eq!(keys(prop(&s, "spec.exportRules[].labelSelector.aliases[]")), ["alias", "name", "namespace"]);
-        assert_eq!(keys(prop(&s, "spec.exportRules[].nameSelector")), ["alias", "name", "namespace"]);
+        assert_eq!(
+            keys(prop(&s, "spec.exportRules[].labelSelector.aliases[]")),
+            ["alias", "name", "namespace"]
+        );
+        assert_eq!(
+            keys(prop(&s, "spec.exportRules[].nameSelector")),
+            ["alias", "name", "namespace"]
+        );
 
         let i = schema("importedservicesets");
-        assert_eq!(prop(&i, "spec.importRules[]").required, Some(vec!["type".to_string()]));
-        assert_eq!(keys(prop(&i, "spec")), ["domainSuffix", "importRules", "locality"]);
+        assert_eq!(
+            prop(&i, "spec.importRules[]").required,
+            Some(vec!["type".to_string()])
+        );
+        assert_eq!(
+            keys(prop(&i, "spec")),
+            ["domainSuffix", "importRules", "locality"]
+        );
 
         // Rules without a type do not deserialize either.
         let missing = json!({"exportRules": [{"nameSelector": {"name": "details"}}]});
@@ -591,26 +681,40 @@ mod tests {
 
     #[test]
     fn service_set_status_is_the_service_list_only() {
-        for (plural, list) in [("exportedservicesets", "exportedServices"), ("importedservicesets", "importedServices")] {
+        for (plural, list) in [
+            ("exportedservicesets", "exportedServices"),
+            ("importedservicesets", "importedServices"),
+        ] {
             let s = schema(plural);
             let status = prop(&s, "status");
             assert_eq!(keys(status), [list]);
             assert_eq!(status.required, Some(vec![list.to_string()]));
             let l = prop(&s, &format!("status.{list}"));
-            assert_eq!(l.x_kubernetes_list_map_keys, Some(vec!["exportedName".to_string()]));
+            assert_eq!(
+                l.x_kubernetes_list_map_keys,
+                Some(vec!["exportedName".to_string()])
+            );
             let item = prop(&s, &format!("status.{list}[]"));
-            assert_eq!(item.required, Some(vec!["exportedName".to_string(), "localService".to_string()]));
+            assert_eq!(
+                item.required,
+                Some(vec!["exportedName".to_string(), "localService".to_string()])
+            );
             let local = prop(&s, &format!("status.{list}[].localService"));
             assert_eq!(
                 local.required,
-                Some(vec!["hostname".to_string(), "name".to_string(), "namespace".to_string()])
+                Some(vec![
+                    "hostname".to_string(),
+                    "name".to_string(),
+                    "namespace".to_string()
+                ])
             );
         }
-        let status: ExportedServiceSetStatus = serde_json::from_value(json!({"exportedServices": [{
+        let status: ExportedServiceSetStatus =
+            serde_json::from_value(json!({"exportedServices": [{
             "exportedName": "details-v2.prod-bookinfo.svc.rosa-prod-mesh-exports.local",
             "localService": {"name": "details", "namespace": "stg-bookinfo",
                 "hostname": "details.stg-bookinfo.svc.cluster.local"}}]}))
-        .unwrap();
+            .unwrap();
         assert_eq!(status.exported_services[0].local_service.name, "details");
     }
 
@@ -619,7 +723,10 @@ mod tests {
         let t: SelectorType = serde_json::from_value(json!("nameSelector")).unwrap();
         assert_eq!(t, SelectorType::Other("nameSelector".into()));
         assert_eq!(serde_json::to_value(&t).unwrap(), json!("nameSelector"));
-        assert_eq!(SelectorType::from("NameSelector"), SelectorType::NameSelector);
+        assert_eq!(
+            SelectorType::from("NameSelector"),
+            SelectorType::NameSelector
+        );
         assert_eq!(SelectorType::LabelSelector.to_string(), "LabelSelector");
     }
 }

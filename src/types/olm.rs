@@ -15,7 +15,7 @@
 //!   `Other`, and the schema is a plain string, so what a cluster accepts still deserializes.
 //!   Where the CRD has an `enum`, the Rust enum is closed and the schema carries it.
 //! - Core Kubernetes types come from k8s-openapi; their schemas are given the markers
-//!   controller-gen writes for them (see [`crd_support::core_markers`]).
+//!   controller-gen writes for them (`crd_support::core_markers`).
 //! - `PackageManifest` is no CRD: the package server (an aggregated API) serves it. It derives
 //!   `CustomResource` for its schema and API metadata, and [`crds`] leaves it out.
 
@@ -25,10 +25,13 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::admissionregistration::v1::RuleWithOperations;
 use k8s_openapi::api::apps::v1::DeploymentSpec;
 use k8s_openapi::api::core::v1::{
-    Affinity, EnvFromSource, EnvVar, ObjectReference, ResourceRequirements, Toleration, Volume, VolumeMount,
+    Affinity, EnvFromSource, EnvVar, ObjectReference, ResourceRequirements, Toleration, Volume,
+    VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::PolicyRule;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{CustomResourceDefinition, JSON};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, JSON,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -47,12 +50,22 @@ pub const PACKAGES_GROUP: &str = "packages.operators.coreos.com";
 /// clusterserviceversions, installplans, operatorgroups (`v1` stored, `v1alpha2` served too) and
 /// catalogsources. Not PackageManifest, which no CRD defines.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    let operator_groups =
-        kube::core::crd::merge_crds(vec![OperatorGroup::crd(), v1alpha2::OperatorGroup::crd()], "v1")
-            .expect("both OperatorGroup versions share group, kind and scope");
+    let operator_groups = kube::core::crd::merge_crds(
+        vec![OperatorGroup::crd(), v1alpha2::OperatorGroup::crd()],
+        "v1",
+    )
+    .expect("both OperatorGroup versions share group, kind and scope");
     let mut operator_groups = finish(operator_groups, &["metadata"], &[]);
-    for version in operator_groups.spec.versions.iter_mut().filter(|v| v.name == "v1") {
-        let root = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut());
+    for version in operator_groups
+        .spec
+        .versions
+        .iter_mut()
+        .filter(|v| v.name == "v1")
+    {
+        let root = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut());
         if let Some(spec) = root.and_then(|r| at(r, "spec")) {
             spec.default = Some(JSON(serde_json::json!({"upgradeStrategy": "Default"})));
         }
@@ -140,9 +153,24 @@ pub struct GroupVersionKind {
     shortname = "sub",
     shortname = "subs",
     category = "olm",
-    printcolumn(name = "Package", type_ = "string", json_path = ".spec.name", description = "The package subscribed to"),
-    printcolumn(name = "Source", type_ = "string", json_path = ".spec.source", description = "The catalog source for the specified package"),
-    printcolumn(name = "Channel", type_ = "string", json_path = ".spec.channel", description = "The channel of updates to subscribe to"),
+    printcolumn(
+        name = "Package",
+        type_ = "string",
+        json_path = ".spec.name",
+        description = "The package subscribed to"
+    ),
+    printcolumn(
+        name = "Source",
+        type_ = "string",
+        json_path = ".spec.source",
+        description = "The catalog source for the specified package"
+    ),
+    printcolumn(
+        name = "Channel",
+        type_ = "string",
+        json_path = ".spec.channel",
+        description = "The channel of updates to subscribe to"
+    ),
     derive = "PartialEq",
     derive = "Default",
     doc = "Subscribes the namespace to an operator package of a catalog: OLM installs the package's \
@@ -160,7 +188,11 @@ pub struct SubscriptionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The CSV to install first, instead of the channel's head.
-    #[serde(rename = "startingCSV", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "startingCSV",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub starting_csv: Option<String>,
     /// Whether InstallPlans for this subscription are approved automatically (`Automatic`,
     /// the default) or by hand (`Manual`).
@@ -235,13 +267,25 @@ open_enum! {
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionStatus {
     /// The CSV the subscription is moving to.
-    #[serde(rename = "currentCSV", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "currentCSV",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_csv: Option<String>,
     /// The CSV installed through the subscription.
-    #[serde(rename = "installedCSV", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "installedCSV",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub installed_csv: Option<String>,
     /// The latest InstallPlan generated for the subscription (deprecated; see `installPlanRef`).
-    #[serde(rename = "installplan", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "installplan",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub install_plan: Option<InstallPlanReference>,
     /// Upgrade state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,10 +377,30 @@ pub struct SubscriptionCondition {
     shortname = "csv",
     shortname = "csvs",
     category = "olm",
-    printcolumn(name = "Display", type_ = "string", json_path = ".spec.displayName", description = "The name of the CSV"),
-    printcolumn(name = "Version", type_ = "string", json_path = ".spec.version", description = "The version of the CSV"),
-    printcolumn(name = "Release", type_ = "string", json_path = ".spec.release", description = "The release of this version of the CSV"),
-    printcolumn(name = "Replaces", type_ = "string", json_path = ".spec.replaces", description = "The name of a CSV that this one replaces"),
+    printcolumn(
+        name = "Display",
+        type_ = "string",
+        json_path = ".spec.displayName",
+        description = "The name of the CSV"
+    ),
+    printcolumn(
+        name = "Version",
+        type_ = "string",
+        json_path = ".spec.version",
+        description = "The version of the CSV"
+    ),
+    printcolumn(
+        name = "Release",
+        type_ = "string",
+        json_path = ".spec.release",
+        description = "The release of this version of the CSV"
+    ),
+    printcolumn(
+        name = "Replaces",
+        type_ = "string",
+        json_path = ".spec.replaces",
+        description = "The name of a CSV that this one replaces"
+    ),
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
     derive = "PartialEq",
     doc = "One version of an operator, as OLM installs it: its deployments and permissions, the \
@@ -368,16 +432,32 @@ pub struct ClusterServiceVersionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maturity: Option<String>,
     /// The custom resource definitions the operator owns and requires.
-    #[serde(rename = "customresourcedefinitions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "customresourcedefinitions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_resource_definitions: Option<CustomResourceDefinitions>,
     /// The aggregated APIs the operator serves and requires.
-    #[serde(rename = "apiservicedefinitions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiservicedefinitions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub api_service_definitions: Option<ApiServiceDefinitions>,
     /// Admission and conversion webhooks OLM deploys for the operator.
-    #[serde(rename = "webhookdefinitions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "webhookdefinitions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub webhook_definitions: Option<Vec<WebhookDescription>>,
     /// Built-in APIs the operator needs the cluster to serve.
-    #[serde(rename = "nativeAPIs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "nativeAPIs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub native_apis: Option<Vec<GroupVersionKind>>,
     /// Lowest Kubernetes version the operator runs on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -492,7 +572,11 @@ pub struct Descriptor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// UI hints (`urn:alm:descriptor:...`).
-    #[serde(rename = "x-descriptors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "x-descriptors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub x_descriptors: Option<Vec<String>>,
     /// A value, as base64-encoded JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -670,7 +754,11 @@ pub struct WebhookDescription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_path: Option<String>,
     /// CRDs a conversion webhook converts.
-    #[serde(rename = "conversionCRDs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "conversionCRDs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub conversion_crds: Option<Vec<String>>,
 }
 
@@ -886,8 +974,18 @@ pub struct ResourceInstance {
     status = "InstallPlanStatus",
     shortname = "ip",
     category = "olm",
-    printcolumn(name = "CSV", type_ = "string", json_path = ".spec.clusterServiceVersionNames[0]", description = "The first CSV in the list of clusterServiceVersionNames"),
-    printcolumn(name = "Approval", type_ = "string", json_path = ".spec.approval", description = "The approval mode"),
+    printcolumn(
+        name = "CSV",
+        type_ = "string",
+        json_path = ".spec.clusterServiceVersionNames[0]",
+        description = "The first CSV in the list of clusterServiceVersionNames"
+    ),
+    printcolumn(
+        name = "Approval",
+        type_ = "string",
+        json_path = ".spec.approval",
+        description = "The approval mode"
+    ),
     printcolumn(name = "Approved", type_ = "boolean", json_path = ".spec.approved"),
     derive = "PartialEq",
     doc = "A set of resources (CSVs, CRDs, RBAC, ...) OLM resolved for one or more subscriptions \
@@ -1105,7 +1203,11 @@ pub struct OperatorGroupSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<String>,
     /// Stop OLM from updating the group's provided-APIs annotation.
-    #[serde(rename = "staticProvidedAPIs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "staticProvidedAPIs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub static_provided_apis: Option<bool>,
     /// `Default`, or `TechPreviewUnsafeFailForward` to let upgrades move on from failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1144,7 +1246,9 @@ pub mod v1alpha2 {
     use serde::{Deserialize, Serialize};
 
     /// Selects the namespaces the operators in its namespace watch (older version).
-    #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+    #[derive(
+        CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema,
+    )]
     #[kube(
         group = "operators.coreos.com",
         version = "v1alpha2",
@@ -1172,7 +1276,11 @@ pub mod v1alpha2 {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub service_account_name: Option<String>,
         /// Stop OLM from updating the group's provided-APIs annotation.
-        #[serde(rename = "staticProvidedAPIs", default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            rename = "staticProvidedAPIs",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
         pub static_provided_apis: Option<bool>,
     }
 
@@ -1218,10 +1326,29 @@ open_enum! {
     status = "CatalogSourceStatus",
     shortname = "catsrc",
     category = "olm",
-    printcolumn(name = "Display", type_ = "string", json_path = ".spec.displayName", description = "The pretty name of the catalog"),
-    printcolumn(name = "Type", type_ = "string", json_path = ".spec.sourceType", description = "The type of the catalog"),
-    printcolumn(name = "Publisher", type_ = "string", json_path = ".spec.publisher", description = "The publisher of the catalog"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    printcolumn(
+        name = "Display",
+        type_ = "string",
+        json_path = ".spec.displayName",
+        description = "The pretty name of the catalog"
+    ),
+    printcolumn(
+        name = "Type",
+        type_ = "string",
+        json_path = ".spec.sourceType",
+        description = "The type of the catalog"
+    ),
+    printcolumn(
+        name = "Publisher",
+        type_ = "string",
+        json_path = ".spec.publisher",
+        description = "The publisher of the catalog"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
     derive = "PartialEq",
     doc = "A catalog of operator packages (CSVs, CRDs, channels), served by a registry pod OLM \
            runs or connects to."
@@ -1349,10 +1476,18 @@ pub struct CatalogSourceStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_image_registry_poll: Option<Time>,
     /// The ConfigMap backing a `configmap` source (deprecated).
-    #[serde(rename = "configMapReference", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "configMapReference",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub config_map_reference: Option<ConfigMapResourceReference>,
     /// The registry Service.
-    #[serde(rename = "registryService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "registryService",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub registry_service: Option<RegistryServiceStatus>,
     /// The connection to the registry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1414,7 +1549,11 @@ pub struct GrpcConnectionState {
     /// Last gRPC connectivity state seen (`READY`, `CONNECTING`, `TRANSIENT_FAILURE`, ...).
     pub last_observed_state: String,
     /// When the connection was last attempted.
-    #[serde(rename = "lastConnect", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastConnect",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_connect: Option<Time>,
 }
 
@@ -1425,7 +1564,9 @@ pub struct GrpcConnectionState {
 ///
 /// Not a CRD: OLM's package server serves it. [`crds`] leaves it out; `PackageManifest::crd()`
 /// still describes its shape.
-#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[derive(
+    CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema,
+)]
 #[kube(
     group = "packages.operators.coreos.com",
     version = "v1",
@@ -1433,8 +1574,17 @@ pub struct GrpcConnectionState {
     plural = "packagemanifests",
     namespaced,
     status = "PackageManifestStatus",
-    printcolumn(name = "Catalog", type_ = "string", json_path = ".status.catalogSourceDisplayName", description = "The source catalog for this package"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    printcolumn(
+        name = "Catalog",
+        type_ = "string",
+        json_path = ".status.catalogSourceDisplayName",
+        description = "The source catalog for this package"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
     derive = "PartialEq",
     derive = "Default",
     doc = "An operator package available from a catalog: its channels and, for each, the current \
@@ -1487,7 +1637,11 @@ pub struct PackageChannel {
     #[serde(rename = "currentCSV")]
     pub current_csv: String,
     /// Description of that CSV.
-    #[serde(rename = "currentCSVDesc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "currentCSVDesc",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_csv_desc: Option<CsvDescription>,
     /// Set when the channel is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1514,7 +1668,11 @@ pub struct ChannelEntry {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 pub struct PackageIcon {
     /// The image, base64-encoded.
-    #[serde(rename = "base64data", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "base64data",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub base64_data: Option<String>,
     /// Its media type.
     #[serde(rename = "mediatype", default, skip_serializing_if = "Option::is_none")]
@@ -1559,13 +1717,25 @@ pub struct CsvDescription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_modes: Option<Vec<InstallMode>>,
     /// CRDs owned and required.
-    #[serde(rename = "customresourcedefinitions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "customresourcedefinitions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_resource_definitions: Option<CustomResourceDefinitions>,
     /// APIs served and required.
-    #[serde(rename = "apiservicedefinitions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "apiservicedefinitions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub api_service_definitions: Option<ApiServiceDefinitions>,
     /// Built-in APIs needed.
-    #[serde(rename = "nativeApis", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "nativeApis",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub native_apis: Option<Vec<GroupVersionKind>>,
     /// Lowest Kubernetes version supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1824,9 +1994,26 @@ pub(crate) mod crd_support {
         let names = property_names(node);
         let atomic = match names.as_slice() {
             // LabelSelector, NodeSelectorTerm, NodeSelector, ObjectReference.
-            ["matchExpressions", "matchLabels"] | ["matchExpressions", "matchFields"] | ["nodeSelectorTerms"] => true,
-            ["apiVersion", "fieldPath", "kind", "name", "namespace", "resourceVersion", "uid"] => true,
-            ["lastTransitionTime", "message", "observedGeneration", "reason", "status", "type"] => {
+            ["matchExpressions", "matchLabels"]
+            | ["matchExpressions", "matchFields"]
+            | ["nodeSelectorTerms"] => true,
+            [
+                "apiVersion",
+                "fieldPath",
+                "kind",
+                "name",
+                "namespace",
+                "resourceVersion",
+                "uid",
+            ] => true,
+            [
+                "lastTransitionTime",
+                "message",
+                "observedGeneration",
+                "reason",
+                "status",
+                "type",
+            ] => {
                 condition_validation(node);
                 false
             }
@@ -1847,7 +2034,9 @@ pub(crate) mod crd_support {
                     node.remove("required");
                 }
             }
-            if let Some(Value::Object(name)) = node.get_mut("properties").and_then(|p| p.get_mut("name")) {
+            if let Some(Value::Object(name)) =
+                node.get_mut("properties").and_then(|p| p.get_mut("name"))
+            {
                 name.insert("default".into(), json!(""));
             }
         }
@@ -1858,15 +2047,23 @@ pub(crate) mod crd_support {
 
     /// The validation `metav1.Condition` declares for its fields.
     fn condition_validation(node: &mut Map<String, Value>) {
-        let Some(Value::Object(props)) = node.get_mut("properties") else { return };
+        let Some(Value::Object(props)) = node.get_mut("properties") else {
+            return;
+        };
         let extra = [
             ("message", json!({"maxLength": 32768})),
             ("observedGeneration", json!({"minimum": 0})),
-            ("reason", json!({"maxLength": 1024, "minLength": 1,
-                "pattern": "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"})),
+            (
+                "reason",
+                json!({"maxLength": 1024, "minLength": 1,
+                "pattern": "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"}),
+            ),
             ("status", json!({"enum": ["True", "False", "Unknown"]})),
-            ("type", json!({"maxLength": 316,
-                "pattern": r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"})),
+            (
+                "type",
+                json!({"maxLength": 316,
+                "pattern": r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"}),
+            ),
         ];
         for (name, keys) in extra {
             if let (Some(Value::Object(p)), Value::Object(keys)) = (props.get_mut(name), keys) {
@@ -1916,7 +2113,8 @@ pub(crate) mod crd_support {
         }
         mark_by_shape(node);
         let marks = MARKS.iter().filter(|(suffix, _)| {
-            path.strip_suffix(suffix).is_some_and(|rest| rest.ends_with('.'))
+            path.strip_suffix(suffix)
+                .is_some_and(|rest| rest.ends_with('.'))
         });
         for (_, mark) in marks {
             apply(mark, node);
@@ -1929,7 +2127,9 @@ pub(crate) mod crd_support {
                 path.push_str(name);
                 let gone = MARKS.iter().any(|(suffix, mark)| {
                     matches!(mark, Mark::Absent)
-                        && path.strip_suffix(suffix).is_some_and(|rest| rest.ends_with('.'))
+                        && path
+                            .strip_suffix(suffix)
+                            .is_some_and(|rest| rest.ends_with('.'))
                 });
                 if gone {
                     absent.push(name.clone());
@@ -1968,7 +2168,10 @@ pub(crate) mod crd_support {
         if s.x_kubernetes_int_or_string == Some(true) && s.any_of.is_none() {
             s.any_of = Some(
                 ["integer", "string"]
-                    .map(|t| JSONSchemaProps { type_: Some(t.into()), ..Default::default() })
+                    .map(|t| JSONSchemaProps {
+                        type_: Some(t.into()),
+                        ..Default::default()
+                    })
                     .into(),
             );
         }
@@ -1997,7 +2200,10 @@ pub(crate) mod crd_support {
     }
 
     /// The schema at a dotted path below `root` (`status.items[].name`), if there is one.
-    pub(crate) fn at<'a>(root: &'a mut JSONSchemaProps, path: &str) -> Option<&'a mut JSONSchemaProps> {
+    pub(crate) fn at<'a>(
+        root: &'a mut JSONSchemaProps,
+        path: &str,
+    ) -> Option<&'a mut JSONSchemaProps> {
         let mut s = root;
         for part in path.split('.') {
             let (name, items) = match part.strip_suffix("[]") {
@@ -2036,7 +2242,11 @@ pub(crate) mod crd_support {
     ) -> CustomResourceDefinition {
         crd.spec.names.list_kind = Some(format!("{}List", crd.spec.names.kind));
         for version in &mut crd.spec.versions {
-            let Some(root) = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut()) else {
+            let Some(root) = version
+                .schema
+                .as_mut()
+                .and_then(|s| s.open_api_v3_schema.as_mut())
+            else {
                 continue;
             };
             walk(root, &mut |s| {
@@ -2052,15 +2262,22 @@ pub(crate) mod crd_support {
             let props = root.properties.get_or_insert_with(Default::default);
             props.insert(
                 "apiVersion".into(),
-                string("The versioned schema of this object (group/version); servers may convert it."),
+                string(
+                    "The versioned schema of this object (group/version); servers may convert it.",
+                ),
             );
             props.insert(
                 "kind".into(),
-                string("The REST resource this object represents, in CamelCase; servers may infer it."),
+                string(
+                    "The REST resource this object represents, in CamelCase; servers may infer it.",
+                ),
             );
             props.insert(
                 "metadata".into(),
-                JSONSchemaProps { type_: Some("object".into()), ..Default::default() },
+                JSONSchemaProps {
+                    type_: Some("object".into()),
+                    ..Default::default()
+                },
             );
             root.required = (!root_required.is_empty())
                 .then(|| root_required.iter().map(|s| s.to_string()).collect());
@@ -2078,7 +2295,8 @@ mod tests {
     use serde_json::{Value, json};
 
     /// Generating the CSV's schema takes a while: once for all tests.
-    static CRDS: std::sync::LazyLock<Vec<CustomResourceDefinition>> = std::sync::LazyLock::new(crds);
+    static CRDS: std::sync::LazyLock<Vec<CustomResourceDefinition>> =
+        std::sync::LazyLock::new(crds);
 
     fn crd(plural: &str) -> CustomResourceDefinition {
         CRDS.iter()
@@ -2094,11 +2312,16 @@ mod tests {
 
     fn prop(root: &JSONSchemaProps, path: &str) -> JSONSchemaProps {
         let mut root = root.clone();
-        crd_support::at(&mut root, path).unwrap_or_else(|| panic!("no {path}")).clone()
+        crd_support::at(&mut root, path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .clone()
     }
 
     fn keys(s: &JSONSchemaProps) -> Vec<String> {
-        s.properties.iter().flat_map(|p| p.keys().cloned()).collect()
+        s.properties
+            .iter()
+            .flat_map(|p| p.keys().cloned())
+            .collect()
     }
 
     fn strings(v: &[&str]) -> Option<Vec<String>> {
@@ -2106,13 +2329,19 @@ mod tests {
     }
 
     fn columns(c: &CustomResourceDefinition) -> Vec<(String, String, String)> {
-        let cols: &[CustomResourceColumnDefinition] =
-            c.spec.versions[0].additional_printer_columns.as_deref().unwrap_or_default();
-        cols.iter().map(|c| (c.name.clone(), c.type_.clone(), c.json_path.clone())).collect()
+        let cols: &[CustomResourceColumnDefinition] = c.spec.versions[0]
+            .additional_printer_columns
+            .as_deref()
+            .unwrap_or_default();
+        cols.iter()
+            .map(|c| (c.name.clone(), c.type_.clone(), c.json_path.clone()))
+            .collect()
     }
 
     fn cols(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-        v.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
+        v.iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect()
     }
 
     fn round_trip<T: serde::de::DeserializeOwned + Serialize>(original: Value) -> T {
@@ -2123,7 +2352,10 @@ mod tests {
 
     #[test]
     fn names_short_names_and_columns_match_the_real_crds() {
-        let names: Vec<_> = CRDS.iter().map(|c| c.metadata.name.clone().unwrap()).collect();
+        let names: Vec<_> = CRDS
+            .iter()
+            .map(|c| c.metadata.name.clone().unwrap())
+            .collect();
         assert_eq!(
             names,
             [
@@ -2136,7 +2368,11 @@ mod tests {
         );
         let expect = [
             ("subscriptions", "Subscription", &["sub", "subs"][..]),
-            ("clusterserviceversions", "ClusterServiceVersion", &["csv", "csvs"][..]),
+            (
+                "clusterserviceversions",
+                "ClusterServiceVersion",
+                &["csv", "csvs"][..],
+            ),
             ("installplans", "InstallPlan", &["ip"][..]),
             ("operatorgroups", "OperatorGroup", &["og"][..]),
             ("catalogsources", "CatalogSource", &["catsrc"][..]),
@@ -2144,15 +2380,27 @@ mod tests {
         for (plural, kind, short) in expect {
             let c = crd(plural);
             let n = &c.spec.names;
-            assert_eq!((c.spec.group.as_str(), c.spec.scope.as_str()), (GROUP, "Namespaced"));
+            assert_eq!(
+                (c.spec.group.as_str(), c.spec.scope.as_str()),
+                (GROUP, "Namespaced")
+            );
             assert_eq!(n.kind, kind);
             assert_eq!(n.list_kind.as_deref(), Some(format!("{kind}List").as_str()));
             assert_eq!(n.short_names, strings(short), "{plural}");
             assert_eq!(n.categories, strings(&["olm"]), "{plural}");
             for v in &c.spec.versions {
                 assert!(v.subresources.as_ref().unwrap().status.is_some());
-                let root = v.schema.as_ref().unwrap().open_api_v3_schema.as_ref().unwrap();
-                assert_eq!(keys(root), ["apiVersion", "kind", "metadata", "spec", "status"]);
+                let root = v
+                    .schema
+                    .as_ref()
+                    .unwrap()
+                    .open_api_v3_schema
+                    .as_ref()
+                    .unwrap();
+                assert_eq!(
+                    keys(root),
+                    ["apiVersion", "kind", "metadata", "spec", "status"]
+                );
             }
         }
         assert_eq!(
@@ -2190,7 +2438,10 @@ mod tests {
                 ("Age", "date", ".metadata.creationTimestamp")
             ])
         );
-        assert_eq!(crd("operatorgroups").spec.versions[0].additional_printer_columns, None);
+        assert_eq!(
+            crd("operatorgroups").spec.versions[0].additional_printer_columns,
+            None
+        );
     }
 
     #[test]
@@ -2203,18 +2454,33 @@ mod tests {
             })
             .collect();
         let names: Vec<_> = subs.iter().map(|s| s.spec.name.as_str()).collect();
-        assert_eq!(names, ["elasticsearch-operator", "jaeger-product", "kiali-ossm", "servicemeshoperator"]);
+        assert_eq!(
+            names,
+            [
+                "elasticsearch-operator",
+                "jaeger-product",
+                "kiali-ossm",
+                "servicemeshoperator"
+            ]
+        );
         let mesh = &subs[3].spec;
         assert_eq!(mesh.channel.as_deref(), Some("stable"));
-        assert_eq!((mesh.source.as_str(), mesh.source_namespace.as_str()), ("redhat-operators", "openshift-marketplace"));
+        assert_eq!(
+            (mesh.source.as_str(), mesh.source_namespace.as_str()),
+            ("redhat-operators", "openshift-marketplace")
+        );
         assert_eq!(mesh.install_plan_approval, Some(Approval::Automatic));
 
-        let manual: SubscriptionSpec = serde_json::from_value(json!({"name": "servicemeshoperator",
+        let manual: SubscriptionSpec =
+            serde_json::from_value(json!({"name": "servicemeshoperator",
             "source": "redhat-operators", "sourceNamespace": "openshift-marketplace",
             "installPlanApproval": "Manual", "startingCSV": "servicemeshoperator.v2.5.2"}))
-        .unwrap();
+            .unwrap();
         assert_eq!(manual.install_plan_approval, Some(Approval::Manual));
-        assert_eq!(manual.starting_csv.as_deref(), Some("servicemeshoperator.v2.5.2"));
+        assert_eq!(
+            manual.starting_csv.as_deref(),
+            Some("servicemeshoperator.v2.5.2")
+        );
         // OLM treats anything but Manual as Automatic, and the CRD accepts any string: keep it.
         let odd: Approval = serde_json::from_value(json!("manual")).unwrap();
         assert_eq!(odd, Approval::Other("manual".into()));
@@ -2227,17 +2493,31 @@ mod tests {
         let s = schema(&c, "v1alpha1");
         assert_eq!(s.required, strings(&["metadata", "spec"]));
         let spec = prop(&s, "spec");
-        assert_eq!(spec.required, strings(&["name", "source", "sourceNamespace"]));
+        assert_eq!(
+            spec.required,
+            strings(&["name", "source", "sourceNamespace"])
+        );
         let approval = prop(&s, "spec.installPlanApproval");
-        assert_eq!((approval.type_.as_deref(), approval.enum_), (Some("string"), None));
+        assert_eq!(
+            (approval.type_.as_deref(), approval.enum_),
+            (Some("string"), None)
+        );
         let status = prop(&s, "status");
         assert!(!keys(&status).contains(&"installPlanApproval".to_string()));
         assert_eq!(status.required, strings(&["lastUpdated"]));
         assert_eq!(prop(&s, "status.installPlanGeneration").format, None);
-        assert_eq!(prop(&s, "status.installPlanRef").x_kubernetes_map_type.as_deref(), Some("atomic"));
+        assert_eq!(
+            prop(&s, "status.installPlanRef")
+                .x_kubernetes_map_type
+                .as_deref(),
+            Some("atomic")
+        );
         // OLM's own list of EnvVar carries no list markers; the Container's inside a CSV does.
         assert_eq!(prop(&s, "spec.config.env").x_kubernetes_list_type, None);
-        assert_eq!(prop(&s, "spec.config.env[].valueFrom.secretKeyRef").required, strings(&["key"]));
+        assert_eq!(
+            prop(&s, "spec.config.env[].valueFrom.secretKeyRef").required,
+            strings(&["key"])
+        );
 
         let status: SubscriptionStatus = serde_json::from_value(json!({
             "state": "AtLatestKnown", "currentCSV": "servicemeshoperator.v2.5.2",
@@ -2248,7 +2528,10 @@ mod tests {
                 "reason": "AllCatalogSourcesHealthy"}]}))
         .unwrap();
         assert_eq!(status.state, Some(SubscriptionState::AtLatestKnown));
-        assert!(serde_json::from_value::<SubscriptionStatus>(json!({"state": "AtLatestKnown"})).is_err());
+        assert!(
+            serde_json::from_value::<SubscriptionStatus>(json!({"state": "AtLatestKnown"}))
+                .is_err()
+        );
     }
 
     fn sample_csv() -> Value {
@@ -2333,20 +2616,35 @@ mod tests {
         assert_eq!(deployment.spec.replicas, Some(1));
         let pod = deployment.spec.template.spec.as_ref().unwrap();
         assert_eq!(pod.containers[0].name, "istio-operator");
-        assert_eq!(strategy.cluster_permissions.as_ref().unwrap()[0].rules[0].verbs, ["*"]);
+        assert_eq!(
+            strategy.cluster_permissions.as_ref().unwrap()[0].rules[0].verbs,
+            ["*"]
+        );
         let hook = &spec.webhook_definitions.as_ref().unwrap()[0];
         assert_eq!(hook.type_, WebhookAdmissionType::ValidatingAdmissionWebhook);
         assert_eq!(hook.target_port, Some(IntOrString::Int(11999)));
-        let owned = spec.custom_resource_definitions.as_ref().unwrap().owned.as_ref().unwrap();
+        let owned = spec
+            .custom_resource_definitions
+            .as_ref()
+            .unwrap()
+            .owned
+            .as_ref()
+            .unwrap();
         assert_eq!(owned[0].kind, "ServiceMeshPeer");
-        assert_eq!(csv.status.as_ref().unwrap().phase, Some(ClusterServiceVersionPhase::Succeeded));
+        assert_eq!(
+            csv.status.as_ref().unwrap().phase,
+            Some(ClusterServiceVersionPhase::Succeeded)
+        );
     }
 
     #[test]
     fn csv_schema_types_the_install_strategy() {
         let c = crd("clusterserviceversions");
         let s = schema(&c, "v1alpha1");
-        assert_eq!(prop(&s, "spec").required, strings(&["displayName", "install"]));
+        assert_eq!(
+            prop(&s, "spec").required,
+            strings(&["displayName", "install"])
+        );
         assert_eq!(prop(&s, "spec.install").required, strings(&["strategy"]));
         let deployments = "spec.install.spec.deployments[]";
         assert_eq!(prop(&s, deployments).required, strings(&["name", "spec"]));
@@ -2356,18 +2654,33 @@ mod tests {
         assert_eq!(containers.x_kubernetes_list_map_keys, strings(&["name"]));
         assert!(keys(&prop(&s, &format!("{pod}.containers[]"))).contains(&"image".to_string()));
         let requests = prop(&s, &format!("{pod}.containers[].resources.requests"));
-        let JSONSchemaPropsOrBool::Schema(quantity) = requests.additional_properties.unwrap() else {
+        let JSONSchemaPropsOrBool::Schema(quantity) = requests.additional_properties.unwrap()
+        else {
             panic!("requests values have a schema")
         };
         assert_eq!(quantity.x_kubernetes_int_or_string, Some(true));
-        assert_eq!(quantity.pattern.as_deref(), Some(crd_support::QUANTITY_PATTERN));
+        assert_eq!(
+            quantity.pattern.as_deref(),
+            Some(crd_support::QUANTITY_PATTERN)
+        );
         let meta = prop(&s, &format!("{deployments}.spec.template.metadata"));
-        assert_eq!((meta.properties, meta.x_kubernetes_preserve_unknown_fields), (None, Some(true)));
-        assert_eq!(prop(&s, "spec.install.spec.permissions[]").required, strings(&["rules", "serviceAccountName"]));
+        assert_eq!(
+            (meta.properties, meta.x_kubernetes_preserve_unknown_fields),
+            (None, Some(true))
+        );
+        assert_eq!(
+            prop(&s, "spec.install.spec.permissions[]").required,
+            strings(&["rules", "serviceAccountName"])
+        );
         let hook = prop(&s, "spec.webhookdefinitions[]");
         assert_eq!(
             hook.required,
-            strings(&["admissionReviewVersions", "generateName", "sideEffects", "type"])
+            strings(&[
+                "admissionReviewVersions",
+                "generateName",
+                "sideEffects",
+                "type"
+            ])
         );
         let kind = prop(&s, "spec.webhookdefinitions[].type");
         assert_eq!(kind.enum_.unwrap().len(), 3);
@@ -2377,8 +2690,14 @@ mod tests {
         let release = prop(&s, "spec.release");
         assert_eq!(release.max_length, Some(20));
         assert_eq!(release.x_kubernetes_validations.unwrap().len(), 2);
-        assert_eq!(prop(&s, "spec.installModes[]").required, strings(&["supported", "type"]));
-        assert_eq!(prop(&s, "spec.relatedImages[]").required, strings(&["image", "name"]));
+        assert_eq!(
+            prop(&s, "spec.installModes[]").required,
+            strings(&["supported", "type"])
+        );
+        assert_eq!(
+            prop(&s, "spec.relatedImages[]").required,
+            strings(&["image", "name"])
+        );
     }
 
     #[test]
@@ -2389,7 +2708,10 @@ mod tests {
             prop(&s, "spec").required,
             strings(&["approval", "approved", "clusterServiceVersionNames"])
         );
-        assert_eq!(prop(&s, "status").required, strings(&["catalogSources", "phase"]));
+        assert_eq!(
+            prop(&s, "status").required,
+            strings(&["catalogSources", "phase"])
+        );
         let plan: InstallPlan = round_trip(json!({
             "apiVersion": "operators.coreos.com/v1alpha1", "kind": "InstallPlan",
             "metadata": {"name": "install-x7k2p", "namespace": "openshift-operators"},
@@ -2402,25 +2724,53 @@ mod tests {
                         "sourceName": "redhat-operators", "sourceNamespace": "openshift-marketplace"}}]}
         }));
         assert_eq!(plan.spec.approval, Approval::Manual);
-        assert_eq!(plan.status.unwrap().phase, InstallPlanPhase::RequiresApproval);
+        assert_eq!(
+            plan.status.unwrap().phase,
+            InstallPlanPhase::RequiresApproval
+        );
     }
 
     #[test]
     fn operator_groups_serve_two_versions() {
         let c = crd("operatorgroups");
-        let versions: Vec<_> = c.spec.versions.iter().map(|v| (v.name.as_str(), v.served, v.storage)).collect();
+        let versions: Vec<_> = c
+            .spec
+            .versions
+            .iter()
+            .map(|v| (v.name.as_str(), v.served, v.storage))
+            .collect();
         assert_eq!(versions, [("v1", true, true), ("v1alpha2", true, false)]);
         let v1 = schema(&c, "v1");
         assert_eq!(v1.required, strings(&["metadata"]));
-        assert_eq!(prop(&v1, "spec").default, Some(JSON(json!({"upgradeStrategy": "Default"}))));
+        assert_eq!(
+            prop(&v1, "spec").default,
+            Some(JSON(json!({"upgradeStrategy": "Default"})))
+        );
         let strategy = prop(&v1, "spec.upgradeStrategy");
-        assert_eq!(strategy.enum_, Some(vec![JSON(json!("Default")), JSON(json!("TechPreviewUnsafeFailForward"))]));
-        assert_eq!(prop(&v1, "spec.targetNamespaces").x_kubernetes_list_type.as_deref(), Some("set"));
+        assert_eq!(
+            strategy.enum_,
+            Some(vec![
+                JSON(json!("Default")),
+                JSON(json!("TechPreviewUnsafeFailForward"))
+            ])
+        );
+        assert_eq!(
+            prop(&v1, "spec.targetNamespaces")
+                .x_kubernetes_list_type
+                .as_deref(),
+            Some("set")
+        );
         assert_eq!(prop(&v1, "status").required, strings(&["lastUpdated"]));
         let reason = prop(&v1, "status.conditions[].reason");
-        assert_eq!((reason.min_length, reason.max_length), (Some(1), Some(1024)));
+        assert_eq!(
+            (reason.min_length, reason.max_length),
+            (Some(1), Some(1024))
+        );
         let v1alpha2 = schema(&c, "v1alpha2");
-        assert_eq!(keys(&prop(&v1alpha2, "status")), ["lastUpdated", "namespaces", "serviceAccountRef"]);
+        assert_eq!(
+            keys(&prop(&v1alpha2, "status")),
+            ["lastUpdated", "namespaces", "serviceAccountRef"]
+        );
 
         let og: OperatorGroup = round_trip(json!({
             "apiVersion": "operators.coreos.com/v1", "kind": "OperatorGroup",
@@ -2453,12 +2803,18 @@ mod tests {
         }));
         assert_eq!(src.spec.source_type, SourceType::Grpc);
         let pod = src.spec.grpc_pod_config.as_ref().unwrap();
-        assert_eq!(pod.security_context_config, Some(SecurityConfig::Restricted));
+        assert_eq!(
+            pod.security_context_config,
+            Some(SecurityConfig::Restricted)
+        );
         let c = crd("catalogsources");
         let s = schema(&c, "v1alpha1");
         assert_eq!(prop(&s, "spec").required, strings(&["sourceType"]));
         let memory = prop(&s, "spec.grpcPodConfig.memoryTarget");
-        assert_eq!(memory.pattern.as_deref(), Some(crd_support::QUANTITY_PATTERN));
+        assert_eq!(
+            memory.pattern.as_deref(),
+            Some(crd_support::QUANTITY_PATTERN)
+        );
         assert_eq!(memory.any_of.map(|a| a.len()), Some(2));
         let conditions = prop(&s, "status.conditions");
         assert_eq!(conditions.x_kubernetes_list_map_keys, strings(&["type"]));
@@ -2468,11 +2824,17 @@ mod tests {
     fn package_manifests_are_typed_but_no_crd() {
         assert!(CRDS.iter().all(|c| c.spec.group != PACKAGES_GROUP));
         let c = PackageManifest::crd();
-        assert_eq!(c.metadata.name.as_deref(), Some("packagemanifests.packages.operators.coreos.com"));
+        assert_eq!(
+            c.metadata.name.as_deref(),
+            Some("packagemanifests.packages.operators.coreos.com")
+        );
         assert_eq!(c.spec.scope, "Namespaced");
         assert_eq!(
             columns(&c),
-            cols(&[("Catalog", "string", ".status.catalogSourceDisplayName"), ("Age", "date", ".metadata.creationTimestamp")])
+            cols(&[
+                ("Catalog", "string", ".status.catalogSourceDisplayName"),
+                ("Age", "date", ".metadata.creationTimestamp")
+            ])
         );
         let pm: PackageManifest = round_trip(json!({
             "apiVersion": "packages.operators.coreos.com/v1", "kind": "PackageManifest",

@@ -36,7 +36,11 @@ pub const PROJECT_GROUP: &str = "project.openshift.io";
 pub fn crds() -> Vec<CustomResourceDefinition> {
     let mut route = finish(Route::crd(), &["spec"], &[]);
     for version in &mut route.spec.versions {
-        let Some(root) = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut()) else {
+        let Some(root) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        else {
             continue;
         };
         // Passthrough routes take no path; a wildcard policy of Subdomain needs a host.
@@ -100,7 +104,11 @@ const HOST_PATTERN: &str = r"^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z
     namespaced,
     status = "RouteStatus",
     printcolumn(name = "Host", type_ = "string", json_path = ".status.ingress[0].host"),
-    printcolumn(name = "Admitted", type_ = "string", json_path = r#".status.ingress[0].conditions[?(@.type=="Admitted")].status"#),
+    printcolumn(
+        name = "Admitted",
+        type_ = "string",
+        json_path = r#".status.ingress[0].conditions[?(@.type=="Admitted")].status"#
+    ),
     printcolumn(name = "Service", type_ = "string", json_path = ".spec.to.name"),
     printcolumn(name = "TLS", type_ = "string", json_path = ".spec.tls.type"),
     derive = "PartialEq",
@@ -183,7 +191,10 @@ pub struct RouteTargetReference {
 /// The schema requires `kind`, which has a default: serde's `default` alone would make it
 /// optional.
 fn kind_is_required(schema: &mut schemars::Schema) {
-    let required = schema.ensure_object().entry("required").or_insert_with(|| json!([]));
+    let required = schema
+        .ensure_object()
+        .entry("required")
+        .or_insert_with(|| json!([]));
     if let Some(list) = required.as_array_mut() {
         list.insert(0, json!("kind"));
     }
@@ -262,7 +273,11 @@ pub struct TlsConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
     /// CA that signs the backend's certificate (reencrypt); the service-serving CA when unset.
-    #[serde(rename = "destinationCACertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "destinationCACertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination_ca_certificate: Option<String>,
     /// `Allow`, `None` or `Redirect` plain HTTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -438,14 +453,19 @@ pub struct RouteIngressCondition {
 impl Route {
     /// The host the first admitting router serves the route under.
     pub fn admitted_host(&self) -> Option<&str> {
-        self.status.as_ref()?.ingress.as_ref()?.iter().find_map(|i| {
-            let admitted = i
-                .conditions
-                .as_ref()?
-                .iter()
-                .any(|c| c.type_ == "Admitted" && c.status == "True");
-            if admitted { i.host.as_deref() } else { None }
-        })
+        self.status
+            .as_ref()?
+            .ingress
+            .as_ref()?
+            .iter()
+            .find_map(|i| {
+                let admitted = i
+                    .conditions
+                    .as_ref()?
+                    .iter()
+                    .any(|c| c.type_ == "Admitted" && c.status == "True");
+                if admitted { i.host.as_deref() } else { None }
+            })
     }
 }
 
@@ -453,14 +473,20 @@ impl Route {
 // Project and ProjectRequest
 
 /// OpenShift's view of a namespace. Not a CRD: served by openshift-apiserver.
-#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[derive(
+    CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema,
+)]
 #[kube(
     group = "project.openshift.io",
     version = "v1",
     kind = "Project",
     plural = "projects",
     status = "ProjectStatus",
-    printcolumn(name = "Display Name", type_ = "string", json_path = r".metadata.annotations.openshift\.io/display-name"),
+    printcolumn(
+        name = "Display Name",
+        type_ = "string",
+        json_path = r".metadata.annotations.openshift\.io/display-name"
+    ),
     printcolumn(name = "Status", type_ = "string", json_path = ".status.phase"),
     derive = "PartialEq",
     derive = "Default",
@@ -489,7 +515,9 @@ pub struct ProjectStatus {
 
 /// Asks OpenShift to create a project from the cluster's project template, as the requesting
 /// user's. Only `create` is served; the response is the Project.
-#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[derive(
+    CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema,
+)]
 #[kube(
     group = "project.openshift.io",
     version = "v1",
@@ -518,12 +546,19 @@ mod tests {
 
     fn route_schema() -> JSONSchemaProps {
         let c = crds().remove(0);
-        c.spec.versions[0].schema.clone().unwrap().open_api_v3_schema.unwrap()
+        c.spec.versions[0]
+            .schema
+            .clone()
+            .unwrap()
+            .open_api_v3_schema
+            .unwrap()
     }
 
     fn prop(root: &JSONSchemaProps, path: &str) -> JSONSchemaProps {
         let mut root = root.clone();
-        at(&mut root, path).unwrap_or_else(|| panic!("no {path}")).clone()
+        at(&mut root, path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .clone()
     }
 
     fn strings(v: &[&str]) -> Option<Vec<String>> {
@@ -541,10 +576,19 @@ mod tests {
         let all = crds();
         assert_eq!(all.len(), 1);
         let c = &all[0];
-        assert_eq!(c.metadata.name.as_deref(), Some("routes.route.openshift.io"));
-        assert_eq!((c.spec.group.as_str(), c.spec.scope.as_str()), (ROUTE_GROUP, "Namespaced"));
+        assert_eq!(
+            c.metadata.name.as_deref(),
+            Some("routes.route.openshift.io")
+        );
+        assert_eq!(
+            (c.spec.group.as_str(), c.spec.scope.as_str()),
+            (ROUTE_GROUP, "Namespaced")
+        );
         let n = &c.spec.names;
-        assert_eq!((n.kind.as_str(), n.list_kind.as_deref()), ("Route", Some("RouteList")));
+        assert_eq!(
+            (n.kind.as_str(), n.list_kind.as_deref()),
+            ("Route", Some("RouteList"))
+        );
         assert_eq!((n.short_names.clone(), n.categories.clone()), (None, None));
         let v = &c.spec.versions[0];
         assert_eq!((v.name.as_str(), v.served, v.storage), ("v1", true, true));
@@ -558,7 +602,10 @@ mod tests {
             columns,
             [
                 ("Host", ".status.ingress[0].host"),
-                ("Admitted", r#".status.ingress[0].conditions[?(@.type=="Admitted")].status"#),
+                (
+                    "Admitted",
+                    r#".status.ingress[0].conditions[?(@.type=="Admitted")].status"#
+                ),
                 ("Service", ".spec.to.name"),
                 ("TLS", ".spec.tls.type"),
             ]
@@ -566,7 +613,10 @@ mod tests {
         assert_eq!(route_schema().required, strings(&["spec"]));
 
         let p = Project::crd();
-        assert_eq!(p.metadata.name.as_deref(), Some("projects.project.openshift.io"));
+        assert_eq!(
+            p.metadata.name.as_deref(),
+            Some("projects.project.openshift.io")
+        );
         assert_eq!(p.spec.scope, "Cluster");
         let r = ProjectRequest::crd();
         assert_eq!(r.spec.scope, "Cluster");
@@ -578,14 +628,24 @@ mod tests {
         let s = route_schema();
         assert_eq!(prop(&s, "spec").required, strings(&["to"]));
         assert_eq!(prop(&s, "spec").all_of.map(|a| a.len()), Some(2));
-        assert_eq!(prop(&s, "spec").x_kubernetes_validations.map(|v| v.len()), Some(1));
+        assert_eq!(
+            prop(&s, "spec").x_kubernetes_validations.map(|v| v.len()),
+            Some(1)
+        );
         let to = prop(&s, "spec.to");
         assert_eq!(to.required, strings(&["kind", "name"]));
         let kind = prop(&s, "spec.to.kind");
         assert_eq!(kind.default.map(|d| d.0), Some(json!("Service")));
-        assert_eq!(kind.enum_.map(|e| e.into_iter().map(|j| j.0).collect::<Vec<_>>()), Some(vec![json!("Service"), json!("")]));
+        assert_eq!(
+            kind.enum_
+                .map(|e| e.into_iter().map(|j| j.0).collect::<Vec<_>>()),
+            Some(vec![json!("Service"), json!("")])
+        );
         let weight = prop(&s, "spec.to.weight");
-        assert_eq!((weight.minimum, weight.maximum, weight.format.as_deref()), (Some(0.0), Some(256.0), Some("int32")));
+        assert_eq!(
+            (weight.minimum, weight.maximum, weight.format.as_deref()),
+            (Some(0.0), Some(256.0), Some("int32"))
+        );
         assert_eq!(prop(&s, "spec.alternateBackends").max_items, Some(3));
         assert_eq!(prop(&s, "spec.host").max_length, Some(253));
         assert_eq!(prop(&s, "spec.path").pattern.as_deref(), Some("^/"));
@@ -593,11 +653,17 @@ mod tests {
         assert_eq!(tls.required, strings(&["termination"]));
         assert_eq!(tls.x_kubernetes_validations.map(|v| v.len()), Some(2));
         let port = prop(&s, "spec.port.targetPort");
-        assert_eq!((port.x_kubernetes_int_or_string, port.any_of.is_none()), (Some(true), true));
+        assert_eq!(
+            (port.x_kubernetes_int_or_string, port.any_of.is_none()),
+            (Some(true), true)
+        );
         assert_eq!(port.all_of.map(|a| a.len()), Some(2));
         let name = prop(&s, "spec.httpHeaders.actions.request[].name");
         assert_eq!(name.x_kubernetes_validations.map(|v| v.len()), Some(4));
-        assert_eq!(prop(&s, "status.ingress").x_kubernetes_list_type.as_deref(), Some("atomic"));
+        assert_eq!(
+            prop(&s, "status.ingress").x_kubernetes_list_type.as_deref(),
+            Some("atomic")
+        );
     }
 
     #[test]
@@ -625,11 +691,30 @@ mod tests {
         }));
         let tls = route.spec.tls.as_ref().unwrap();
         assert_eq!(tls.termination, TlsTermination::Edge);
-        assert_eq!(tls.insecure_edge_termination_policy, Some(InsecureEdgeTerminationPolicy::Redirect));
-        assert_eq!(route.spec.port.as_ref().unwrap().target_port, IntOrString::String("http2".into()));
-        let response = route.spec.http_headers.as_ref().unwrap().actions.as_ref().unwrap().response.as_ref().unwrap();
+        assert_eq!(
+            tls.insecure_edge_termination_policy,
+            Some(InsecureEdgeTerminationPolicy::Redirect)
+        );
+        assert_eq!(
+            route.spec.port.as_ref().unwrap().target_port,
+            IntOrString::String("http2".into())
+        );
+        let response = route
+            .spec
+            .http_headers
+            .as_ref()
+            .unwrap()
+            .actions
+            .as_ref()
+            .unwrap()
+            .response
+            .as_ref()
+            .unwrap();
         assert_eq!(response[1].action.type_, RouteHttpHeaderActionType::Delete);
-        assert_eq!(route.admitted_host(), Some("productpage-prod-bookinfo.apps.rosa-prod.example.com"));
+        assert_eq!(
+            route.admitted_host(),
+            Some("productpage-prod-bookinfo.apps.rosa-prod.example.com")
+        );
 
         // `oc expose` leaves the kind out; the API server (and deserializing) fills in Service.
         let spec: RouteSpec = serde_json::from_value(json!({"to": {"name": "details"}})).unwrap();
@@ -653,7 +738,12 @@ mod tests {
         }));
         assert_eq!(request.spec.display_name.as_deref(), Some("Bookinfo"));
         let c = ProjectRequest::crd();
-        let root = c.spec.versions[0].schema.clone().unwrap().open_api_v3_schema.unwrap();
+        let root = c.spec.versions[0]
+            .schema
+            .clone()
+            .unwrap()
+            .open_api_v3_schema
+            .unwrap();
         let keys: Vec<_> = root.properties.unwrap().into_keys().collect();
         assert_eq!(keys, ["description", "displayName"]);
     }
