@@ -5,7 +5,8 @@
 //! refuses before anything is applied what would break the link: PEM that does not parse, a leaf
 //! instead of a CA, an expired CA.
 
-use rhai::{Engine, EvalAltResult, FuncRegistration, ImmutableString, Module, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{CustomType, TypeBuilder};
 use serde_json::json;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -22,19 +23,37 @@ pub const ROOT_KEY: &str = "root-cert.pem";
 const WARN_DAYS: i64 = 30;
 
 /// A parsed X.509 certificate.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, CustomType)]
+#[rhai_type(extra = Self::build_extra)]
 pub struct Certificate {
+    /// The subject, e.g. `O=rosa-prod-mesh.local`.
+    #[rhai_type(readonly)]
     pub subject: String,
+    /// The issuer (the subject itself for a self-signed root).
+    #[rhai_type(readonly)]
     pub issuer: String,
+    /// The serial number, hex.
+    #[rhai_type(readonly)]
     pub serial: String,
+    /// Start of validity, RFC 3339.
+    #[rhai_type(readonly)]
     pub not_before: String,
+    /// End of validity, RFC 3339.
+    #[rhai_type(readonly)]
     pub not_after: String,
     /// Seconds since the epoch of `not_after`, for expiry checks.
+    #[rhai_type(skip)]
     pub expires_at: i64,
+    #[rhai_type(skip)]
     pub starts_at: i64,
-    /// SHA-256 of the DER, as `AB:CD:...` like `openssl x509 -fingerprint -sha256`.
+    /// SHA-256 fingerprint as `AB:CD:...` (as `openssl x509 -fingerprint -sha256`).
+    #[rhai_type(readonly)]
     pub sha256: String,
+    /// Whether it is a CA certificate (basicConstraints CA:TRUE).
+    #[rhai_type(readonly)]
     pub is_ca: bool,
+    /// The certificate in PEM.
+    #[rhai_type(readonly)]
     pub pem: String,
 }
 
@@ -117,6 +136,13 @@ impl Certificate {
                 self.subject, self.not_after
             )
         }))
+    }
+
+    fn build_extra(builder: &mut TypeBuilder<Self>) {
+        builder
+            .on_print(|c| c.summary())
+            .with_get("days_left", |c: &mut Self| c.days_left())
+            .and_comments(&["/// Whole days until it expires (negative once expired)."]);
     }
 
     /// A one-line summary for printing.
@@ -205,113 +231,55 @@ impl Env {
     }
 }
 
-pub fn register(engine: &mut Engine, env: &Env) {
-    engine.register_type_with_name::<Certificate>("Certificate");
-    type Getter = fn(&Certificate) -> ImmutableString;
-    let getters: [(&str, &str, Getter); 7] = [
-        (
-            "subject",
-            "/// The subject, e.g. `O=rosa-prod-mesh.local`.",
-            |c| c.subject.as_str().into(),
-        ),
-        (
-            "issuer",
-            "/// The issuer (the subject itself for a self-signed root).",
-            |c| c.issuer.as_str().into(),
-        ),
-        ("serial", "/// The serial number, hex.", |c| {
-            c.serial.as_str().into()
-        }),
-        ("not_before", "/// Start of validity, RFC 3339.", |c| {
-            c.not_before.as_str().into()
-        }),
-        ("not_after", "/// End of validity, RFC 3339.", |c| {
-            c.not_after.as_str().into()
-        }),
-        (
-            "sha256",
-            "/// SHA-256 fingerprint as `AB:CD:...` (as `openssl x509 -fingerprint -sha256`).",
-            |c| c.sha256.as_str().into(),
-        ),
-        ("pem", "/// The certificate in PEM.", |c| {
-            c.pem.as_str().into()
-        }),
-    ];
-    for (name, comment, get) in getters {
-        FuncRegistration::new_getter(name)
-            .with_comments([comment])
-            .with_params_info(["cert: &mut Certificate", "String"])
-            .register_into_engine(engine, move |c: &mut Certificate| get(c));
-    }
-    FuncRegistration::new_getter("is_ca")
-        .with_comments(["/// Whether it is a CA certificate (basicConstraints CA:TRUE)."])
-        .with_params_info(["cert: &mut Certificate", "bool"])
-        .register_into_engine(engine, |c: &mut Certificate| c.is_ca);
-    FuncRegistration::new_getter("days_left")
-        .with_comments(["/// Whole days until it expires (negative once expired)."])
-        .with_params_info(["cert: &mut Certificate", "i64"])
-        .register_into_engine(engine, |c: &mut Certificate| c.days_left());
-    FuncRegistration::new("to_string")
-        .with_params_info(["cert: &mut Certificate", "String"])
-        .register_into_engine(engine, |c: &mut Certificate| c.summary());
+/// Registers the `Certificate` type and the `cert::` functions.
+pub fn register(engine: &mut Engine) {
+    engine.build_type::<Certificate>();
+    engine.register_static_module("cert", exported_module!(api).into());
+}
 
-    let mut module = Module::new();
-    let e = env.clone();
-    FuncRegistration::new("root")
-        .with_comments([
-            "/// The root CA of a mesh, read from its `istio-ca-root-cert` ConfigMap, as a certificate",
-            "/// with `subject`, `issuer`, `serial`, `not_before`, `not_after`, `sha256`, `is_ca`, `pem`.",
-        ])
-        .with_params_info(["mesh: Mesh", "Certificate"])
-        .set_into_module(&mut module, move |call: NativeCallContext, mesh: Mesh| located(&call, || e.root_ca(&mesh)));
-    FuncRegistration::new("parse")
-        .with_comments([
-            "/// Parses a PEM certificate (fails with what is wrong when it is not one).",
-        ])
-        .with_params_info(["pem: &str", "Certificate"])
-        .set_into_module(
-            &mut module,
-            |call: NativeCallContext, pem: &str| -> Result<Certificate> {
-                located(&call, || {
-                    Certificate::from_pem(pem).map_err(|e| PrimitiveError::new(e).into())
-                })
-            },
-        );
-    let e = env.clone();
-    FuncRegistration::new("trust")
-        .with_comments([
-            "/// Publishes `ca` in `mesh` as the trusted root of mesh `peer`: ConfigMap",
-            "/// `<peer>-ca-root-cert` (key `root-cert.pem`) in the mesh's namespace, which the",
-            "/// ServiceMeshPeer's `certificateChain` names. Refuses PEM that does not parse, a leaf",
-            "/// certificate and an expired CA; warns when it expires within 30 days. Idempotent.",
-            "///",
-            "/// ```rhai",
-            "/// cert::trust(stg, prod.name, cert::root(prod));",
-            "/// ```",
-        ])
-        .with_params_info(["mesh: Mesh", "peer: &str", "ca: Certificate", "()"])
-        .set_into_module(&mut module, move |call: NativeCallContext, mesh: Mesh, peer: &str, ca: Certificate| located(&call, || e.trust(&mesh, peer, &ca)));
-    let e = env.clone();
-    FuncRegistration::new("trust")
-        .with_comments([
-            "/// Publishes a PEM text as mesh `peer`'s trusted root (checked as above).",
-        ])
-        .with_params_info(["mesh: Mesh", "peer: &str", "pem: &str", "()"])
-        .set_into_module(
-            &mut module,
-            move |call: NativeCallContext, mesh: Mesh, peer: &str, pem: &str| {
-                located(&call, || {
-                    let ca = Certificate::from_pem(pem).map_err(|err| {
-                        PrimitiveError::new(format!(
-                            "refusing to trust it in mesh {}: {err}",
-                            mesh.name
-                        ))
-                    })?;
-                    e.trust(&mesh, peer, &ca)
-                })
-            },
-        );
-    engine.register_static_module("cert", module.into());
+/// The `cert::` functions.
+#[export_module]
+mod api {
+    use super::*;
+
+    /// The root CA of a mesh, read from its `istio-ca-root-cert` ConfigMap, as a certificate
+    /// with `subject`, `issuer`, `serial`, `not_before`, `not_after`, `sha256`, `is_ca`, `pem`.
+    #[rhai_fn(return_raw)]
+    pub fn root(call: NativeCallContext, mesh: Mesh) -> Result<Certificate> {
+        Env::with(&call, |env| env.root_ca(&mesh))
+    }
+
+    /// Parses a PEM certificate (fails with what is wrong when it is not one).
+    #[rhai_fn(return_raw)]
+    pub fn parse(call: NativeCallContext, pem: &str) -> Result<Certificate> {
+        located(&call, || {
+            Certificate::from_pem(pem).map_err(|e| PrimitiveError::new(e).into())
+        })
+    }
+
+    /// Publishes `ca` in `mesh` as the trusted root of mesh `peer`: ConfigMap
+    /// `<peer>-ca-root-cert` (key `root-cert.pem`) in the mesh's namespace, which the
+    /// ServiceMeshPeer's `certificateChain` names. Refuses PEM that does not parse, a leaf
+    /// certificate and an expired CA; warns when it expires within 30 days. Idempotent.
+    ///
+    /// ```rhai
+    /// cert::trust(stg, prod.name, cert::root(prod));
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn trust(call: NativeCallContext, mesh: Mesh, peer: &str, ca: Certificate) -> Result<()> {
+        Env::with(&call, |env| env.trust(&mesh, peer, &ca))
+    }
+
+    /// Publishes a PEM text as mesh `peer`'s trusted root (checked as above).
+    #[rhai_fn(name = "trust", return_raw)]
+    pub fn trust_pem(call: NativeCallContext, mesh: Mesh, peer: &str, pem: &str) -> Result<()> {
+        Env::with(&call, |env| {
+            let ca = Certificate::from_pem(pem).map_err(|err| {
+                PrimitiveError::new(format!("refusing to trust it in mesh {}: {err}", mesh.name))
+            })?;
+            env.trust(&mesh, peer, &ca)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -7,13 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map,
-    NativeCallContext,
-};
+use rhai::plugin::*;
+use rhai::{Array, CustomType, Map, TypeBuilder};
 use serde_json::{Value, json};
 
-use super::Env;
+use super::{Env, shown_as};
 use crate::kube::{Applied, ApplyOptions, ClusterClient, KubeError, Outcome, WaitCondition};
 use crate::manifest;
 use crate::script::{PrimitiveError, to_dynamic};
@@ -44,10 +42,6 @@ pub fn fail(cluster: &str, error: KubeError) -> Box<EvalAltResult> {
 /// `""` means "no namespace" (cluster-scoped kinds, or all namespaces for list).
 fn ns(namespace: &str) -> Option<&str> {
     (!namespace.is_empty()).then_some(namespace)
-}
-
-fn doc(lines: &[&'static str]) -> Vec<&'static str> {
-    lines.to_vec()
 }
 
 impl Env {
@@ -453,207 +447,201 @@ fn wait(
 }
 
 /// Registers `cluster(name)`, the `Cluster` type and its methods.
-pub fn register(engine: &mut Engine, env: &Env) {
-    engine.register_type_with_name::<Cluster>("Cluster");
+pub fn register(engine: &mut Engine) {
+    engine.build_type::<Cluster>();
+    engine.register_global_module(exported_module!(api).into());
+}
 
-    let e = env.clone();
-    FuncRegistration::new("cluster")
-        .with_comments(doc(&[
-            "/// The cluster a playbook calls `name`: the kubeconfig context of that name, or the one",
-            "/// mapped to it with `--context NAME=CONTEXT`, or the simulated cluster with `--sim`.",
-            "/// Fails, listing the known contexts, when there is none.",
-            "///",
-            "/// ```rhai",
-            "/// let rosa = cluster(\"rosa\");",
-            "/// print(rosa.server);",
-            "/// ```",
-        ]))
-        .with_params_info(["name: &str", "Cluster"])
-        .register_into_engine(engine, move |name: &str| e.cluster(name));
+impl CustomType for Cluster {
+    fn build(mut builder: TypeBuilder<Self>) {
+        builder
+            .with_name("Cluster")
+            .on_print(|c| format!("cluster({})", c.name()))
+            .with_get("name", |c: &mut Self| c.name().to_string())
+            .and_comments(&["/// The cluster's name in the playbook."])
+            .with_get("context", |c: &mut Self| c.client.context().to_string())
+            .and_comments(&["/// The kubeconfig context the cluster uses."])
+            .with_get("server", |c: &mut Self| c.client.server().to_string())
+            .and_comments(&["/// The API server URL (never credentials)."]);
+    }
+}
 
-    FuncRegistration::new_getter("name")
-        .with_comments(doc(&["/// The cluster's name in the playbook."]))
-        .with_params_info(["cluster: &mut Cluster", "String"])
-        .register_into_engine(engine, |c: &mut Cluster| -> ImmutableString {
-            c.name().into()
-        });
-    FuncRegistration::new_getter("context")
-        .with_comments(doc(&["/// The kubeconfig context the cluster uses."]))
-        .with_params_info(["cluster: &mut Cluster", "String"])
-        .register_into_engine(engine, |c: &mut Cluster| -> ImmutableString {
-            c.client.context().into()
-        });
-    FuncRegistration::new_getter("server")
-        .with_comments(doc(&["/// The API server URL (never credentials)."]))
-        .with_params_info(["cluster: &mut Cluster", "String"])
-        .register_into_engine(engine, |c: &mut Cluster| -> ImmutableString {
-            c.client.server().into()
-        });
+/// `cluster(name)` and the methods of a `Cluster`.
+#[export_module]
+mod api {
+    use super::*;
 
-    let e = env.clone();
-    FuncRegistration::new("project")
-        .with_comments(doc(&[
-            "/// Makes sure a project (namespace) exists: a ProjectRequest on OpenShift (`oc new-project`),",
-            "/// a Namespace elsewhere. Idempotent: an existing one is left as it is. Returns the Namespace.",
-        ]))
-        .with_params_info(["cluster: &mut Cluster", "name: &str", "Map"])
-        .register_into_engine(engine, move |c: &mut Cluster, name: &str| e.project(c, name));
+    /// The cluster a playbook calls `name`: the kubeconfig context of that name, or the one
+    /// mapped to it with `--context NAME=CONTEXT`, or the simulated cluster with `--sim`.
+    /// Fails, listing the known contexts, when there is none.
+    ///
+    /// ```rhai
+    /// let rosa = cluster("rosa");
+    /// print(rosa.server);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn cluster(call: NativeCallContext, name: &str) -> Result<Cluster> {
+        Env::with(&call, |env| env.cluster(name))
+    }
 
-    let e = env.clone();
-    FuncRegistration::new("apply")
-        .with_comments(doc(&[
-            "/// Applies a manifest with server-side apply (field manager `fedrun`): `source` is a path",
-            "/// relative to the playbook, an https URL (plain http only with `--allow-http`), or YAML",
-            "/// text; multi-document. Every object gets the labels `app.kubernetes.io/managed-by=fedrun`",
-            "/// and `fedrun.io/playbook=<playbook>`. Returns one summary per object,",
-            "/// `#{ apiVersion, kind, name, namespace, outcome }` (outcome `created`, `changed` or",
-            "/// `unchanged`); read an object whole with `get`. Applying the same manifest again changes",
-            "/// nothing.",
-        ]))
-        .with_params_info(["cluster: &mut Cluster", "source: &str", "Array"])
-        .register_into_engine(engine, move |call: NativeCallContext, c: &mut Cluster, source: &str| {
-            apply(&e, c, source, &Map::new(), DataLimits::of(&call))
-        });
-    let e = env.clone();
-    FuncRegistration::new("apply")
-        .with_comments(doc(&[
-            "/// Applies a manifest with options: `namespace` for objects that name none, and `vars`, a",
-            "/// map whose values replace `${NAME}` placeholders (an undefined one fails with its position,",
-            "/// with or without `vars`; `$${` writes a literal `${`). Each value becomes one YAML value:",
-            "/// it cannot add keys or documents; a whole placeholder that is a plain number or",
-            "/// `true`/`false` stays typed, anything else is a string.",
-            "///",
-            "/// ```rhai",
-            "/// rosa.apply(\"manifests/smp.yaml\", #{ namespace: \"rosa-prod-mesh\", vars: #{ ADDRESS: addr } });",
-            "/// ```",
-        ]))
-        .with_params_info(["cluster: &mut Cluster", "source: &str", "opts: Map", "Array"])
-        .register_into_engine(engine, move |call: NativeCallContext, c: &mut Cluster, source: &str, opts: Map| {
-            apply(&e, c, source, &opts, DataLimits::of(&call))
-        });
+    /// Makes sure a project (namespace) exists: a ProjectRequest on OpenShift (`oc new-project`),
+    /// a Namespace elsewhere. Idempotent: an existing one is left as it is. Returns the Namespace.
+    #[rhai_fn(pure, return_raw)]
+    pub fn project(call: NativeCallContext, cluster: &mut Cluster, name: &str) -> Result<Map> {
+        Env::with(&call, |env| env.project(cluster, name))
+    }
 
-    let e = env.clone();
-    FuncRegistration::new("get")
-        .with_comments(doc(&[
-            "/// Reads one object. `kind` is a kind, plural, short name or kind.group (`cm`, `smcp`,",
-            "/// `servicemeshpeers.federation.maistra.io`); `namespace` is \"\" for cluster-scoped kinds.",
-            "/// Fails when the object does not exist (see `try_get`).",
-        ]))
-        .with_params_info(["cluster: &mut Cluster", "kind: &str", "namespace: &str", "name: &str", "Map"])
-        .register_into_engine(engine, move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<Dynamic> {
-            Ok(to_dynamic(&e.call(c, c.client.get(kind, ns(namespace), name))?))
-        });
+    /// Applies a manifest with server-side apply (field manager `fedrun`): `source` is a path
+    /// relative to the playbook, an https URL (plain http only with `--allow-http`), or YAML
+    /// text; multi-document. Every object gets the labels `app.kubernetes.io/managed-by=fedrun`
+    /// and `fedrun.io/playbook=<playbook>`. Returns one summary per object,
+    /// `#{ apiVersion, kind, name, namespace, outcome }` (outcome `created`, `changed` or
+    /// `unchanged`); read an object whole with `get`. Applying the same manifest again changes
+    /// nothing.
+    #[rhai_fn(pure, return_raw)]
+    pub fn apply(call: NativeCallContext, cluster: &mut Cluster, source: &str) -> Result<Array> {
+        apply_with(call, cluster, source, Map::new())
+    }
 
-    let e = env.clone();
-    FuncRegistration::new("try_get")
-        .with_comments(doc(&[
-            "/// Reads one object, or returns `()` when it does not exist.",
-        ]))
-        .with_params_info([
-            "cluster: &mut Cluster",
-            "kind: &str",
-            "namespace: &str",
-            "name: &str",
-            "Map",
-        ])
-        .register_into_engine(
-            engine,
-            move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<Dynamic> {
-                Ok(e.call(c, c.client.try_get(kind, ns(namespace), name))?
-                    .map(|o| to_dynamic(&o))
-                    .unwrap_or(Dynamic::UNIT))
-            },
-        );
+    /// Applies a manifest with options: `namespace` for objects that name none, and `vars`, a
+    /// map whose values replace `${NAME}` placeholders (an undefined one fails with its position,
+    /// with or without `vars`; `$${` writes a literal `${`). Each value becomes one YAML value:
+    /// it cannot add keys or documents; a whole placeholder that is a plain number or
+    /// `true`/`false` stays typed, anything else is a string.
+    ///
+    /// ```rhai
+    /// rosa.apply("manifests/smp.yaml", #{ namespace: "rosa-prod-mesh", vars: #{ ADDRESS: addr } });
+    /// ```
+    #[rhai_fn(name = "apply", pure, return_raw)]
+    pub fn apply_with(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        source: &str,
+        opts: Map,
+    ) -> Result<Array> {
+        let limits = DataLimits::of(&call);
+        Env::with(&call, |env| {
+            super::apply(env, cluster, source, &opts, limits)
+        })
+    }
 
-    let e = env.clone();
-    FuncRegistration::new("exists")
-        .with_comments(doc(&["/// Whether the object exists."]))
-        .with_params_info([
-            "cluster: &mut Cluster",
-            "kind: &str",
-            "namespace: &str",
-            "name: &str",
-            "bool",
-        ])
-        .register_into_engine(
-            engine,
-            move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<bool> {
-                e.call(c, c.client.exists(kind, ns(namespace), name))
-            },
-        );
+    /// Reads one object. `kind` is a kind, plural, short name or kind.group (`cm`, `smcp`,
+    /// `servicemeshpeers.federation.maistra.io`); `namespace` is "" for cluster-scoped kinds.
+    /// Fails when the object does not exist (see `try_get`).
+    #[rhai_fn(pure, return_raw)]
+    pub fn get(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<shown_as::Map> {
+        Env::with(&call, |env| {
+            let object = env.call(cluster, cluster.client.get(kind, ns(namespace), name))?;
+            Ok(to_dynamic(&object))
+        })
+    }
 
-    let e = env.clone();
-    FuncRegistration::new("list")
-        .with_comments(doc(&[
-            "/// The objects of a kind in a namespace (\"\" = all namespaces, or cluster-scoped).",
-        ]))
-        .with_params_info([
-            "cluster: &mut Cluster",
-            "kind: &str",
-            "namespace: &str",
-            "Array",
-        ])
-        .register_into_engine(
-            engine,
-            move |c: &mut Cluster, kind: &str, namespace: &str| {
-                list(&e, c, kind, namespace, &Map::new())
-            },
-        );
-    let e = env.clone();
-    FuncRegistration::new("list")
-        .with_comments(doc(&[
-            "/// The objects of a kind, filtered: `labels` as a selector string (\"app=x,tier!=db\") or a",
-            "/// map of required labels, `fields` as a field selector (\"metadata.name=x\").",
-        ]))
-        .with_params_info(["cluster: &mut Cluster", "kind: &str", "namespace: &str", "opts: Map", "Array"])
-        .register_into_engine(engine, move |c: &mut Cluster, kind: &str, namespace: &str, opts: Map| list(&e, c, kind, namespace, &opts));
+    /// Reads one object, or returns `()` when it does not exist.
+    #[rhai_fn(pure, return_raw)]
+    pub fn try_get(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<shown_as::Map> {
+        Env::with(&call, |env| {
+            let object = env.call(cluster, cluster.client.try_get(kind, ns(namespace), name))?;
+            Ok(object.map_or(Dynamic::UNIT, |o| to_dynamic(&o)))
+        })
+    }
 
-    let e = env.clone();
-    FuncRegistration::new("delete")
-        .with_comments(doc(&[
-            "/// Deletes an object; an absent one is not an error. Returns whether it existed.",
-        ]))
-        .with_params_info([
-            "cluster: &mut Cluster",
-            "kind: &str",
-            "namespace: &str",
-            "name: &str",
-            "bool",
-        ])
-        .register_into_engine(
-            engine,
-            move |c: &mut Cluster, kind: &str, namespace: &str, name: &str| -> Result<bool> {
-                let existed = e.call(c, c.client.delete(kind, ns(namespace), name))?;
-                e.ctx.note_write(existed);
-                Ok(existed)
-            },
-        );
+    /// Whether the object exists.
+    #[rhai_fn(pure, return_raw)]
+    pub fn exists(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<bool> {
+        Env::with(&call, |env| {
+            env.call(cluster, cluster.client.exists(kind, ns(namespace), name))
+        })
+    }
 
-    let e = env.clone();
-    FuncRegistration::new("wait")
-        .with_comments(doc(&[
-            "/// Waits, with a watch, until `target` (KIND/NAME, e.g. \"smmr/default\") meets `condition`,",
-            "/// as `kubectl wait --for` takes it: \"condition=Ready\", \"condition=Ready=False\", \"delete\",",
-            "/// \"jsonpath={.status.phase}=Running\". An object that does not exist yet is waited for.",
-            "/// Uses the run's default timeout (`--timeout`). Returns the object (`()` after a delete).",
-        ]))
-        .with_params_info(["cluster: &mut Cluster", "target: &str", "namespace: &str", "condition: &str", "Map"])
-        .register_into_engine(engine, move |c: &mut Cluster, target: &str, namespace: &str, condition: &str| {
-            wait(&e, c, target, namespace, condition, None)
-        });
-    let e = env.clone();
-    FuncRegistration::new("wait")
-        .with_comments(doc(&[
-            "/// Waits with an explicit timeout (\"300s\", \"5m\"); on timeout the error shows what was last seen.",
-        ]))
-        .with_params_info(["cluster: &mut Cluster", "target: &str", "namespace: &str", "condition: &str", "timeout: &str", "Map"])
-        .register_into_engine(engine, move |c: &mut Cluster, target: &str, namespace: &str, condition: &str, timeout: &str| {
-            wait(&e, c, target, namespace, condition, Some(timeout))
-        });
+    /// The objects of a kind in a namespace ("" = all namespaces, or cluster-scoped).
+    #[rhai_fn(pure, return_raw)]
+    pub fn list(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        kind: &str,
+        namespace: &str,
+    ) -> Result<Array> {
+        list_with(call, cluster, kind, namespace, Map::new())
+    }
 
-    FuncRegistration::new("to_string")
-        .with_params_info(["cluster: &mut Cluster", "String"])
-        .register_into_engine(engine, |c: &mut Cluster| -> String {
-            format!("cluster({})", c.name())
-        });
+    /// The objects of a kind, filtered: `labels` as a selector string ("app=x,tier!=db") or a
+    /// map of required labels, `fields` as a field selector ("metadata.name=x").
+    #[rhai_fn(name = "list", pure, return_raw)]
+    pub fn list_with(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        kind: &str,
+        namespace: &str,
+        opts: Map,
+    ) -> Result<Array> {
+        Env::with(&call, |env| {
+            super::list(env, cluster, kind, namespace, &opts)
+        })
+    }
+
+    /// Deletes an object; an absent one is not an error. Returns whether it existed.
+    #[rhai_fn(pure, return_raw)]
+    pub fn delete(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<bool> {
+        Env::with(&call, |env| {
+            let existed = env.call(cluster, cluster.client.delete(kind, ns(namespace), name))?;
+            env.ctx.note_write(existed);
+            Ok(existed)
+        })
+    }
+
+    /// Waits, with a watch, until `target` (KIND/NAME, e.g. "smmr/default") meets `condition`,
+    /// as `kubectl wait --for` takes it: "condition=Ready", "condition=Ready=False", "delete",
+    /// "jsonpath={.status.phase}=Running". An object that does not exist yet is waited for.
+    /// Uses the run's default timeout (`--timeout`). Returns the object (`()` after a delete).
+    #[rhai_fn(pure, return_raw)]
+    pub fn wait(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        target: &str,
+        namespace: &str,
+        condition: &str,
+    ) -> Result<shown_as::Map> {
+        Env::with(&call, |env| {
+            super::wait(env, cluster, target, namespace, condition, None)
+        })
+    }
+
+    /// Waits with an explicit timeout ("300s", "5m"); on timeout the error shows what was last seen.
+    #[rhai_fn(name = "wait", pure, return_raw)]
+    pub fn wait_with_timeout(
+        call: NativeCallContext,
+        cluster: &mut Cluster,
+        target: &str,
+        namespace: &str,
+        condition: &str,
+        timeout: &str,
+    ) -> Result<shown_as::Map> {
+        Env::with(&call, |env| {
+            super::wait(env, cluster, target, namespace, condition, Some(timeout))
+        })
+    }
 }

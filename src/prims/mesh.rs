@@ -8,16 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures::future::try_join_all;
-use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, Module,
-    NativeCallContext,
-};
+use rhai::plugin::*;
+use rhai::{Array, CustomType, Map, TypeBuilder};
 use serde_json::{Value, json};
 
 use super::Env;
 use super::cluster::{Cluster, ensure_project, fail};
 use crate::kube::{ApplyOptions, KubeError, Seen, WaitCondition, Watched};
-use crate::script::{PrimitiveError, located};
+use crate::script::PrimitiveError;
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -38,17 +36,32 @@ pub const SERVICE_PORT: i64 = 15443;
 pub const DISCOVERY_PORT: i64 = 8188;
 
 /// A Service Mesh control plane.
-#[derive(Clone)]
+#[derive(Clone, CustomType)]
+#[rhai_type(extra = Self::build_extra)]
 pub struct Mesh {
+    /// The cluster the mesh runs on.
+    #[rhai_type(readonly)]
     pub cluster: Cluster,
+    /// The control plane's name (the name peers know this mesh by).
+    #[rhai_type(readonly)]
     pub name: String,
+    /// The control plane's namespace.
+    #[rhai_type(readonly)]
     pub namespace: String,
     /// What this run saw of the control plane when it got the handle, so that what it already
     /// confirms costs no request: its federation spec (trust domain, gateways per peer, ports)
     /// and its configured member namespaces. `None`: not known; anything not confirmed here is
     /// read from the cluster (another step may have changed the control plane since).
+    #[rhai_type(skip)]
     pub spec: Option<Arc<MeshSpec>>,
+    #[rhai_type(skip)]
     pub members: Option<Arc<Vec<String>>>,
+}
+
+impl Mesh {
+    fn build_extra(builder: &mut TypeBuilder<Self>) {
+        builder.on_print(|m| format!("mesh {}/{} on {}", m.namespace, m.name, m.cluster.name()));
+    }
 }
 
 /// What federation needs from a control plane's spec.
@@ -556,114 +569,103 @@ fn gateways_map(spec: &MeshSpec) -> Map {
     out
 }
 
-pub fn register(engine: &mut Engine, env: &Env) {
-    engine.register_type_with_name::<Mesh>("Mesh");
-    FuncRegistration::new_getter("name")
-        .with_comments(["/// The control plane's name (the name peers know this mesh by)."])
-        .with_params_info(["mesh: &mut Mesh", "String"])
-        .register_into_engine(engine, |m: &mut Mesh| -> ImmutableString {
-            m.name.as_str().into()
-        });
-    FuncRegistration::new_getter("namespace")
-        .with_comments(["/// The control plane's namespace."])
-        .with_params_info(["mesh: &mut Mesh", "String"])
-        .register_into_engine(engine, |m: &mut Mesh| -> ImmutableString {
-            m.namespace.as_str().into()
-        });
-    FuncRegistration::new_getter("cluster")
-        .with_comments(["/// The cluster the mesh runs on."])
-        .with_params_info(["mesh: &mut Mesh", "Cluster"])
-        .register_into_engine(engine, |m: &mut Mesh| m.cluster.clone());
-    let e = env.clone();
-    FuncRegistration::new_getter("trust_domain")
-        .with_comments([
-            "/// The trust domain (`spec.security.trust.domain`), read from the control plane.",
-        ])
-        .with_params_info(["mesh: &mut Mesh", "String"])
-        .register_into_engine(engine, move |m: &mut Mesh| -> Result<ImmutableString> {
-            Ok(e.mesh_spec(m)?.trust_domain.into())
-        });
-    let e = env.clone();
-    FuncRegistration::new_getter("gateways")
-        .with_comments(["/// The federation gateways per peer: `#{ \"aro-stg-mesh\": #{ ingress: \"aro-stg-ingress\", egress: \"aro-stg-egress\" } }`."])
-        .with_params_info(["mesh: &mut Mesh", "Map"])
-        .register_into_engine(engine, move |m: &mut Mesh| -> Result<Map> { Ok(gateways_map(&e.mesh_spec(m)?)) });
-    let e = env.clone();
-    FuncRegistration::new("wait_ready")
-        .with_comments([
-            "/// Waits until the control plane and its member roll are Ready (default timeout).",
-        ])
-        .with_params_info(["mesh: &mut Mesh", "()"])
-        .register_into_engine(engine, move |m: &mut Mesh| e.wait_ready(m, None, false));
-    let e = env.clone();
-    FuncRegistration::new("wait_ready")
-        .with_comments(["/// Waits until the control plane and its member roll are Ready, with a timeout (\"300s\")."])
-        .with_params_info(["mesh: &mut Mesh", "timeout: &str", "()"])
-        .register_into_engine(engine, move |m: &mut Mesh, timeout: &str| e.wait_ready(m, Some(timeout), false));
-    FuncRegistration::new("to_string")
-        .with_params_info(["mesh: &mut Mesh", "String"])
-        .register_into_engine(engine, |m: &mut Mesh| {
-            format!("mesh {}/{} on {}", m.namespace, m.name, m.cluster.name())
-        });
+/// Registers the `Mesh` type, its methods and the `mesh::` functions.
+pub fn register(engine: &mut Engine) {
+    engine.build_type::<Mesh>();
+    engine.register_global_module(exported_module!(methods).into());
+    engine.register_static_module("mesh", exported_module!(api).into());
+}
 
-    let mut module = Module::new();
-    let e = env.clone();
-    FuncRegistration::new("operators")
-        .with_comments([
-            "/// Installs the Service Mesh operators (Subscriptions to elasticsearch-operator,",
-            "/// jaeger-product, kiali-ossm and servicemeshoperator in openshift-operators, channel",
-            "/// `stable`, source `redhat-operators`) and waits until their CSVs succeed and the Service",
-            "/// Mesh admission webhook serves (an SMCP created before that is refused). Idempotent.",
-        ])
-        .with_params_info(["cluster: Cluster", "()"])
-        .set_into_module(&mut module, move |call: NativeCallContext, c: Cluster| located(&call, || e.operators(&c, &Map::new())));
-    let e = env.clone();
-    FuncRegistration::new("operators")
-        .with_comments([
-            "/// As above, with `channel`, `source`, `source_namespace` and `timeout` options.",
-        ])
-        .with_params_info(["cluster: Cluster", "opts: Map", "()"])
-        .set_into_module(
-            &mut module,
-            move |call: NativeCallContext, c: Cluster, opts: Map| {
-                located(&call, || e.operators(&c, &opts))
-            },
-        );
-    let e = env.clone();
-    FuncRegistration::new("control_plane")
-        .with_comments([
-            "/// Creates (or converges) a control plane named `name` and its member roll, and waits until",
-            "/// Ready. Options: `namespace` (default: the name), `trust_domain` (default `<name>.local`),",
-            "/// `version` (default v2.6), `members` (namespaces, created if missing), `peers` (mesh names:",
-            "/// one ingress + egress gateway per peer, e.g. `aro-stg-ingress`/`aro-stg-egress` for",
-            "/// `aro-stg-mesh`), or `manifest` (an SMCP to take as it is, with `vars`), `wait` (default",
-            "/// true), `timeout`. Peers and members already configured are kept.",
-            "///",
-            "/// ```rhai",
-            "/// let prod = mesh::control_plane(rosa, \"rosa-prod-mesh\", #{ members: [\"prod-bookinfo\"], peers: [\"aro-stg-mesh\"] });",
-            "/// ```",
-        ])
-        .with_params_info(["cluster: Cluster", "name: &str", "opts: Map", "Mesh"])
-        .set_into_module(&mut module, move |call: NativeCallContext, c: Cluster, name: &str, opts: Map| located(&call, || e.control_plane(&c, name, &opts)));
-    let e = env.clone();
-    FuncRegistration::new("get")
-        .with_comments(["/// The handle of an existing control plane (namespace = name)."])
-        .with_params_info(["cluster: Cluster", "name: &str", "Mesh"])
-        .set_into_module(
-            &mut module,
-            move |call: NativeCallContext, c: Cluster, name: &str| {
-                located(&call, || e.existing_mesh(&c, name, name))
-            },
-        );
-    let e = env.clone();
-    FuncRegistration::new("get")
-        .with_comments(["/// The handle of an existing control plane in `namespace`."])
-        .with_params_info(["cluster: Cluster", "name: &str", "namespace: &str", "Mesh"])
-        .set_into_module(
-            &mut module,
-            move |c: Cluster, name: &str, namespace: &str| e.existing_mesh(&c, name, namespace),
-        );
-    engine.register_static_module("mesh", module.into());
+/// The properties and methods of a `Mesh` that ask its cluster.
+#[export_module]
+mod methods {
+    use super::*;
+
+    /// The trust domain (`spec.security.trust.domain`), read from the control plane.
+    #[rhai_fn(get = "trust_domain", pure, return_raw)]
+    pub fn trust_domain(call: NativeCallContext, mesh: &mut Mesh) -> Result<String> {
+        Env::with(&call, |env| Ok(env.mesh_spec(mesh)?.trust_domain))
+    }
+
+    /// The federation gateways per peer: `#{ "aro-stg-mesh": #{ ingress: "aro-stg-ingress", egress: "aro-stg-egress" } }`.
+    #[rhai_fn(get = "gateways", pure, return_raw)]
+    pub fn gateways(call: NativeCallContext, mesh: &mut Mesh) -> Result<Map> {
+        Env::with(&call, |env| Ok(gateways_map(&env.mesh_spec(mesh)?)))
+    }
+
+    /// Waits until the control plane and its member roll are Ready (default timeout).
+    #[rhai_fn(pure, return_raw)]
+    pub fn wait_ready(call: NativeCallContext, mesh: &mut Mesh) -> Result<()> {
+        Env::with(&call, |env| env.wait_ready(mesh, None, false))
+    }
+
+    /// Waits until the control plane and its member roll are Ready, with a timeout ("300s").
+    #[rhai_fn(name = "wait_ready", pure, return_raw)]
+    pub fn wait_ready_within(
+        call: NativeCallContext,
+        mesh: &mut Mesh,
+        timeout: &str,
+    ) -> Result<()> {
+        Env::with(&call, |env| env.wait_ready(mesh, Some(timeout), false))
+    }
+}
+
+/// The `mesh::` functions.
+#[export_module]
+mod api {
+    use super::*;
+
+    /// Installs the Service Mesh operators (Subscriptions to elasticsearch-operator,
+    /// jaeger-product, kiali-ossm and servicemeshoperator in openshift-operators, channel
+    /// `stable`, source `redhat-operators`) and waits until their CSVs succeed and the Service
+    /// Mesh admission webhook serves (an SMCP created before that is refused). Idempotent.
+    #[rhai_fn(return_raw)]
+    pub fn operators(call: NativeCallContext, cluster: Cluster) -> Result<()> {
+        operators_with(call, cluster, Map::new())
+    }
+
+    /// As above, with `channel`, `source`, `source_namespace` and `timeout` options.
+    #[rhai_fn(name = "operators", return_raw)]
+    pub fn operators_with(call: NativeCallContext, cluster: Cluster, opts: Map) -> Result<()> {
+        Env::with(&call, |env| env.operators(&cluster, &opts))
+    }
+
+    /// Creates (or converges) a control plane named `name` and its member roll, and waits until
+    /// Ready. Options: `namespace` (default: the name), `trust_domain` (default `<name>.local`),
+    /// `version` (default v2.6), `members` (namespaces, created if missing), `peers` (mesh names:
+    /// one ingress + egress gateway per peer, e.g. `aro-stg-ingress`/`aro-stg-egress` for
+    /// `aro-stg-mesh`), or `manifest` (an SMCP to take as it is, with `vars`), `wait` (default
+    /// true), `timeout`. Peers and members already configured are kept.
+    ///
+    /// ```rhai
+    /// let prod = mesh::control_plane(rosa, "rosa-prod-mesh", #{ members: ["prod-bookinfo"], peers: ["aro-stg-mesh"] });
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn control_plane(
+        call: NativeCallContext,
+        cluster: Cluster,
+        name: &str,
+        opts: Map,
+    ) -> Result<Mesh> {
+        Env::with(&call, |env| env.control_plane(&cluster, name, &opts))
+    }
+
+    /// The handle of an existing control plane (namespace = name).
+    #[rhai_fn(return_raw)]
+    pub fn get(call: NativeCallContext, cluster: Cluster, name: &str) -> Result<Mesh> {
+        Env::with(&call, |env| env.existing_mesh(&cluster, name, name))
+    }
+
+    /// The handle of an existing control plane in `namespace`.
+    #[rhai_fn(name = "get", return_raw)]
+    pub fn get_in(
+        call: NativeCallContext,
+        cluster: Cluster,
+        name: &str,
+        namespace: &str,
+    ) -> Result<Mesh> {
+        Env::with(&call, |env| env.existing_mesh(&cluster, name, namespace))
+    }
 }
 
 #[cfg(test)]

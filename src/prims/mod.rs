@@ -15,10 +15,18 @@ pub mod traffic;
 use std::future::Future;
 use std::sync::Arc;
 
-use rhai::{Engine, EvalAltResult};
+use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
 
 use crate::kube::Clusters;
-use crate::script::{self, PrimitiveError, RunContext};
+use crate::script::{self, PrimitiveError, RunContext, located};
+
+/// Types as the reference names them where a primitive's Rust type is wider. `fedrun docs` shows
+/// the last segment of an `#[export_module]` function's types: `-> Result<shown_as::Map>` is
+/// `-> Map`.
+pub mod shown_as {
+    /// A map, or `()` where the function's doc says so.
+    pub type Map = rhai::Dynamic;
+}
 
 /// Where primitives reach clusters: the context pool and the async runtime that drives it.
 #[derive(Clone)]
@@ -27,8 +35,12 @@ pub struct Backend {
     pub runtime: tokio::runtime::Handle,
 }
 
-/// What every primitive closes over. `backend` is absent for engines that only check or document
+/// What every primitive works with. `backend` is absent for engines that only check or document
 /// playbooks (`fedrun check`, `fedrun docs`).
+///
+/// [`register`] keeps it as the engine's default tag, which every evaluation of that engine
+/// starts with and scripts cannot change: the `#[export_module]` functions, which capture
+/// nothing, reach it through their call context with [`Env::with`].
 #[derive(Clone)]
 pub struct Env {
     pub ctx: Arc<RunContext>,
@@ -36,6 +48,21 @@ pub struct Env {
 }
 
 impl Env {
+    /// Runs `f` with the run's `Env`. An error gets the script position of the call, as
+    /// namespaced calls (`peer::connect(...)`) need (see [`located`]).
+    pub fn with<T>(
+        call: &NativeCallContext,
+        f: impl FnOnce(&Env) -> Result<T, Box<EvalAltResult>>,
+    ) -> Result<T, Box<EvalAltResult>> {
+        located(call, || {
+            let env = call
+                .tag()
+                .and_then(|tag| tag.read_lock::<Env>())
+                .ok_or_else(|| PrimitiveError::new("this engine has no fedrun primitives"))?;
+            f(&env)
+        })
+    }
+
     pub fn backend(&self) -> Result<&Backend, PrimitiveError> {
         self.backend.as_ref().ok_or_else(|| {
             PrimitiveError::new(
@@ -78,9 +105,10 @@ pub fn engine(ctx: Arc<RunContext>, backend: Option<Backend>) -> Engine {
 
 /// Every primitive family, listed once.
 pub fn register(engine: &mut Engine, env: &Env) {
-    cluster::register(engine, env);
-    mesh::register(engine, env);
-    cert::register(engine, env);
-    peer::register(engine, env);
-    traffic::register(engine, env);
+    engine.set_default_tag(Dynamic::from(env.clone()));
+    cluster::register(engine);
+    mesh::register(engine);
+    cert::register(engine);
+    peer::register(engine);
+    traffic::register(engine);
 }

@@ -8,9 +8,8 @@
 use std::time::Duration;
 
 use futures::future::Either;
-use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext,
-};
+use rhai::plugin::*;
+use rhai::{Array, Map};
 use serde_json::{Value, json};
 
 use super::Env;
@@ -19,7 +18,7 @@ use super::cluster::fail;
 use super::link;
 use super::mesh::{DISCOVERY_PORT, Mesh, MeshSpec, SERVICE_PORT, gateway_names};
 use crate::kube::{ApplyOptions, ClusterClient, KubeError, WaitCondition, Watched};
-use crate::script::{PrimitiveError, located, to_json};
+use crate::script::{PrimitiveError, to_json};
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
@@ -936,117 +935,132 @@ fn status_map(smp: Option<&Value>, iss: Option<&Value>, ess: Option<&Value>) -> 
     out
 }
 
-pub fn register(engine: &mut Engine, env: &Env) {
-    let mut module = Module::new();
-    let e = env.clone();
-    FuncRegistration::new("ingress_address")
-        .with_comments([
-            "/// The address `mesh` offers to `peer`: the LoadBalancer IP or hostname (whichever the cloud",
-            "/// gives) of its ingress gateway for that peer, waiting until it is assigned.",
-        ])
-        .with_params_info(["mesh: Mesh", "peer: &str", "String"])
-        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str| located(&call, || e.ingress_address(&m, peer, None)));
-    let e = env.clone();
-    FuncRegistration::new("connect")
-        .with_comments([
-            "/// Federates two meshes both ways: publishes each CA to the other, reads each side's ingress",
-            "/// address for the other, creates both ServiceMeshPeers with `trustDomain` and `clientID`",
-            "/// derived from the control planes and the gateways' ports — the two clusters concurrently —",
-            "/// and waits until both peers are connected. Both meshes need gateways for each other",
-            "/// (`peers` of mesh::control_plane). Idempotent.",
-            "///",
-            "/// ```rhai",
-            "/// peer::connect(prod, stg);",
-            "/// ```",
-        ])
-        .with_params_info(["a: Mesh", "b: Mesh", "()"])
-        .set_into_module(&mut module, move |call: NativeCallContext, a: Mesh, b: Mesh| located(&call, || e.connect(&a, &b, &Map::new())));
-    let e = env.clone();
-    FuncRegistration::new("connect")
-        .with_comments(["/// As above with options: `wait` (default true) and `timeout`."])
-        .with_params_info(["a: Mesh", "b: Mesh", "opts: Map", "()"])
-        .set_into_module(
-            &mut module,
-            move |call: NativeCallContext, a: Mesh, b: Mesh, opts: Map| {
-                located(&call, || e.connect(&a, &b, &opts))
-            },
-        );
-    let e = env.clone();
-    FuncRegistration::new("export_to")
-        .with_comments([
-            "/// Exports services of `mesh` to `peer` (an ExportedServiceSet named after the peer).",
-            "/// Rules: `#{ namespace, name, alias: #{ namespace, name } }` (by name, `*` wildcards) or",
-            "/// `#{ namespace, labels: #{ app: \"details\" }, aliases: [...] }` (by label); first match wins.",
-            "///",
-            "/// ```rhai",
-            "/// peer::export_to(stg, prod.name, [#{ namespace: \"stg-bookinfo\", name: \"details\", alias: #{ namespace: \"prod-bookinfo\", name: \"details-v2\" } }]);",
-            "/// ```",
-        ])
-        .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "()"])
-        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, rules: Array| located(&call, || e.service_set(&m, peer, "ExportedServiceSet", rules, &Map::new())));
-    let e = env.clone();
-    FuncRegistration::new("import_from")
-        .with_comments([
-            "/// Imports services `peer` exports into `mesh` (an ImportedServiceSet named after the peer).",
-            "/// Rules: `#{ namespace, name, alias: #{ namespace, name }, import_as_local: bool, domain_suffix }`.",
-        ])
-        .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "()"])
-        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, rules: Array| located(&call, || e.service_set(&m, peer, "ImportedServiceSet", rules, &Map::new())));
-    let e = env.clone();
-    FuncRegistration::new("import_from")
-        .with_comments(["/// As above with options `domain_suffix` and `locality` (#{ region, zone, subzone })."])
-        .with_params_info(["mesh: Mesh", "peer: &str", "rules: Array", "opts: Map", "()"])
-        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, rules: Array, opts: Map| located(&call, || e.service_set(&m, peer, "ImportedServiceSet", rules, &opts)));
-    let e = env.clone();
-    FuncRegistration::new("status")
-        .with_comments([
-            "/// The link to `peer` as a map, from what Maistra writes: `connected` (both ways), `outbound`",
-            "/// (this mesh watches the peer), `inbound` (the peer watches this mesh), `state`, `last_connected`,",
-            "/// `last_disconnect_status` (e.g. \"503 Service Unavailable\"), `imported` and `exported`",
-            "/// (hostnames), `not_imported` (exported by the peer, matched by no import rule), and",
-            "/// `problems`: why the link is down, read from both sides' configuration.",
-        ])
-        .with_params_info(["mesh: Mesh", "peer: &str", "Map"])
-        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str| located(&call, || e.status(&m, peer)));
-    let e = env.clone();
-    FuncRegistration::new("wait_connected")
-        .with_comments(["/// Waits until the peer link is connected both ways; on timeout the error names the fields at fault on either side."])
-        .with_params_info(["mesh: Mesh", "peer: &str", "timeout: &str", "()"])
-        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, timeout: &str| located(&call, || {
-            let timeout = e.timeout(Some(timeout))?;
-            e.block_on(e.wait_connected_async(&m, peer, timeout, false))?
-        }));
-    let e = env.clone();
-    FuncRegistration::new("wait_connected")
-        .with_comments(["/// Waits (default timeout) until the peer link is connected."])
-        .with_params_info(["mesh: Mesh", "peer: &str", "()"])
-        .set_into_module(
-            &mut module,
-            move |call: NativeCallContext, m: Mesh, peer: &str| {
-                located(&call, || {
-                    let timeout = e.timeout(None)?;
-                    e.block_on(e.wait_connected_async(&m, peer, timeout, false))?
-                })
-            },
-        );
-    let e = env.clone();
-    FuncRegistration::new("wait_imported")
-        .with_comments(["/// Waits until `mesh` imports at least one service from `peer`; returns the imported hostnames."])
-        .with_params_info(["mesh: Mesh", "peer: &str", "timeout: &str", "Array"])
-        .set_into_module(&mut module, move |call: NativeCallContext, m: Mesh, peer: &str, timeout: &str| located(&call, || e.wait_imported(&m, peer, Some(timeout))));
-    let e = env.clone();
-    FuncRegistration::new("wait_imported")
-        .with_comments([
-            "/// Waits (default timeout) until `mesh` imports at least one service from `peer`.",
-        ])
-        .with_params_info(["mesh: Mesh", "peer: &str", "Array"])
-        .set_into_module(
-            &mut module,
-            move |call: NativeCallContext, m: Mesh, peer: &str| {
-                located(&call, || e.wait_imported(&m, peer, None))
-            },
-        );
-    engine.register_static_module("peer", module.into());
+/// Registers the `peer::` functions.
+pub fn register(engine: &mut Engine) {
+    engine.register_static_module("peer", exported_module!(api).into());
+}
+
+/// The `peer::` functions.
+#[export_module]
+mod api {
+    use super::*;
+
+    /// The address `mesh` offers to `peer`: the LoadBalancer IP or hostname (whichever the cloud
+    /// gives) of its ingress gateway for that peer, waiting until it is assigned.
+    #[rhai_fn(return_raw)]
+    pub fn ingress_address(call: NativeCallContext, mesh: Mesh, peer: &str) -> Result<String> {
+        Env::with(&call, |env| env.ingress_address(&mesh, peer, None))
+    }
+
+    /// Federates two meshes both ways: publishes each CA to the other, reads each side's ingress
+    /// address for the other, creates both ServiceMeshPeers with `trustDomain` and `clientID`
+    /// derived from the control planes and the gateways' ports — the two clusters concurrently —
+    /// and waits until both peers are connected. Both meshes need gateways for each other
+    /// (`peers` of mesh::control_plane). Idempotent.
+    ///
+    /// ```rhai
+    /// peer::connect(prod, stg);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn connect(call: NativeCallContext, a: Mesh, b: Mesh) -> Result<()> {
+        connect_with(call, a, b, Map::new())
+    }
+
+    /// As above with options: `wait` (default true) and `timeout`.
+    #[rhai_fn(name = "connect", return_raw)]
+    pub fn connect_with(call: NativeCallContext, a: Mesh, b: Mesh, opts: Map) -> Result<()> {
+        Env::with(&call, |env| env.connect(&a, &b, &opts))
+    }
+
+    /// Exports services of `mesh` to `peer` (an ExportedServiceSet named after the peer).
+    /// Rules: `#{ namespace, name, alias: #{ namespace, name } }` (by name, `*` wildcards) or
+    /// `#{ namespace, labels: #{ app: "details" }, aliases: [...] }` (by label); first match wins.
+    ///
+    /// ```rhai
+    /// peer::export_to(stg, prod.name, [#{ namespace: "stg-bookinfo", name: "details", alias: #{ namespace: "prod-bookinfo", name: "details-v2" } }]);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn export_to(call: NativeCallContext, mesh: Mesh, peer: &str, rules: Array) -> Result<()> {
+        Env::with(&call, |env| {
+            env.service_set(&mesh, peer, "ExportedServiceSet", rules, &Map::new())
+        })
+    }
+
+    /// Imports services `peer` exports into `mesh` (an ImportedServiceSet named after the peer).
+    /// Rules: `#{ namespace, name, alias: #{ namespace, name }, import_as_local: bool, domain_suffix }`.
+    #[rhai_fn(return_raw)]
+    pub fn import_from(
+        call: NativeCallContext,
+        mesh: Mesh,
+        peer: &str,
+        rules: Array,
+    ) -> Result<()> {
+        import_from_with(call, mesh, peer, rules, Map::new())
+    }
+
+    /// As above with options `domain_suffix` and `locality` (#{ region, zone, subzone }).
+    #[rhai_fn(name = "import_from", return_raw)]
+    pub fn import_from_with(
+        call: NativeCallContext,
+        mesh: Mesh,
+        peer: &str,
+        rules: Array,
+        opts: Map,
+    ) -> Result<()> {
+        Env::with(&call, |env| {
+            env.service_set(&mesh, peer, "ImportedServiceSet", rules, &opts)
+        })
+    }
+
+    /// The link to `peer` as a map, from what Maistra writes: `connected` (both ways), `outbound`
+    /// (this mesh watches the peer), `inbound` (the peer watches this mesh), `state`, `last_connected`,
+    /// `last_disconnect_status` (e.g. "503 Service Unavailable"), `imported` and `exported`
+    /// (hostnames), `not_imported` (exported by the peer, matched by no import rule), and
+    /// `problems`: why the link is down, read from both sides' configuration.
+    #[rhai_fn(return_raw)]
+    pub fn status(call: NativeCallContext, mesh: Mesh, peer: &str) -> Result<Map> {
+        Env::with(&call, |env| env.status(&mesh, peer))
+    }
+
+    /// Waits until the peer link is connected both ways; on timeout the error names the fields at fault on either side.
+    #[rhai_fn(name = "wait_connected", return_raw)]
+    pub fn wait_connected_within(
+        call: NativeCallContext,
+        mesh: Mesh,
+        peer: &str,
+        timeout: &str,
+    ) -> Result<()> {
+        Env::with(&call, |env| {
+            let timeout = env.timeout(Some(timeout))?;
+            env.block_on(env.wait_connected_async(&mesh, peer, timeout, false))?
+        })
+    }
+
+    /// Waits (default timeout) until the peer link is connected.
+    #[rhai_fn(return_raw)]
+    pub fn wait_connected(call: NativeCallContext, mesh: Mesh, peer: &str) -> Result<()> {
+        Env::with(&call, |env| {
+            let timeout = env.timeout(None)?;
+            env.block_on(env.wait_connected_async(&mesh, peer, timeout, false))?
+        })
+    }
+
+    /// Waits until `mesh` imports at least one service from `peer`; returns the imported hostnames.
+    #[rhai_fn(name = "wait_imported", return_raw)]
+    pub fn wait_imported_within(
+        call: NativeCallContext,
+        mesh: Mesh,
+        peer: &str,
+        timeout: &str,
+    ) -> Result<Array> {
+        Env::with(&call, |env| env.wait_imported(&mesh, peer, Some(timeout)))
+    }
+
+    /// Waits (default timeout) until `mesh` imports at least one service from `peer`.
+    #[rhai_fn(return_raw)]
+    pub fn wait_imported(call: NativeCallContext, mesh: Mesh, peer: &str) -> Result<Array> {
+        Env::with(&call, |env| env.wait_imported(&mesh, peer, None))
+    }
 }
 
 #[cfg(test)]

@@ -758,9 +758,8 @@ pub fn summary(value: &Map) -> std::result::Result<String, String> {
     }
 }
 
-pub fn register(engine: &mut Engine, env: &Env) {
+pub fn register(engine: &mut Engine) {
     let mut module = Module::new();
-    let e = env.clone();
     FuncRegistration::new("split")
         .with_comments([
             "/// Splits the traffic to `service` in `namespace` by weight, with a VirtualService for its",
@@ -772,10 +771,9 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// wrong is refused before anything is applied. Idempotent.",
         ])
         .with_params_info(["target: Cluster or Mesh", "namespace: &str", "service: &str", "routes: Array", "Map"])
-        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic, namespace: &str, service: &str, routes: Array| {
-            located(&call, || e.split(&RouteTarget::of(&target, "traffic::split")?, namespace, service, &routes))
+        .set_into_module(&mut module, |call: NativeCallContext, target: rhai::Dynamic, namespace: &str, service: &str, routes: Array| {
+            Env::with(&call, |e| e.split(&RouteTarget::of(&target, "traffic::split")?, namespace, service, &routes))
         });
-    let e = env.clone();
     FuncRegistration::new("mirror")
         .with_comments([
             "/// Sends all traffic to `service` in `namespace` (on a cluster or in a mesh) locally and",
@@ -792,18 +790,17 @@ pub fn register(engine: &mut Engine, env: &Env) {
         ])
         .set_into_module(
             &mut module,
-            move |call: NativeCallContext,
-                  target: rhai::Dynamic,
-                  namespace: &str,
-                  service: &str,
-                  to: &str,
-                  percent: i64| {
-                located(&call, || {
+            |call: NativeCallContext,
+             target: rhai::Dynamic,
+             namespace: &str,
+             service: &str,
+             to: &str,
+             percent: i64| {
+                Env::with(&call, |e| {
                     e.mirror(&RouteTarget::of(&target, "traffic::mirror")?, namespace, service, to, percent)
                 })
             },
         );
-    let e = env.clone();
     FuncRegistration::new("load")
         .with_comments([
             "/// Sends real HTTP requests to the mesh's `istio-ingressgateway` Route (or `opts.url`) and",
@@ -821,10 +818,9 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// On simulated clusters the Route host resolves to the simulator's data plane.",
         ])
         .with_params_info(["target: Mesh | Cluster", "opts: Map", "Map"])
-        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic, opts: Map| {
-            located(&call, || e.load(&target, &opts))
+        .set_into_module(&mut module, |call: NativeCallContext, target: rhai::Dynamic, opts: Map| {
+            Env::with(&call, |e| e.load(&target, &opts))
         });
-    let e = env.clone();
     FuncRegistration::new("load")
         .with_comments([
             "/// `traffic::load(target, #{})`: 100 requests to /productpage, 8 at a time.",
@@ -832,11 +828,10 @@ pub fn register(engine: &mut Engine, env: &Env) {
         .with_params_info(["target: Mesh | Cluster", "Map"])
         .set_into_module(
             &mut module,
-            move |call: NativeCallContext, target: rhai::Dynamic| {
-                located(&call, || e.load(&target, &Map::new()))
+            |call: NativeCallContext, target: rhai::Dynamic| {
+                Env::with(&call, |e| e.load(&target, &Map::new()))
             },
         );
-    let e = env.clone();
     FuncRegistration::new("graph")
         .with_comments([
             "/// The request graph of the mesh over the last `window` (a duration: \"60s\", \"5m\", \"1h30m\"),",
@@ -845,17 +840,16 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// `fedrun graph` prints it and writes DOT and SVG.",
         ])
         .with_params_info(["target: Mesh | Cluster", "window: &str", "Map"])
-        .set_into_module(&mut module, move |call: NativeCallContext, target: rhai::Dynamic, window: &str| {
-            located(&call, || e.graph(&target, window))
+        .set_into_module(&mut module, |call: NativeCallContext, target: rhai::Dynamic, window: &str| {
+            Env::with(&call, |e| e.graph(&target, window))
         });
-    let e = env.clone();
     FuncRegistration::new("graph")
         .with_comments(["/// `traffic::graph(target, \"5m\")`."])
         .with_params_info(["target: Mesh | Cluster", "Map"])
         .set_into_module(
             &mut module,
-            move |call: NativeCallContext, target: rhai::Dynamic| {
-                located(&call, || e.graph(&target, "5m"))
+            |call: NativeCallContext, target: rhai::Dynamic| {
+                Env::with(&call, |e| e.graph(&target, "5m"))
             },
         );
     FuncRegistration::new("summary")
@@ -864,7 +858,7 @@ pub fn register(engine: &mut Engine, env: &Env) {
             "/// or of a graph from `traffic::graph` (a table of edges): `print(traffic::summary(r))`.",
         ])
         .with_params_info(["value: Map", "String"])
-        .set_into_module(&mut module, move |call: NativeCallContext, value: Map| {
+        .set_into_module(&mut module, |call: NativeCallContext, value: Map| {
             located(&call, || summary(&value).map_err(|m| PrimitiveError::new(m).into()))
         });
     engine.register_static_module("traffic", module.into());

@@ -9,7 +9,8 @@ use super::error::{PrimitiveError, describe, innermost, is_interruption};
 use super::value::to_json;
 use crate::report::StepStatus;
 use rhai::{
-    Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, INT, Map, NativeCallContext, Scope,
+    CustomType, Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, INT, Map,
+    NativeCallContext, Scope, TypeBuilder,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -414,28 +415,22 @@ fn register_errors(engine: &mut Engine) {
         .register_into_engine(engine, |message: &str| -> Res<()> { Err(message.into()) });
 
     // A failing primitive can be caught with `try { } catch (e) { }`: let scripts read it.
-    engine.register_type_with_name::<PrimitiveError>("PrimitiveError");
-    FuncRegistration::new_getter("message")
-        .with_comments(["/// What went wrong (in `catch (e)` after a primitive failed)."])
-        .with_params_info(["error: &mut PrimitiveError", "String"])
-        .register_into_engine(engine, |e: &mut PrimitiveError| e.message.clone());
-    FuncRegistration::new_getter("cluster")
-        .with_comments(["/// The cluster the failed call talked to, or `()`."])
-        .with_params_info(["error: &mut PrimitiveError", "Dynamic"])
-        .register_into_engine(engine, |e: &mut PrimitiveError| {
-            e.cluster
-                .clone()
-                .map(Dynamic::from)
-                .unwrap_or(Dynamic::UNIT)
-        });
-    FuncRegistration::new_getter("hint")
-        .with_comments(["/// What to do about it, or `()`."])
-        .with_params_info(["error: &mut PrimitiveError", "Dynamic"])
-        .register_into_engine(engine, |e: &mut PrimitiveError| {
-            e.hint.clone().map(Dynamic::from).unwrap_or(Dynamic::UNIT)
-        });
-    // Used by `print(e)` and string interpolation; not listed in the reference.
-    engine
-        .register_fn("to_string", |e: &mut PrimitiveError| e.to_string())
-        .register_fn("to_debug", |e: &mut PrimitiveError| format!("{e:?}"));
+    engine.build_type::<PrimitiveError>();
+}
+
+impl CustomType for PrimitiveError {
+    fn build(mut builder: TypeBuilder<Self>) {
+        let optional = |text: &Option<String>| text.clone().map_or(Dynamic::UNIT, Dynamic::from);
+        builder
+            .with_name("PrimitiveError")
+            // Used by `print(e)` and string interpolation; not listed in the reference.
+            .on_print(|e| e.to_string())
+            .on_debug(|e| format!("{e:?}"))
+            .with_get("message", |e: &mut Self| e.message.clone())
+            .and_comments(&["/// What went wrong (in `catch (e)` after a primitive failed)."])
+            .with_get("cluster", move |e: &mut Self| optional(&e.cluster))
+            .and_comments(&["/// The cluster the failed call talked to, or `()`."])
+            .with_get("hint", move |e: &mut Self| optional(&e.hint))
+            .and_comments(&["/// What to do about it, or `()`."]);
+    }
 }

@@ -1,7 +1,8 @@
 //! `fedrun docs [NAME]`: the reference of fedrun's script functions, generated from the engine.
 //!
 //! There is one source of truth: the signatures and `///` comments registered with each function
-//! (`FuncRegistration::with_comments`, or `#[export_module]` doc comments). Rhai's own standard
+//! (`#[export_module]` and `#[derive(CustomType)]` doc comments, `TypeBuilder::and_comments`, or
+//! `FuncRegistration::with_comments`). Rhai's own standard
 //! library is left out. Functions are grouped as plain functions, methods and properties of each
 //! handle type (`cluster.apply(...)`), and namespaced modules (`peer::connect(...)`).
 
@@ -104,13 +105,17 @@ fn split_param(p: &str) -> (String, String) {
 }
 
 /// The type as a script author thinks of it: `&mut fedrun::prims::Cluster` → `Cluster`,
-/// `&str` / `ImmutableString` → `String`, `INT` → `i64`.
+/// `&str` / `ImmutableString` → `String`, `INT` → `i64`, and the `Result<T>` an
+/// `#[export_module]` function returns → `T`.
 fn clean_type(ty: &str) -> String {
     let ty = ty
         .trim()
         .trim_start_matches("&mut ")
         .trim_start_matches('&')
         .trim();
+    if let Some(inner) = ty.strip_prefix("Result<").and_then(|t| t.strip_suffix('>')) {
+        return clean_type(inner.split_once(", Box<").map_or(inner, |(ok, _)| ok));
+    }
     if ty.contains('<') {
         return ty.to_string();
     }
@@ -260,6 +265,9 @@ pub fn entries(engine: &Engine) -> Vec<Entry> {
         });
     }
     out.extend(stdlib_entries(engine));
+    // Overloads with as many parameters in the order of their parameters (a stable sort keeps
+    // it): Rhai's function tables iterate in an order that changes from run to run.
+    out.sort_by(|a, b| a.params.cmp(&b.params));
     out.sort_by(|a, b| {
         (&a.group, &a.name, a.params.len()).cmp(&(&b.group, &b.name, b.params.len()))
     });
