@@ -21,7 +21,7 @@ use kube::{CustomResource, CustomResourceExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::olm::crd_support::{finish, open_enum};
+use super::crd_support::{finish, open_enum};
 
 /// The group of the federation kinds.
 pub const GROUP: &str = "federation.maistra.io";

@@ -8,6 +8,7 @@
 //!
 //! This module sits below `prims`, `kube` and `sim`; it imports none of them.
 
+mod crd_support;
 pub mod federation;
 pub mod istio;
 pub mod maistra;

@@ -25,7 +25,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::olm::crd_support::{at, finish};
+use super::crd_support::{at, finish};
 
 /// The group of Routes.
 pub const ROUTE_GROUP: &str = "route.openshift.io";

@@ -2,66 +2,35 @@
 //! `apiextensions.k8s.io/v1` objects (discoverable, listed by `kubectl get crd`, pruning by their
 //! structural schemas).
 //!
-//! Imitates the CRDs shipped in the bundles of the Service Mesh 2.x operator (maistra.io,
-//! federation.maistra.io, networking.istio.io, security.istio.io), Kiali, Jaeger and the
-//! Elasticsearch operator. The federation kinds' schemas follow maistra/api's
-//! `federation/v1/*_types.go` field by field, so a misplaced field (e.g. `labelSelector.alias`
-//! instead of `labelSelector.aliases`) is pruned exactly as OpenShift prunes it.
+//! The Service Mesh bundle's CRDs (maistra.io, federation.maistra.io, networking.istio.io,
+//! security.istio.io) are generated from `crate::types`, written from maistra/api, the Maistra
+//! operator and istio/api: their schemas, printer columns and names are the real ones, so a
+//! misplaced field (e.g. `labelSelector.alias` for `labelSelector.aliases`) is refused or pruned
+//! as OpenShift does, and a status holds only what the real controllers write.
 //!
-//! Approximated: the other kinds keep unknown fields in `spec` (their real schemas are large and
-//! pruning there matters to no walkthrough step); every `status` preserves unknown fields.
+//! Approximated: the Kiali, Jaeger and Elasticsearch CRDs (which no walkthrough step writes)
+//! keep unknown fields in `spec` and `status`.
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use crate::types::{istio, maistra};
+use crate::types::{federation, istio, maistra};
 
 fn s() -> Value {
     json!({"type": "string"})
 }
-fn int() -> Value {
-    json!({"type": "integer", "format": "int32"})
-}
-fn boolean() -> Value {
-    json!({"type": "boolean"})
-}
-fn obj(properties: Value) -> Value {
-    json!({"type": "object", "properties": properties})
-}
-fn list(items: Value) -> Value {
-    json!({"type": "array", "items": items})
-}
-fn string_map() -> Value {
-    json!({"type": "object", "additionalProperties": {"type": "string"}})
-}
+
+/// An open-ended schema: every field is kept.
 fn open() -> Value {
     json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})
 }
 
-/// A top-level schema with this `spec` and an open `status`.
-fn root(spec: Value) -> Value {
-    typed(spec, open())
-}
-
-/// A top-level schema with this `spec` and `status`.
-fn typed(spec: Value, status: Value) -> Value {
-    obj(
-        json!({"apiVersion": s(), "kind": s(), "metadata": {"type": "object"}, "spec": spec, "status": status}),
-    )
-}
-
-fn time() -> Value {
-    json!({"type": "string", "format": "date-time"})
-}
-
-/// `PeerServiceMapping` (maistra/api federation/v1 import_export_mapping.go).
-fn service_mappings() -> Value {
-    list(obj(json!({
-        "exportedName": s(),
-        "localService": obj(json!({"name": s(), "namespace": s(), "hostname": s()})),
-    })))
+/// A top-level schema with an open `spec` and `status`.
+fn open_schema() -> Value {
+    json!({"type": "object", "properties": {"apiVersion": s(), "kind": s(),
+        "metadata": {"type": "object"}, "spec": open(), "status": open()}})
 }
 
 /// Names a CRD declares.
@@ -103,89 +72,6 @@ pub fn crd(k: &Kind, schema: Value) -> Value {
     })
 }
 
-fn local_ref() -> Value {
-    obj(json!({"name": s()}))
-}
-
-fn alias() -> Value {
-    obj(json!({"namespace": s(), "name": s()}))
-}
-
-/// ServiceMeshPeer (maistra/api federation/v1 servicemeshpeer_types.go): its status is
-/// `discoveryStatus` only, so that nothing else can be written there or served.
-pub fn peer_schema() -> Value {
-    let connection = |extra: Value| {
-        let mut fields = json!({
-            "connected": boolean(), "lastConnected": time(), "lastEvent": time(),
-            "lastFullSync": time(), "lastDisconnect": time(), "lastDisconnectStatus": s(),
-        });
-        if let (Some(f), Value::Object(extra)) = (fields.as_object_mut(), extra) {
-            f.extend(extra);
-        }
-        obj(fields)
-    };
-    let pod = obj(json!({
-        "pod": s(),
-        "watch": connection(json!({})),
-        "remotes": list(connection(json!({"source": s()}))),
-    }));
-    let status = obj(
-        json!({"discoveryStatus": obj(json!({"active": list(pod.clone()), "inactive": list(pod)}))}),
-    );
-    typed(
-        obj(json!({
-            "remote": obj(json!({"addresses": list(s()), "discoveryPort": int(), "servicePort": int()})),
-            "gateways": obj(json!({"ingress": local_ref(), "egress": local_ref()})),
-            "security": obj(json!({
-                "clientID": s(), "trustDomain": s(),
-                "certificateChain": obj(json!({"apiGroup": s(), "kind": s(), "name": s()})),
-                "allowDirectInbound": boolean(), "allowDirectOutbound": boolean(),
-            })),
-        })),
-        status,
-    )
-}
-
-/// ExportedServiceSet (exportedserviceset_types.go): status `exportedServices` only.
-pub fn exported_schema() -> Value {
-    let requirement = obj(json!({"key": s(), "operator": s(), "values": list(s())}));
-    typed(
-        obj(json!({
-            "exportRules": list(obj(json!({
-                "type": s(),
-                "nameSelector": obj(json!({"namespace": s(), "name": s(), "alias": alias()})),
-                "labelSelector": obj(json!({
-                    "namespace": s(),
-                    "selector": obj(json!({"matchLabels": string_map(), "matchExpressions": list(requirement)})),
-                    "aliases": list(obj(json!({"namespace": s(), "name": s(), "alias": alias()}))),
-                })),
-            }))),
-        })),
-        obj(json!({"exportedServices": service_mappings()})),
-    )
-}
-
-/// ImportedServiceSet (importedserviceset_types.go): status `importedServices` only.
-pub fn imported_schema() -> Value {
-    typed(
-        obj(json!({
-            "domainSuffix": s(),
-            "locality": obj(json!({"region": s(), "zone": s(), "subzone": s()})),
-            "importRules": list(obj(json!({
-                "type": s(), "importAsLocal": boolean(), "domainSuffix": s(),
-                "nameSelector": obj(json!({"namespace": s(), "name": s(), "alias": alias()})),
-            }))),
-        })),
-        obj(json!({"importedServices": service_mappings()})),
-    )
-}
-
-fn open_schema() -> Value {
-    root(open())
-}
-
-const FEDERATION: &[&str] = &["maistra-io", "federation-maistra-io"];
-
 fn k(
     group: &'static str,
     kind: &'static str,
@@ -218,41 +104,7 @@ pub fn service_mesh() -> &'static [Value] {
     // Generated once: the schemas are large, and OLM's reconciles read them often.
     static CRDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
         let mut out: Vec<Value> = maistra::crds().into_iter().map(installed).collect();
-        out.extend([
-            crd(
-                &k(
-                    "federation.maistra.io",
-                    "ServiceMeshPeer",
-                    "servicemeshpeers",
-                    &[],
-                    FEDERATION,
-                    &["v1"],
-                ),
-                peer_schema(),
-            ),
-            crd(
-                &k(
-                    "federation.maistra.io",
-                    "ExportedServiceSet",
-                    "exportedservicesets",
-                    &[],
-                    FEDERATION,
-                    &["v1"],
-                ),
-                exported_schema(),
-            ),
-            crd(
-                &k(
-                    "federation.maistra.io",
-                    "ImportedServiceSet",
-                    "importedservicesets",
-                    &[],
-                    FEDERATION,
-                    &["v1"],
-                ),
-                imported_schema(),
-            ),
-        ]);
+        out.extend(federation::crds().into_iter().map(installed));
         out.extend(istio::crds().into_iter().map(installed));
         out
     });
