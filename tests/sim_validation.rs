@@ -91,3 +91,150 @@ fn kubectl_sees_type_and_required_errors_of_built_in_kinds() {
         "{err}"
     );
 }
+
+/// Installs the Service Mesh operator (its CRDs) on context `a` and waits for its webhook.
+fn with_service_mesh() -> TestSim {
+    let sim = TestSim::with_clusters("a:aws");
+    let sub = "apiVersion: operators.coreos.com/v1alpha1
+kind: Subscription
+metadata: {name: servicemeshoperator, namespace: openshift-operators}
+spec: {channel: stable, name: servicemeshoperator, source: redhat-operators, sourceNamespace: openshift-marketplace}
+";
+    ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], sub));
+    ok(sim.kubectl(
+        "a",
+        &[
+            "-n",
+            "openshift-operators",
+            "wait",
+            "--for=jsonpath={.status.state}=AtLatestKnown",
+            "sub/servicemeshoperator",
+            "--timeout=60s",
+        ],
+    ));
+    ok(sim.kubectl(
+        "a",
+        &[
+            "-n",
+            "openshift-operators",
+            "wait",
+            "--for=jsonpath={.subsets[0].addresses[0].ip}",
+            "endpoints/maistra-admission-controller",
+            "--timeout=60s",
+        ],
+    ));
+    ok(sim.kubectl("a", &["create", "namespace", "mesh"]));
+    sim
+}
+
+/// The walkthrough repository's ess.yaml: `labelSelector.alias` where the CRD has `aliases`.
+const WALKTHROUGH_ESS: &str = "\
+apiVersion: federation.maistra.io/v1
+kind: ExportedServiceSet
+metadata: {name: aro-stg-mesh, namespace: mesh}
+spec:
+  exportRules:
+  - type: LabelSelector
+    labelSelector:
+      namespace: prod-bookinfo
+      selector:
+        matchLabels: {export-service: \"true\"}
+      alias:
+        namespace: prod-bookinfo
+";
+
+#[test]
+fn custom_resources_are_refused_as_a_real_cluster_refuses_them() {
+    let sim = with_service_mesh();
+    // The walkthrough's ESS: refused under kubectl's strict default, pruned with --validate=false.
+    let err = fails(sim.kubectl_stdin("a", &["apply", "-f", "-"], WALKTHROUGH_ESS));
+    assert!(
+        err.contains(
+            "ExportedServiceSet in version \"v1\" cannot be handled as a ExportedServiceSet: \
+             strict decoding error: unknown field \"spec.exportRules[0].labelSelector.alias\""
+        ),
+        "{err}"
+    );
+    ok(sim.kubectl_stdin(
+        "a",
+        &["apply", "--validate=false", "-f", "-"],
+        WALKTHROUGH_ESS,
+    ));
+    let selector = ok(sim.kubectl(
+        "a",
+        &[
+            "-n",
+            "mesh",
+            "get",
+            "exportedserviceset",
+            "aro-stg-mesh",
+            "-o",
+            "jsonpath={.spec.exportRules[0].labelSelector}",
+        ],
+    ));
+    assert!(
+        selector.contains("export-service") && !selector.contains("alias"),
+        "{selector}"
+    );
+
+    // An export rule without its required type.
+    let untyped = WALKTHROUGH_ESS
+        .replace(
+            "  - type: LabelSelector\n    labelSelector:",
+            "  - labelSelector:",
+        )
+        .replace("      alias:\n        namespace: prod-bookinfo\n", "");
+    let err = fails(sim.kubectl_stdin("a", &["apply", "-f", "-"], &untyped));
+    assert!(
+        err.contains("spec.exportRules[0].type: Required value"),
+        "{err}"
+    );
+
+    // A ServiceMeshPeer with a quoted port.
+    let peer = "apiVersion: federation.maistra.io/v1
+kind: ServiceMeshPeer
+metadata: {name: other, namespace: mesh}
+spec:
+  remote: {addresses: [other.example.com], discoveryPort: \"8188\", servicePort: 15443}
+  gateways: {ingress: {name: other-ingress}, egress: {name: other-egress}}
+  security:
+    trustDomain: other.local
+    clientID: other.local/ns/other/sa/mesh-egress-service-account
+    certificateChain: {kind: ConfigMap, name: other-ca-root-cert}
+";
+    let err = fails(sim.kubectl_stdin("a", &["apply", "-f", "-"], peer));
+    assert!(
+        err.contains(
+            "spec.remote.discoveryPort: Invalid value: \"string\": spec.remote.discoveryPort in \
+             body must be of type integer: \"string\""
+        ),
+        "{err}"
+    );
+
+    // An SMCP with a word for a sampling rate, and a field gateways.ingress does not have.
+    let smcp = "apiVersion: maistra.io/v2
+kind: ServiceMeshControlPlane
+metadata: {name: basic, namespace: mesh}
+spec:
+  version: v2.6
+  tracing: {type: None, sampling: high}
+";
+    let err = fails(sim.kubectl_stdin("a", &["apply", "-f", "-"], smcp));
+    assert!(
+        err.contains("spec.tracing.sampling in body must be of type integer"),
+        "{err}"
+    );
+    let smcp = smcp.replace("sampling: high", "sampling: 10000")
+        + "  gateways: {ingress: {bogus: true}}\n";
+    let err = fails(sim.kubectl_stdin("a", &["apply", "-f", "-"], &smcp));
+    assert!(
+        err.contains("strict decoding error: unknown field \"spec.gateways.ingress.bogus\""),
+        "{err}"
+    );
+    let smcp = smcp.replace("sampling: 10000", "sampling: 20000");
+    let err = fails(sim.kubectl_stdin("a", &["apply", "--validate=false", "-f", "-"], &smcp));
+    assert!(
+        err.contains("spec.tracing.sampling in body should be less than or equal to 10000"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@
 //! cluster (written atomically, so a kill -9 leaves the last complete one), the cluster list, and a
 //! lock held while a simulator serves the directory, so two never write the same state.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -322,6 +324,7 @@ impl Simulator {
                 store: store.clone(),
                 path: snapshot_path(&dir, &spec.name),
                 saved: tokio::sync::Mutex::new(0),
+                encoded: std::sync::Mutex::default(),
             });
             let mut router = api::router(cluster.clone());
             if options.durable_writes {
@@ -527,6 +530,61 @@ struct Saver {
     path: PathBuf,
     /// The resource version the file holds.
     saved: tokio::sync::Mutex<u64>,
+    /// Each object's entry as last written, with the resourceVersion it had: a save encodes
+    /// only what changed since, so large objects that rarely change (CRDs) cost a copy.
+    encoded: std::sync::Mutex<Encoded>,
+}
+
+/// `(group, plural, namespace, name)`.
+type ObjectKey = (String, String, String, String);
+
+/// The entries a save wrote, to reuse while their objects are unchanged.
+type Encoded = HashMap<ObjectKey, (String, Arc<[u8]>)>;
+
+/// A snapshot file's bytes (a [`Snapshot`] in JSON), reusing the unchanged entries of `previous`;
+/// also returns the entries written.
+fn encode(
+    rv: u64,
+    objects: Vec<(String, String, Arc<Value>)>,
+    mut previous: Encoded,
+) -> std::io::Result<(Vec<u8>, Encoded)> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        group: &'a str,
+        plural: &'a str,
+        object: &'a Value,
+    }
+    let mut current = HashMap::with_capacity(objects.len());
+    let mut out = format!("{{\"rv\":{rv},\"objects\":[").into_bytes();
+    for (i, (group, plural, object)) in objects.into_iter().enumerate() {
+        let meta = |f: &str| {
+            object
+                .pointer(&format!("/metadata/{f}"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let version = meta("resourceVersion");
+        let key = (group, plural, meta("namespace"), meta("name"));
+        let bytes = match previous.remove(&key) {
+            Some((v, bytes)) if v == version => bytes,
+            _ => {
+                let entry = Entry {
+                    group: &key.0,
+                    plural: &key.1,
+                    object: &object,
+                };
+                Arc::from(serde_json::to_vec(&entry).map_err(std::io::Error::other)?)
+            }
+        };
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&bytes);
+        current.insert(key, (version, bytes));
+    }
+    out.extend_from_slice(b"]}");
+    Ok((out, current))
 }
 
 impl Saver {
@@ -538,15 +596,20 @@ impl Saver {
         if version <= *saved && *saved != 0 {
             return;
         }
-        let snapshot = self.store.snapshot();
+        let (rv, objects) = self.store.shared_objects();
         let path = self.path.clone();
+        let previous = std::mem::take(&mut *self.encoded.lock().unwrap_or_else(|e| e.into_inner()));
         let written = tokio::task::spawn_blocking(move || {
-            let bytes = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
-            atomic_write(&path, &bytes, 0o600)
+            let (bytes, entries) = encode(rv, objects, previous)?;
+            atomic_write(&path, &bytes, 0o600)?;
+            Ok::<_, std::io::Error>(entries)
         })
         .await;
         match written {
-            Ok(Ok(())) => *saved = version,
+            Ok(Ok(entries)) => {
+                *self.encoded.lock().unwrap_or_else(|e| e.into_inner()) = entries;
+                *saved = version;
+            }
             Ok(Err(e)) => tracing::error!("cannot save simulator state: {e}"),
             Err(e) => tracing::error!("cannot save simulator state: {e}"),
         }

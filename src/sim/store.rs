@@ -145,22 +145,33 @@ impl Store {
     }
 
     pub fn snapshot(&self) -> Snapshot {
+        let (rv, objects) = self.shared_objects();
+        Snapshot {
+            rv,
+            objects: objects
+                .into_iter()
+                .map(|(group, plural, o)| SnapshotObject {
+                    group,
+                    plural,
+                    object: (*o).clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The resource version and every object as `(group, plural, object)`, shared, not copied:
+    /// what a save needs, taken without holding the lock while it encodes.
+    pub fn shared_objects(&self) -> (u64, Vec<(String, String, Arc<Value>)>) {
         let inner = self.read();
         let objects = inner
             .objects
             .iter()
             .flat_map(|((group, plural), objs)| {
-                objs.values().map(move |o| SnapshotObject {
-                    group: group.clone(),
-                    plural: plural.clone(),
-                    object: (**o).clone(),
-                })
+                objs.values()
+                    .map(move |o| (group.clone(), plural.clone(), o.clone()))
             })
             .collect();
-        Snapshot {
-            rv: inner.rv,
-            objects,
-        }
+        (inner.rv, objects)
     }
 
     // A poisoned lock only means a panic elsewhere; the data is still consistent because every

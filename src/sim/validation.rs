@@ -252,8 +252,9 @@ fn shown(v: &Value) -> String {
 struct Walk<'f> {
     findings: &'f mut Findings,
     path: FieldPath,
-    /// Checks `required`, enums and ranges (custom resources and the built-ins' required fields).
-    values: bool,
+    /// Whether this is a custom resource, whose `apiVersion`, `kind` and `metadata` the server
+    /// checks itself whatever the CRD's schema says of them.
+    custom: bool,
 }
 
 impl Walk<'_> {
@@ -283,9 +284,7 @@ impl Walk<'_> {
             self.wrong(value, expected, format, node);
             return;
         }
-        if self.values {
-            self.enum_and_range(value, schema);
-        }
+        self.enum_and_range(value, schema);
         match value {
             Value::Object(map) => self.object(map, node),
             Value::Array(items) => {
@@ -311,7 +310,9 @@ impl Walk<'_> {
         if properties.is_none() && additional.is_none() && (preserve || free_form) {
             return;
         }
-        for (key, v) in map {
+        let implicit = |key: &str| matches!(key, "apiVersion" | "kind" | "metadata");
+        let at_root = self.custom && self.path.0.is_empty();
+        for (key, v) in map.iter().filter(|(k, _)| !(at_root && implicit(k))) {
             let sub = properties.and_then(|p| p.get(key)).or(match additional {
                 Some(a) if a.is_object() => Some(a),
                 _ => None,
@@ -329,9 +330,7 @@ impl Walk<'_> {
                 }
             }
         }
-        if self.values
-            && let Some(required) = schema.get("required").and_then(Value::as_array)
-        {
+        if let Some(required) = schema.get("required").and_then(Value::as_array) {
             for name in required.iter().filter_map(Value::as_str) {
                 if map.get(name).is_none_or(Value::is_null) {
                     self.path.0.push(Step::Field(name.to_string()));
@@ -468,28 +467,17 @@ pub fn check(rt: &ResourceType, object: &Value) -> Findings {
     let mut walk = Walk {
         findings: &mut findings,
         path: FieldPath::default(),
-        values: true,
+        custom,
     };
-    if custom {
-        // The CRD schema declares `metadata` as a bare object; the server checks it as ObjectMeta.
-        // apiVersion and kind are implicit in every custom resource's schema.
-        let mut top = object.clone();
-        let meta = top.as_object_mut().and_then(|o| {
-            o.remove("apiVersion");
-            o.remove("kind");
-            o.remove("metadata")
-        });
-        walk.node(&top, node);
-        if let Some(meta) = meta {
-            let meta_node = Node {
-                schema: &OBJECT_META,
-                definitions: definitions(&OBJECT_META),
-                go_struct: Some("ObjectMeta"),
-            };
-            walk.at(Step::Field("metadata".into()), |w| w.node(&meta, meta_node));
-        }
-    } else {
-        walk.node(object, node);
+    walk.node(object, node);
+    // A CRD's schema declares `metadata` as a bare object; the server checks it as ObjectMeta.
+    if custom && let Some(meta) = object.get("metadata") {
+        let meta_node = Node {
+            schema: &OBJECT_META,
+            definitions: definitions(&OBJECT_META),
+            go_struct: Some("ObjectMeta"),
+        };
+        walk.at(Step::Field("metadata".into()), |w| w.node(meta, meta_node));
     }
     findings
 }

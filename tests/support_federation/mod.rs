@@ -36,8 +36,9 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Maistra does not define are pruned as on a real cluster.
 pub fn crds() -> Vec<Value> {
     fedrun::sim::controllers::crds::service_mesh()
-        .into_iter()
+        .iter()
         .filter(|c| matches!(c["spec"]["group"].as_str(), Some(MAISTRA | FED)))
+        .cloned()
         .collect()
 }
 

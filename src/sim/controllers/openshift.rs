@@ -107,7 +107,15 @@ pub fn platform_types() -> Vec<ResourceType> {
             &[],
             &[],
         ),
-        platform_type(ROUTE_GROUP, &["v1"], "Route", "routes", true, &[], &[]),
+        // openshift-apiserver serves routes (no CRD on OpenShift); its checks are those of the
+        // CRD openshift/api generates from the same type (route/v1/zz_generated.crd-manifests).
+        ResourceType {
+            schema: crate::types::openshift::crds().into_iter().find_map(|c| {
+                let c = serde_json::to_value(c).ok()?;
+                ResourceType::from_crd(&c).ok()?.schema
+            }),
+            ..platform_type(ROUTE_GROUP, &["v1"], "Route", "routes", true, &[], &[])
+        },
         platform_type(
             PROJECT_GROUP,
             &["v1"],
@@ -126,52 +134,18 @@ pub fn platform_types() -> Vec<ResourceType> {
             &[],
             &[],
         ),
-        platform_type(
-            OLM_GROUP,
-            &["v1alpha1"],
-            "Subscription",
-            "subscriptions",
-            true,
-            &["sub", "subs"],
-            &["olm"],
-        ),
-        platform_type(
-            OLM_GROUP,
-            &["v1alpha1"],
-            "ClusterServiceVersion",
-            "clusterserviceversions",
-            true,
-            &["csv", "csvs"],
-            &["olm"],
-        ),
-        platform_type(
-            OLM_GROUP,
-            &["v1alpha1"],
-            "InstallPlan",
-            "installplans",
-            true,
-            &["ip"],
-            &["olm"],
-        ),
-        platform_type(
-            OLM_GROUP,
-            &["v1alpha1"],
-            "CatalogSource",
-            "catalogsources",
-            true,
-            &["catsrc"],
-            &["olm"],
-        ),
-        platform_type(
-            OLM_GROUP,
-            &["v1", "v1alpha2"],
-            "OperatorGroup",
-            "operatorgroups",
-            true,
-            &["og"],
-            &["olm"],
-        ),
     ]
+}
+
+/// OLM's CRDs, generated once from `crate::types::olm`.
+fn olm_crds() -> &'static [Value] {
+    static CRDS: std::sync::LazyLock<Vec<Value>> = std::sync::LazyLock::new(|| {
+        crate::types::olm::crds()
+            .into_iter()
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .collect()
+    });
+    &CRDS
 }
 
 /// Registers OpenShift's kinds and creates what a fresh cluster has (kept if already there).
@@ -180,6 +154,15 @@ pub fn register(cluster: &SimCluster) {
         cluster.store.register_type(rt);
     }
     let o = Objects::of(cluster);
+    // OLM's kinds are CustomResourceDefinitions on OpenShift (operator-framework/api `crds/`).
+    for crd in olm_crds() {
+        create_if_absent(
+            &o,
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+            crd.clone(),
+        );
+    }
     for ns in PLATFORM_NAMESPACES {
         create_if_absent(
             &o,
