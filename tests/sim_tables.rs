@@ -146,11 +146,21 @@ fn built_in_kinds_print_the_columns_of_printers_go() {
     app(&sim);
     let out = ok(sim.kubectl("a", &["-n", "demo", "get", "svc,cm,deploy,ns"]));
     let lines = words(&out);
-    let headers: Vec<&Vec<&str>> = lines.iter().filter(|w| w.first() == Some(&"NAME")).collect();
+    let headers: Vec<&Vec<&str>> = lines
+        .iter()
+        .filter(|w| w.first() == Some(&"NAME"))
+        .collect();
     assert_eq!(
         headers,
         [
-            &vec!["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
+            &vec![
+                "NAME",
+                "TYPE",
+                "CLUSTER-IP",
+                "EXTERNAL-IP",
+                "PORT(S)",
+                "AGE"
+            ],
             &vec!["NAME", "DATA", "AGE"],
             &vec!["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
             &vec!["NAME", "STATUS", "AGE"],
@@ -179,6 +189,29 @@ fn built_in_kinds_print_the_columns_of_printers_go() {
         "{out}"
     );
 
+    ok(sim.kubectl(
+        "a",
+        &[
+            "-n",
+            "demo",
+            "create",
+            "secret",
+            "generic",
+            "creds",
+            "--from-literal=u=a",
+            "--from-literal=p=b",
+        ],
+    ));
+    ok(sim.kubectl("a", &["-n", "demo", "create", "serviceaccount", "robot"]));
+    let out = ok(sim.kubectl("a", &["-n", "demo", "get", "secret/creds", "sa/robot"]));
+    assert_eq!(words(&out)[0], ["NAME", "TYPE", "DATA", "AGE"], "{out}");
+    assert_eq!(row(&out, "secret/creds")[1..3], ["Opaque", "2"]);
+    assert!(
+        words(&out).contains(&vec!["NAME", "SECRETS", "AGE"]),
+        "{out}"
+    );
+    assert_eq!(row(&out, "serviceaccount/robot")[1], "0");
+
     // A single object is a Table too.
     let out = ok(sim.kubectl("a", &["-n", "demo", "get", "deploy", "web"]));
     assert_eq!(
@@ -188,7 +221,10 @@ fn built_in_kinds_print_the_columns_of_printers_go() {
     assert_eq!(row(&out, "web")[1], "2/2");
     // Row objects carry the metadata kubectl needs for labels and namespaces.
     let out = ok(sim.kubectl("a", &["get", "cm", "-A", "--show-labels", "-l", "app=web"]));
-    assert_eq!(words(&out)[0], ["NAMESPACE", "NAME", "DATA", "AGE", "LABELS"]);
+    assert_eq!(
+        words(&out)[0],
+        ["NAMESPACE", "NAME", "DATA", "AGE", "LABELS"]
+    );
     assert_eq!(row(&out, "demo")[1..3], ["web-config", "2"]);
     assert_eq!(row(&out, "demo")[4], "app=web");
 }
@@ -207,7 +243,16 @@ fn wide_output_adds_the_priority_columns() {
         .collect();
     assert_eq!(
         headers[1],
-        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
+        [
+            "NAME",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+            "CONTAINERS",
+            "IMAGES",
+            "SELECTOR"
+        ]
     );
     assert_eq!(
         row(&out, "deployment.apps/web")[5..],
@@ -251,7 +296,11 @@ fn custom_resources_print_their_crd_columns() {
     ));
 
     let out = ok(sim.kubectl("a", &["-n", "demo", "get", "widgets"]));
-    assert_eq!(words(&out)[0], ["NAME", "READY", "SIZE", "STARTED"], "{out}");
+    assert_eq!(
+        words(&out)[0],
+        ["NAME", "READY", "SIZE", "STARTED"],
+        "{out}"
+    );
     assert_eq!(row(&out, "w1")[1..], ["Waiting", "3", "2d3h"], "{out}");
     // Values the object does not have are null cells, which kubectl leaves blank.
     assert_eq!(row(&out, "w2"), ["w2", "5"], "{out}");
@@ -259,7 +308,10 @@ fn custom_resources_print_their_crd_columns() {
         let client = client(&sim.kubeconfig(), "a").await;
         let path = "/apis/example.com/v1/namespaces/demo/widgets/w2";
         let (_, table) = get(&client, path, KUBECTL_ACCEPT).await;
-        assert_eq!(table["rows"][0]["cells"], json!(["w2", null, 5, null, null]));
+        assert_eq!(
+            table["rows"][0]["cells"],
+            json!(["w2", null, 5, null, null])
+        );
         assert_eq!(table["columnDefinitions"][4]["description"], "Who owns it");
         assert_eq!(table["columnDefinitions"][4]["priority"], 1);
     });
@@ -346,8 +398,15 @@ fn plain_clients_get_plain_lists_and_tables_carry_what_include_object_asks() {
         let path = "/api/v1/namespaces/demo/configmaps";
         let (code, table) = get(&client, path, KUBECTL_ACCEPT).await;
         assert_eq!(code, 200);
-        assert_eq!((&table["kind"], &table["apiVersion"]), (&json!("Table"), &json!("meta.k8s.io/v1")));
-        assert!(table["metadata"]["resourceVersion"].as_str().is_some_and(|rv| !rv.is_empty()));
+        assert_eq!(
+            (&table["kind"], &table["apiVersion"]),
+            (&json!("Table"), &json!("meta.k8s.io/v1"))
+        );
+        assert!(
+            table["metadata"]["resourceVersion"]
+                .as_str()
+                .is_some_and(|rv| !rv.is_empty())
+        );
         assert_eq!(
             table["columnDefinitions"][0],
             json!({"name": "Name", "type": "string", "format": "name", "priority": 0,
@@ -368,18 +427,47 @@ fn plain_clients_get_plain_lists_and_tables_carry_what_include_object_asks() {
         assert_eq!(row["object"]["metadata"]["namespace"], "demo");
         assert!(row["object"].get("data").is_none());
 
-        let (_, table) = get(&client, &format!("{path}?includeObject=Object"), KUBECTL_ACCEPT).await;
+        let (_, table) = get(
+            &client,
+            &format!("{path}?includeObject=Object"),
+            KUBECTL_ACCEPT,
+        )
+        .await;
         assert_eq!(table["rows"][0]["object"]["kind"], "ConfigMap");
-        assert_eq!(table["rows"][0]["object"]["data"], json!({"a": "1", "b": "2"}));
-        let (_, table) = get(&client, &format!("{path}/web-config?includeObject=None"), KUBECTL_ACCEPT).await;
+        assert_eq!(
+            table["rows"][0]["object"]["data"],
+            json!({"a": "1", "b": "2"})
+        );
+        let (_, table) = get(
+            &client,
+            &format!("{path}/web-config?includeObject=None"),
+            KUBECTL_ACCEPT,
+        )
+        .await;
         assert_eq!(table["rows"][0]["object"], Value::Null);
-        let (code, status) = get(&client, &format!("{path}?includeObject=All"), KUBECTL_ACCEPT).await;
+        let (code, status) = get(
+            &client,
+            &format!("{path}?includeObject=All"),
+            KUBECTL_ACCEPT,
+        )
+        .await;
         assert_eq!(code, 400);
-        assert_eq!(status["message"], "unrecognized includeObject value: \"All\"");
+        assert_eq!(
+            status["message"],
+            "unrecognized includeObject value: \"All\""
+        );
 
-        let (_, table) = get(&client, path, "application/json;as=Table;v=v1beta1;g=meta.k8s.io").await;
+        let (_, table) = get(
+            &client,
+            path,
+            "application/json;as=Table;v=v1beta1;g=meta.k8s.io",
+        )
+        .await;
         assert_eq!(table["apiVersion"], "meta.k8s.io/v1beta1");
-        assert_eq!(table["rows"][0]["object"]["apiVersion"], "meta.k8s.io/v1beta1");
+        assert_eq!(
+            table["rows"][0]["object"]["apiVersion"],
+            "meta.k8s.io/v1beta1"
+        );
         let (_, list) = get(&client, path, "application/json").await;
         assert_eq!(list["kind"], "ConfigMapList");
     });

@@ -416,6 +416,8 @@ mod tests {
                 "versions": [
                     {"name": "v1alpha1", "served": true, "storage": false},
                     {"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
+                     "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size", "priority": 1},
+                        {"name": "Broken", "type": "string"}],
                      "schema": {"openAPIV3Schema": {"type": "object", "properties": {
                         "spec": {"type": "object", "properties": {"size": {"type": "integer"},
                             "labels": {"type": "object", "additionalProperties": {"type": "string"}}}},
@@ -430,6 +432,18 @@ mod tests {
         assert!(rt.namespaced && rt.status_subresource && !rt.strategic_merge);
         assert_eq!(rt.short_names, vec!["wd"]);
         assert_eq!(rt.singular, "widget");
+        let columns = rt.printer_columns.as_ref().unwrap();
+        assert!(columns["v1alpha1"].is_empty());
+        assert_eq!(columns["v1"].len(), 1);
+        assert_eq!(
+            (
+                columns["v1"][0].name.as_str(),
+                columns["v1"][0].json_path.as_str(),
+                columns["v1"][0].priority
+            ),
+            ("Size", ".spec.size", 1)
+        );
+        assert!(builtin_types().iter().all(|t| t.printer_columns.is_none()));
     }
 
     #[test]

@@ -125,9 +125,9 @@ pub fn list(
     let (items, rv) = cluster
         .store
         .list(&target.rt, target.namespace.as_deref(), &keep);
-    if let Some(table) = table.and_then(|t| {
-        t.render(target, &items, &rv.to_string(), |o| present(o, target))
-    }) {
+    if let Some(table) =
+        table.and_then(|t| t.render(target, &items, &rv.to_string(), |o| present(o, target)))
+    {
         return Ok(json_response(200, &table));
     }
     let items: Vec<Value> = items.iter().map(|o| present(o, target)).collect();

@@ -128,12 +128,21 @@ impl TableRequest {
     ) -> Option<Value> {
         let rt = &target.rt;
         let (columns, cells): (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>) =
-            if let Some(printer) = PRINTERS.iter().find(|p| (p.group, p.plural) == (rt.group.as_str(), rt.plural.as_str())) {
-                (DEFINITIONS[&printer.plural].clone(), Box::new(printer.cells))
+            if let Some(printer) = PRINTERS
+                .iter()
+                .find(|p| (p.group, p.plural) == (rt.group.as_str(), rt.plural.as_str()))
+            {
+                (
+                    DEFINITIONS[&printer.plural].clone(),
+                    Box::new(printer.cells),
+                )
             } else {
                 let declared = rt.printer_columns.as_ref()?.get(&target.version);
                 let custom = CustomColumns::new(declared.map(Vec::as_slice).unwrap_or(&[]));
-                (custom.definitions(), Box::new(move |o: &Value| custom.cells(o)))
+                (
+                    custom.definitions(),
+                    Box::new(move |o: &Value| custom.cells(o)),
+                )
             };
         let rows: Vec<Value> = objects
             .iter()
@@ -221,7 +230,10 @@ impl CustomColumns {
     fn cells(&self, object: &Value) -> Vec<Value> {
         let mut cells = vec![json!(text(object, "/metadata/name"))];
         for (column, template) in &self.columns {
-            let first = template.query(object).ok().and_then(|v| v.into_iter().next());
+            let first = template
+                .query(object)
+                .ok()
+                .and_then(|v| v.into_iter().next());
             cells.push(first.map_or(Value::Null, |v| typed_cell(&column.type_, v)));
         }
         cells
@@ -273,7 +285,12 @@ struct Printer {
 }
 
 const NAME: Column = ("Name", "string", 0, Doc::Field(meta_doc, "name"));
-const AGE: Column = ("Age", "string", 0, Doc::Field(meta_doc, "creationTimestamp"));
+const AGE: Column = (
+    "Age",
+    "string",
+    0,
+    Doc::Field(meta_doc, "creationTimestamp"),
+);
 const CONTAINERS: Doc = Doc::Text("Names of each container in the template.");
 const IMAGES: Doc = Doc::Text("Images referenced by each container in the template.");
 
@@ -285,7 +302,12 @@ static PRINTERS: &[Printer] = &[
         plural: "namespaces",
         columns: &[
             NAME,
-            ("Status", "string", 0, Doc::Text("The status of the namespace")),
+            (
+                "Status",
+                "string",
+                0,
+                Doc::Text("The status of the namespace"),
+            ),
             AGE,
         ],
         cells: namespace,
@@ -293,7 +315,16 @@ static PRINTERS: &[Printer] = &[
     Printer {
         group: "",
         plural: "configmaps",
-        columns: &[NAME, ("Data", "string", 0, Doc::Field(doc::<core::ConfigMap>, "data")), AGE],
+        columns: &[
+            NAME,
+            (
+                "Data",
+                "string",
+                0,
+                Doc::Field(doc::<core::ConfigMap>, "data"),
+            ),
+            AGE,
+        ],
         cells: config_map,
     },
     Printer {
@@ -312,12 +343,37 @@ static PRINTERS: &[Printer] = &[
         plural: "services",
         columns: &[
             NAME,
-            ("Type", "string", 0, Doc::Field(doc::<core::ServiceSpec>, "type")),
-            ("Cluster-IP", "string", 0, Doc::Field(doc::<core::ServiceSpec>, "clusterIP")),
-            ("External-IP", "string", 0, Doc::Field(doc::<core::ServiceSpec>, "externalIPs")),
-            ("Port(s)", "string", 0, Doc::Field(doc::<core::ServiceSpec>, "ports")),
+            (
+                "Type",
+                "string",
+                0,
+                Doc::Field(doc::<core::ServiceSpec>, "type"),
+            ),
+            (
+                "Cluster-IP",
+                "string",
+                0,
+                Doc::Field(doc::<core::ServiceSpec>, "clusterIP"),
+            ),
+            (
+                "External-IP",
+                "string",
+                0,
+                Doc::Field(doc::<core::ServiceSpec>, "externalIPs"),
+            ),
+            (
+                "Port(s)",
+                "string",
+                0,
+                Doc::Field(doc::<core::ServiceSpec>, "ports"),
+            ),
             AGE,
-            ("Selector", "string", 1, Doc::Field(doc::<core::ServiceSpec>, "selector")),
+            (
+                "Selector",
+                "string",
+                1,
+                Doc::Field(doc::<core::ServiceSpec>, "selector"),
+            ),
         ],
         cells: service,
     },
@@ -326,7 +382,12 @@ static PRINTERS: &[Printer] = &[
         plural: "serviceaccounts",
         columns: &[
             NAME,
-            ("Secrets", "string", 0, Doc::Field(doc::<core::ServiceAccount>, "secrets")),
+            (
+                "Secrets",
+                "string",
+                0,
+                Doc::Field(doc::<core::ServiceAccount>, "secrets"),
+            ),
             AGE,
         ],
         cells: service_account,
@@ -336,14 +397,51 @@ static PRINTERS: &[Printer] = &[
         plural: "pods",
         columns: &[
             NAME,
-            ("Ready", "string", 0, Doc::Text("The aggregate readiness state of this pod for accepting traffic.")),
-            ("Status", "string", 0, Doc::Text("The aggregate status of the containers in this pod.")),
-            ("Restarts", "string", 0, Doc::Text("The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.")),
+            (
+                "Ready",
+                "string",
+                0,
+                Doc::Text("The aggregate readiness state of this pod for accepting traffic."),
+            ),
+            (
+                "Status",
+                "string",
+                0,
+                Doc::Text("The aggregate status of the containers in this pod."),
+            ),
+            (
+                "Restarts",
+                "string",
+                0,
+                Doc::Text(
+                    "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+                ),
+            ),
             AGE,
-            ("IP", "string", 1, Doc::Field(doc::<core::PodStatus>, "podIP")),
-            ("Node", "string", 1, Doc::Field(doc::<core::PodSpec>, "nodeName")),
-            ("Nominated Node", "string", 1, Doc::Field(doc::<core::PodStatus>, "nominatedNodeName")),
-            ("Readiness Gates", "string", 1, Doc::Field(doc::<core::PodSpec>, "readinessGates")),
+            (
+                "IP",
+                "string",
+                1,
+                Doc::Field(doc::<core::PodStatus>, "podIP"),
+            ),
+            (
+                "Node",
+                "string",
+                1,
+                Doc::Field(doc::<core::PodSpec>, "nodeName"),
+            ),
+            (
+                "Nominated Node",
+                "string",
+                1,
+                Doc::Field(doc::<core::PodStatus>, "nominatedNodeName"),
+            ),
+            (
+                "Readiness Gates",
+                "string",
+                1,
+                Doc::Field(doc::<core::PodSpec>, "readinessGates"),
+            ),
         ],
         cells: pod,
     },
@@ -352,7 +450,12 @@ static PRINTERS: &[Printer] = &[
         plural: "endpoints",
         columns: &[
             NAME,
-            ("Endpoints", "string", 0, Doc::Field(doc::<core::Endpoints>, "subsets")),
+            (
+                "Endpoints",
+                "string",
+                0,
+                Doc::Field(doc::<core::Endpoints>, "subsets"),
+            ),
             AGE,
         ],
         cells: endpoints,
@@ -361,15 +464,55 @@ static PRINTERS: &[Printer] = &[
         group: "",
         plural: "events",
         columns: &[
-            ("Last Seen", "string", 0, Doc::Field(doc::<core::Event>, "lastTimestamp")),
+            (
+                "Last Seen",
+                "string",
+                0,
+                Doc::Field(doc::<core::Event>, "lastTimestamp"),
+            ),
             ("Type", "string", 0, Doc::Field(doc::<core::Event>, "type")),
-            ("Reason", "string", 0, Doc::Field(doc::<core::Event>, "reason")),
-            ("Object", "string", 0, Doc::Field(doc::<core::Event>, "involvedObject")),
-            ("Subobject", "string", 1, Doc::Field(doc::<core::ObjectReference>, "fieldPath")),
-            ("Source", "string", 1, Doc::Field(doc::<core::Event>, "source")),
-            ("Message", "string", 0, Doc::Field(doc::<core::Event>, "message")),
-            ("First Seen", "string", 1, Doc::Field(doc::<core::Event>, "firstTimestamp")),
-            ("Count", "string", 1, Doc::Field(doc::<core::Event>, "count")),
+            (
+                "Reason",
+                "string",
+                0,
+                Doc::Field(doc::<core::Event>, "reason"),
+            ),
+            (
+                "Object",
+                "string",
+                0,
+                Doc::Field(doc::<core::Event>, "involvedObject"),
+            ),
+            (
+                "Subobject",
+                "string",
+                1,
+                Doc::Field(doc::<core::ObjectReference>, "fieldPath"),
+            ),
+            (
+                "Source",
+                "string",
+                1,
+                Doc::Field(doc::<core::Event>, "source"),
+            ),
+            (
+                "Message",
+                "string",
+                0,
+                Doc::Field(doc::<core::Event>, "message"),
+            ),
+            (
+                "First Seen",
+                "string",
+                1,
+                Doc::Field(doc::<core::Event>, "firstTimestamp"),
+            ),
+            (
+                "Count",
+                "string",
+                1,
+                Doc::Field(doc::<core::Event>, "count"),
+            ),
             ("Name", "string", 1, Doc::Field(meta_doc, "name")),
         ],
         cells: event,
@@ -379,20 +522,48 @@ static PRINTERS: &[Printer] = &[
         plural: "deployments",
         columns: &[
             NAME,
-            ("Ready", "string", 0, Doc::Text("Number of the pod with ready state")),
-            ("Up-to-date", "string", 0, Doc::Field(doc::<apps::DeploymentStatus>, "updatedReplicas")),
-            ("Available", "string", 0, Doc::Field(doc::<apps::DeploymentStatus>, "availableReplicas")),
+            (
+                "Ready",
+                "string",
+                0,
+                Doc::Text("Number of the pod with ready state"),
+            ),
+            (
+                "Up-to-date",
+                "string",
+                0,
+                Doc::Field(doc::<apps::DeploymentStatus>, "updatedReplicas"),
+            ),
+            (
+                "Available",
+                "string",
+                0,
+                Doc::Field(doc::<apps::DeploymentStatus>, "availableReplicas"),
+            ),
             AGE,
             ("Containers", "string", 1, CONTAINERS),
             ("Images", "string", 1, IMAGES),
-            ("Selector", "string", 1, Doc::Field(doc::<apps::DeploymentSpec>, "selector")),
+            (
+                "Selector",
+                "string",
+                1,
+                Doc::Field(doc::<apps::DeploymentSpec>, "selector"),
+            ),
         ],
         cells: deployment,
     },
     Printer {
         group: "apiextensions.k8s.io",
         plural: "customresourcedefinitions",
-        columns: &[NAME, ("Created At", "date", 0, Doc::Field(meta_doc, "creationTimestamp"))],
+        columns: &[
+            NAME,
+            (
+                "Created At",
+                "date",
+                0,
+                Doc::Field(meta_doc, "creationTimestamp"),
+            ),
+        ],
         cells: created_at,
     },
 ];
@@ -479,11 +650,20 @@ fn namespace(o: &Value) -> Vec<Value> {
 }
 
 fn config_map(o: &Value) -> Vec<Value> {
-    vec![name(o), json!(len(o, "/data") + len(o, "/binaryData")), age(o)]
+    vec![
+        name(o),
+        json!(len(o, "/data") + len(o, "/binaryData")),
+        age(o),
+    ]
 }
 
 fn secret(o: &Value) -> Vec<Value> {
-    vec![name(o), json!(text(o, "/type")), json!(len(o, "/data")), age(o)]
+    vec![
+        name(o),
+        json!(text(o, "/type")),
+        json!(len(o, "/data")),
+        age(o),
+    ]
 }
 
 fn service_account(o: &Value) -> Vec<Value> {
@@ -526,7 +706,10 @@ fn selector_string(selector: Option<&Value>) -> String {
         .iter()
     {
         let key = text(e, "/key");
-        let mut values: Vec<&str> = items(e, "/values").iter().filter_map(Value::as_str).collect();
+        let mut values: Vec<&str> = items(e, "/values")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         values.sort_unstable();
         let rendered = match text(e, "/operator") {
             "In" => format!("{key} in ({})", values.join(",")),
@@ -694,8 +877,15 @@ fn event(o: &Value) -> Vec<Value> {
 }
 
 fn deployment(o: &Value) -> Vec<Value> {
-    let replicas = o.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
-    let status = |f: &str| o.pointer(&format!("/status/{f}")).and_then(Value::as_i64).unwrap_or(0);
+    let replicas = o
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let status = |f: &str| {
+        o.pointer(&format!("/status/{f}"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
     let (names, images) = containers(o, "/spec/template/spec/containers");
     vec![
         name(o),
@@ -735,9 +925,10 @@ fn pod(o: &Value) -> Vec<Value> {
         "" => phase.to_string(),
         r => r.to_string(),
     };
-    if conditions.iter().any(|c| {
-        text(c, "/type") == "PodScheduled" && text(c, "/reason") == "SchedulingGated"
-    }) {
+    if conditions
+        .iter()
+        .any(|c| text(c, "/type") == "PodScheduled" && text(c, "/reason") == "SchedulingGated")
+    {
         reason = "SchedulingGated".into();
     }
     let restart_count = |c: &Value| c.get("restartCount").and_then(Value::as_i64).unwrap_or(0);
@@ -807,10 +998,17 @@ fn pod(o: &Value) -> Vec<Value> {
             }
         }
         if reason == "Completed" && running {
-            reason = if condition_true("Ready") { "Running" } else { "NotReady" }.into();
+            reason = if condition_true("Ready") {
+                "Running"
+            } else {
+                "NotReady"
+            }
+            .into();
         }
     }
-    if o.pointer("/metadata/deletionTimestamp").is_some_and(|d| !d.is_null()) {
+    if o.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|d| !d.is_null())
+    {
         if text(o, "/status/reason") == "NodeLost" {
             reason = "Unknown".into();
         } else if !matches!(phase, "Succeeded" | "Failed") {
@@ -884,10 +1082,7 @@ fn seconds_since(t: OffsetDateTime) -> i64 {
 
 /// `translateTimestampSince`: the age of a timestamp, `<unknown>` when there is none.
 fn since(timestamp: &str) -> String {
-    parse_time(timestamp).map_or_else(
-        || "<unknown>".into(),
-        |t| human_duration(seconds_since(t)),
-    )
+    parse_time(timestamp).map_or_else(|| "<unknown>".into(), |t| human_duration(seconds_since(t)))
 }
 
 /// `duration.HumanDuration`: two or three significant figures (`90s`, `5m30s`, `2d3h`, `3y45d`).
@@ -947,7 +1142,9 @@ mod tests {
         let kubectl = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
         assert_eq!(negotiate(kubectl), Some("meta.k8s.io/v1"));
         assert_eq!(
-            negotiate("application/json;as=Table;v=v2;g=meta.k8s.io, application/json;g=meta.k8s.io;v=v1beta1;as=Table"),
+            negotiate(
+                "application/json;as=Table;v=v2;g=meta.k8s.io, application/json;g=meta.k8s.io;v=v1beta1;as=Table"
+            ),
             Some("meta.k8s.io/v1beta1")
         );
         assert_eq!(negotiate("application/json"), None);
@@ -957,7 +1154,9 @@ mod tests {
             None
         );
         assert_eq!(
-            negotiate("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"),
+            negotiate(
+                "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+            ),
             None
         );
     }
@@ -998,10 +1197,16 @@ mod tests {
             defs[1]["description"],
             "Custom resource definition column (in JSONPath format): .status.conditions[?(@.type==\"Ready\")].reason"
         );
-        assert_eq!((&defs[2]["description"], &defs[2]["priority"]), (&json!("how big"), &json!(1)));
+        assert_eq!(
+            (&defs[2]["description"], &defs[2]["priority"]),
+            (&json!("how big"), &json!(1))
+        );
         let o = json!({"metadata": {"name": "w"}, "spec": {"size": 2.7},
             "status": {"conditions": [{"type": "Synced", "reason": "No"}, {"type": "Ready", "reason": "Done"}]}});
-        assert_eq!(custom.cells(&o), vec![json!("w"), json!("Done"), json!(2), Value::Null]);
+        assert_eq!(
+            custom.cells(&o),
+            vec![json!("w"), json!("Done"), json!(2), Value::Null]
+        );
         // No declared columns: the default Age.
         let age = CustomColumns::new(&[]);
         assert_eq!(age.definitions()[1]["name"], "Age");
@@ -1021,8 +1226,15 @@ mod tests {
             "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "nodePort": 31234}]},
             "status": {"loadBalancer": {"ingress": [{"hostname": "x.elb.example.com"}]}}});
         let cells = service(&svc);
-        assert_eq!(cells[1..5], [json!("LoadBalancer"), json!("172.30.0.9"),
-            json!("x.elb.example.com"), json!("80/TCP,443:31234/TCP")]);
+        assert_eq!(
+            cells[1..5],
+            [
+                json!("LoadBalancer"),
+                json!("172.30.0.9"),
+                json!("x.elb.example.com"),
+                json!("80/TCP,443:31234/TCP")
+            ]
+        );
         assert_eq!(cells[6], "a=1,b=2");
         let pending = json!({"metadata": {"name": "lb"}, "spec": {"type": "LoadBalancer"}});
         assert_eq!(service(&pending)[3], "<pending>");
@@ -1049,8 +1261,46 @@ mod tests {
                  "lastState": {"terminated": {"finishedAt": "2020-01-01T00:00:00Z"}}}]}));
         let cells = pod(&crashing);
         assert_eq!(cells[1..3], [json!("1/2"), json!("CrashLoopBackOff")]);
-        assert!(cells[3].as_str().unwrap().starts_with("3 ("), "{}", cells[3]);
-        assert_eq!(cells[5..], [json!("<none>"), json!("<none>"), json!("<none>"), json!("<none>")]);
+        assert!(
+            cells[3].as_str().unwrap().starts_with("3 ("),
+            "{}",
+            cells[3]
+        );
+        assert_eq!(
+            cells[5..],
+            [
+                json!("<none>"),
+                json!("<none>"),
+                json!("<none>"),
+                json!("<none>")
+            ]
+        );
+    }
+
+    #[test]
+    fn event_cells_fall_back_as_printers_go_does() {
+        let ev = json!({"metadata": {"name": "web.1"}, "type": "Normal", "reason": "Scaled",
+            "involvedObject": {"kind": "Deployment", "name": "web", "fieldPath": ""},
+            "reportingComponent": "deployment-controller", "message": " scaled up \n"});
+        let cells = event(&ev);
+        assert_eq!(cells[0], "<unknown>");
+        assert_eq!(
+            cells[1..4],
+            [json!("Normal"), json!("Scaled"), json!("deployment/web")]
+        );
+        assert_eq!(
+            cells[5..],
+            [
+                json!("deployment-controller"),
+                json!("scaled up"),
+                json!("<unknown>"),
+                json!(1),
+                json!("web.1")
+            ]
+        );
+        let with_host = json!({"source": {"component": "kubelet", "host": "node-1"}, "count": 4});
+        assert_eq!(event(&with_host)[5], "kubelet, node-1");
+        assert_eq!(event(&with_host)[8], 4);
     }
 
     #[test]
@@ -1062,7 +1312,10 @@ mod tests {
         assert_eq!(selector_string(None), "");
         let ep = json!({"metadata": {"name": "e"}, "subsets": [{"addresses": [{"ip": "10.0.0.1"},
             {"ip": "10.0.0.2"}], "ports": [{"port": 80}, {"port": 443}]}]});
-        assert_eq!(endpoints(&ep)[1], "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more...");
+        assert_eq!(
+            endpoints(&ep)[1],
+            "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more..."
+        );
         assert_eq!(endpoints(&json!({"metadata": {"name": "e"}}))[1], "<none>");
     }
 }
