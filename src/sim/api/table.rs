@@ -13,8 +13,9 @@
 //! - Built-in kinds: `pkg/printers/internalversion/printers.go` (`AddHandlers` columns, the
 //!   `print*` cells) through `pkg/printers/storage/storage.go`, which always prints the wide
 //!   cells (kubectl hides priority > 0 columns unless `-o wide`).
-//! - CustomResourceDefinitions themselves: `staging/src/k8s.io/apiserver/pkg/registry/rest/table.go`
-//!   (`NewDefaultTableConvertor`: `Name`, `Created At` in RFC 3339).
+//! - CustomResourceDefinitions themselves: the default convertor their storage uses
+//!   (`staging/src/k8s.io/apiextensions-apiserver/pkg/registry/customresourcedefinition/etcd.go`),
+//!   `staging/src/k8s.io/apiserver/pkg/registry/rest/table.go` (`Name`, `Created At` in RFC 3339).
 //! - Custom resources: `staging/src/k8s.io/apiextensions-apiserver/pkg/registry/customresource/tableconvertor/tableconvertor.go`
 //!   (`Name` then the version's `additionalPrinterColumns`; cells from the first JSONPath result,
 //!   typed by `cellForJSONValue`; missing → null) with the default columns of
@@ -115,6 +116,9 @@ fn negotiate(accept: &str) -> Option<&'static str> {
     None
 }
 
+/// How one object's cells are made.
+type Cells = Box<dyn Fn(&Value) -> Vec<Value>>;
+
 impl TableRequest {
     /// The Table of `objects` (one for a get, the items of a list), or `None` when the kind
     /// has no server-side printing here. `present` gives an object as the request's version
@@ -127,23 +131,22 @@ impl TableRequest {
         present: impl Fn(&Arc<Value>) -> Value,
     ) -> Option<Value> {
         let rt = &target.rt;
-        let (columns, cells): (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>) =
-            if let Some(printer) = PRINTERS
-                .iter()
-                .find(|p| (p.group, p.plural) == (rt.group.as_str(), rt.plural.as_str()))
-            {
-                (
-                    DEFINITIONS[&printer.plural].clone(),
-                    Box::new(printer.cells),
-                )
-            } else {
-                let declared = rt.printer_columns.as_ref()?.get(&target.version);
-                let custom = CustomColumns::new(declared.map(Vec::as_slice).unwrap_or(&[]));
-                (
-                    custom.definitions(),
-                    Box::new(move |o: &Value| custom.cells(o)),
-                )
-            };
+        let (columns, cells): (Vec<Value>, Cells) = if let Some(printer) = PRINTERS
+            .iter()
+            .find(|p| (p.group, p.plural) == (rt.group.as_str(), rt.plural.as_str()))
+        {
+            (
+                DEFINITIONS[&printer.plural].clone(),
+                Box::new(printer.cells),
+            )
+        } else {
+            let declared = rt.printer_columns.as_ref()?.get(&target.version);
+            let custom = CustomColumns::new(declared.map(Vec::as_slice).unwrap_or(&[]));
+            (
+                custom.definitions(),
+                Box::new(move |o: &Value| custom.cells(o)),
+            )
+        };
         let rows: Vec<Value> = objects
             .iter()
             .map(|object| {
@@ -1135,6 +1138,20 @@ mod tests {
         for (seconds, want) in cases {
             assert_eq!(human_duration(seconds), want, "{seconds}s");
         }
+    }
+
+    #[test]
+    fn built_in_columns_have_their_openapi_descriptions() {
+        for (plural, defs) in DEFINITIONS.iter() {
+            for d in defs {
+                assert!(
+                    d["description"].as_str().is_some_and(|t| !t.is_empty()),
+                    "{plural}: {d}"
+                );
+            }
+        }
+        assert_eq!(DEFINITIONS["services"][2]["name"], "Cluster-IP");
+        assert_eq!(DEFINITIONS["pods"][8]["priority"], 1);
     }
 
     #[test]
