@@ -472,3 +472,104 @@ fn plain_clients_get_plain_lists_and_tables_carry_what_include_object_asks() {
         assert_eq!(list["kind"], "ConfigMapList");
     });
 }
+
+const MESH_OPERATOR: &str = r#"
+apiVersion: operators.coreos.com/v1alpha1
+kind: Subscription
+metadata: {name: servicemeshoperator, namespace: openshift-operators}
+spec:
+  channel: stable
+  name: servicemeshoperator
+  source: redhat-operators
+  sourceNamespace: openshift-marketplace
+  installPlanApproval: Automatic
+"#;
+
+const MESH: &str = r#"
+apiVersion: maistra.io/v2
+kind: ServiceMeshControlPlane
+metadata: {name: basic, namespace: mesh}
+spec: {version: v2.6}
+---
+apiVersion: maistra.io/v1
+kind: ServiceMeshMemberRoll
+metadata: {name: default, namespace: mesh}
+spec: {members: [demo]}
+"#;
+
+#[test]
+fn service_mesh_kinds_print_the_columns_of_their_crds() {
+    let sim = TestSim::with_clusters("a:aws");
+    ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], MESH_OPERATOR));
+    let wait = |what: &[&str]| {
+        let mut args = vec!["wait", "--timeout", "60s"];
+        args.extend_from_slice(what);
+        ok(sim.kubectl("a", &args));
+    };
+    wait(&[
+        "--for=jsonpath={.status.state}=AtLatestKnown",
+        "sub/servicemeshoperator",
+        "-n",
+        "openshift-operators",
+    ]);
+    wait(&[
+        "--for=jsonpath={.status.phase}=Succeeded",
+        "csv/servicemeshoperator.v2.6.4",
+        "-n",
+        "openshift-operators",
+    ]);
+    wait(&[
+        "--for=create",
+        "endpoints/maistra-admission-controller",
+        "-n",
+        "openshift-operators",
+    ]);
+    ok(sim.kubectl("a", &["create", "namespace", "mesh"]));
+    ok(sim.kubectl("a", &["create", "namespace", "demo"]));
+    ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], MESH));
+    wait(&["--for=condition=Ready", "smmr/default", "-n", "mesh"]);
+    wait(&["--for=condition=Ready", "smcp/basic", "-n", "mesh"]);
+    let out = ok(sim.kubectl("a", &["get", "smcp,smmr", "-A"]));
+    let headers: Vec<Vec<&str>> = words(&out)
+        .into_iter()
+        .filter(|w| w.first() == Some(&"NAMESPACE"))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            vec![
+                "NAMESPACE",
+                "NAME",
+                "READY",
+                "STATUS",
+                "PROFILES",
+                "VERSION",
+                "AGE"
+            ],
+            vec!["NAMESPACE", "NAME", "READY", "STATUS", "AGE"],
+        ],
+        "{out}"
+    );
+    let smcp = row(&out, "mesh");
+    assert_eq!(
+        smcp[1..4],
+        [
+            "servicemeshcontrolplane.maistra.io/basic",
+            "5/5",
+            "ComponentsReady"
+        ],
+        "{out}"
+    );
+    let smmr = words(&out)
+        .into_iter()
+        .find(|w| w.get(1) == Some(&"servicemeshmemberroll.maistra.io/default"))
+        .unwrap_or_else(|| panic!("no SMMR row in:\n{out}"));
+    assert_eq!(smmr[2..4], ["1/1", "Configured"], "{out}");
+    let out = ok(sim.kubectl("a", &["get", "smmr", "-n", "mesh", "-o", "wide"]));
+    assert_eq!(
+        words(&out)[0],
+        ["NAME", "READY", "STATUS", "AGE", "MEMBERS"],
+        "{out}"
+    );
+    assert_eq!(row(&out, "default")[4], r#"["demo"]"#, "{out}");
+}
