@@ -3,6 +3,7 @@
 //! A kind is served (and discoverable) only while it is registered here, so a client asking for a
 //! custom kind before its CRD exists gets the same 404 and "no matches for kind" as on a real cluster.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,23 @@ pub struct ResourceType {
     pub strategic_merge: bool,
     /// The structural schema used to prune unknown fields (custom resources only).
     pub schema: Option<Value>,
+    /// Custom resources only: each served version's `additionalPrinterColumns` (empty when the
+    /// version declares none), from which the server prints Tables (see `api::table`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer_columns: Option<BTreeMap<String, Vec<PrinterColumn>>>,
+}
+
+/// One `additionalPrinterColumns` entry of a CRD version (apiextensions.k8s.io/v1
+/// `CustomResourceColumnDefinition`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrinterColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub format: String,
+    pub description: String,
+    pub priority: i64,
+    pub json_path: String,
 }
 
 impl ResourceType {
@@ -44,6 +62,7 @@ impl ResourceType {
             status_subresource: false,
             strategic_merge: true,
             schema: None,
+            printer_columns: None,
         }
     }
 
@@ -147,6 +166,7 @@ impl ResourceType {
         let mut versions = Vec::new();
         let mut status_subresource = false;
         let mut schema = None;
+        let mut printer_columns = BTreeMap::new();
         for v in spec
             .get("versions")
             .and_then(Value::as_array)
@@ -164,6 +184,7 @@ impl ResourceType {
             if schema.is_none() || storage {
                 schema = v.pointer("/schema/openAPIV3Schema").cloned();
             }
+            printer_columns.insert(vname.clone(), columns(v.get("additionalPrinterColumns")));
             if storage {
                 versions.insert(0, vname);
             } else {
@@ -189,8 +210,28 @@ impl ResourceType {
             status_subresource,
             strategic_merge: false,
             schema,
+            printer_columns: Some(printer_columns),
         })
     }
+}
+
+/// A CRD version's `additionalPrinterColumns`; entries without a name or JSONPath (which
+/// kube-apiserver's CRD validation refuses) are skipped.
+fn columns(list: Option<&Value>) -> Vec<PrinterColumn> {
+    let text = |c: &Value, key: &str| c.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|c| !text(c, "name").is_empty() && !text(c, "jsonPath").is_empty())
+        .map(|c| PrinterColumn {
+            name: text(c, "name"),
+            type_: text(c, "type"),
+            format: text(c, "format"),
+            description: text(c, "description"),
+            priority: c.get("priority").and_then(Value::as_i64).unwrap_or(0),
+            json_path: text(c, "jsonPath"),
+        })
+        .collect()
 }
 
 /// The kinds every simulated cluster serves from the start.
@@ -375,6 +416,8 @@ mod tests {
                 "versions": [
                     {"name": "v1alpha1", "served": true, "storage": false},
                     {"name": "v1", "served": true, "storage": true, "subresources": {"status": {}},
+                     "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size", "priority": 1},
+                        {"name": "Broken", "type": "string"}],
                      "schema": {"openAPIV3Schema": {"type": "object", "properties": {
                         "spec": {"type": "object", "properties": {"size": {"type": "integer"},
                             "labels": {"type": "object", "additionalProperties": {"type": "string"}}}},
@@ -389,6 +432,18 @@ mod tests {
         assert!(rt.namespaced && rt.status_subresource && !rt.strategic_merge);
         assert_eq!(rt.short_names, vec!["wd"]);
         assert_eq!(rt.singular, "widget");
+        let columns = rt.printer_columns.as_ref().unwrap();
+        assert!(columns["v1alpha1"].is_empty());
+        assert_eq!(columns["v1"].len(), 1);
+        assert_eq!(
+            (
+                columns["v1"][0].name.as_str(),
+                columns["v1"][0].json_path.as_str(),
+                columns["v1"][0].priority
+            ),
+            ("Size", ".spec.size", 1)
+        );
+        assert!(builtin_types().iter().all(|t| t.printer_columns.is_none()));
     }
 
     #[test]

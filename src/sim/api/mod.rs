@@ -12,6 +12,7 @@ mod objects;
 mod openapi;
 pub mod projects;
 mod proxy;
+mod table;
 mod watch;
 
 use std::collections::HashMap;
@@ -142,9 +143,9 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
             Ok(options) if options.watch => {
                 return watch::serve(&cluster, &target, &query, &options);
             }
-            Ok(_) => objects::list(&cluster, &target, &query),
+            Ok(_) => objects::list(&cluster, &target, &parts.headers, &query),
         },
-        ("GET", Some(_)) => objects::get(&cluster, &target),
+        ("GET", Some(_)) => objects::get(&cluster, &target, &parts.headers, &query),
         ("POST", None) => objects::create(&cluster, &target, &parts.headers, &body, &query),
         ("PUT", Some(_)) => objects::update(&cluster, &target, &parts.headers, &body, &query),
         ("PATCH", Some(_)) => objects::patch(&cluster, &target, &parts.headers, &body, &query),

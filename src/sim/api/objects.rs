@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::body::{apply_patch, decode_applied, decode_object, server_side_apply};
+use super::table;
 use super::{Query, Target, content_type, is_true, json_response};
 use crate::sim::cluster::{Operation, SimCluster};
 use crate::sim::resources::ResourceType;
@@ -66,10 +67,25 @@ fn refuse_dry_run(query: &Query) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn get(cluster: &SimCluster, target: &Target) -> Result<Response, ApiError> {
+/// A get answers the object, or the Table `kubectl get` asks for (see `table`).
+pub fn get(
+    cluster: &SimCluster,
+    target: &Target,
+    headers: &HeaderMap,
+    query: &Query,
+) -> Result<Response, ApiError> {
+    let table = table::requested(headers, query)?;
     let object = cluster
         .store
         .get(&target.rt, namespace(target), name(target))?;
+    let rv = text(&object, "/metadata/resourceVersion");
+    if let Some(table) = table.and_then(|t| {
+        t.render(target, std::slice::from_ref(&object), rv, |o| {
+            present(o, target)
+        })
+    }) {
+        return Ok(json_response(200, &table));
+    }
     Ok(ok(200, &object, target))
 }
 
@@ -97,11 +113,23 @@ pub(crate) fn selectors(
     })
 }
 
-pub fn list(cluster: &SimCluster, target: &Target, query: &Query) -> Result<Response, ApiError> {
+/// A list answers the items, or their Table when `kubectl get` asks for one (see `table`).
+pub fn list(
+    cluster: &SimCluster,
+    target: &Target,
+    headers: &HeaderMap,
+    query: &Query,
+) -> Result<Response, ApiError> {
     let keep = selectors(query)?;
+    let table = table::requested(headers, query)?;
     let (items, rv) = cluster
         .store
         .list(&target.rt, target.namespace.as_deref(), &keep);
+    if let Some(table) =
+        table.and_then(|t| t.render(target, &items, &rv.to_string(), |o| present(o, target)))
+    {
+        return Ok(json_response(200, &table));
+    }
     let items: Vec<Value> = items.iter().map(|o| present(o, target)).collect();
     Ok(json_response(
         200,

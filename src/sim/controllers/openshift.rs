@@ -93,6 +93,7 @@ pub fn platform_type(
         status_subresource: plural != "projects" && plural != "projectrequests",
         strategic_merge: true,
         schema: None,
+        printer_columns: None,
     }
 }
 
