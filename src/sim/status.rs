@@ -10,15 +10,17 @@ use serde_json::{Value, json};
 use super::resources::ResourceType;
 use super::validation::Cause;
 
+/// `(name, group, kind, causes)`.
+pub type Details = (String, String, String, Vec<Value>);
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
-    /// `(name, group, kind)` of the object concerned, rendered as `details`.
-    pub details: Option<(String, String, String)>,
-    /// `details.causes`: one per field a 422 names.
-    pub causes: Vec<Value>,
+    /// `(name, group, kind, causes)` of the object concerned, rendered as `details` (boxed:
+    /// errors travel through every handler's `Result`, and most have none).
+    pub details: Option<Box<Details>>,
 }
 
 impl ApiError {
@@ -28,12 +30,16 @@ impl ApiError {
             reason,
             message: message.into(),
             details: None,
-            causes: Vec::new(),
         }
     }
 
     fn about(mut self, rt: &ResourceType, name: &str) -> Self {
-        self.details = Some((name.to_string(), rt.group.clone(), rt.plural.clone()));
+        self.details = Some(Box::new((
+            name.to_string(),
+            rt.group.clone(),
+            rt.plural.clone(),
+            Vec::new(),
+        )));
         self
     }
 
@@ -48,7 +54,12 @@ impl ApiError {
 
     pub fn namespace_not_found(namespace: &str) -> Self {
         ApiError {
-            details: Some((namespace.to_string(), String::new(), "namespaces".into())),
+            details: Some(Box::new((
+                namespace.to_string(),
+                String::new(),
+                "namespaces".into(),
+                Vec::new(),
+            ))),
             ..Self::new(
                 404,
                 "NotFound",
@@ -131,9 +142,14 @@ impl ApiError {
                 (kind.to_string(), group.to_string())
             }
         };
-        e.details = Some((name.to_string(), group, kind));
-        e.causes = causes.iter().map(Cause::to_json).collect();
+        let causes = causes.iter().map(Cause::to_json).collect();
+        e.details = Some(Box::new((name.to_string(), group, kind, causes)));
         e
+    }
+
+    /// `details.causes`: the fields a 422 names.
+    pub fn causes(&self) -> &[Value] {
+        self.details.as_deref().map_or(&[], |d| &d.3)
     }
 
     /// A failure the server reports with no reason (a plain Go error reaching the client: 500).
@@ -191,13 +207,13 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
-        if let Some((name, group, kind)) = &self.details {
+        if let Some((name, group, kind, causes)) = self.details.as_deref() {
             let mut details = json!({ "name": name, "kind": kind });
             if !group.is_empty() {
                 details["group"] = json!(group);
             }
-            if !self.causes.is_empty() {
-                details["causes"] = json!(self.causes);
+            if !causes.is_empty() {
+                details["causes"] = json!(causes);
             }
             status["details"] = details;
         }

@@ -729,7 +729,7 @@ mod tests {
             e.message,
             "Deployment.apps \"x\" is invalid: spec.selector: Required value"
         );
-        assert_eq!(e.causes[0]["field"], "spec.selector");
+        assert_eq!(e.causes()[0]["field"], "spec.selector");
     }
 
     #[test]
@@ -765,7 +765,7 @@ mod tests {
         let e = admit_request(&rt, "v1", Directive::Strict, &mut t).unwrap_err();
         assert_eq!(e.code, 422);
         let fields: Vec<&str> = e
-            .causes
+            .causes()
             .iter()
             .map(|c| c["field"].as_str().unwrap())
             .collect();
@@ -784,7 +784,7 @@ mod tests {
             "spec": {"sampling": 20000}});
         let e = admit_request(&rt, "v1", Directive::Strict, &mut t).unwrap_err();
         assert_eq!(
-            e.causes[0]["message"],
+            e.causes()[0]["message"],
             "Invalid value: 20000: spec.sampling in body should be less than or equal to 10000"
         );
     }

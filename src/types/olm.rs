@@ -19,6 +19,9 @@
 //! - `PackageManifest` is no CRD: the package server (an aggregated API) serves it. It derives
 //!   `CustomResource` for its schema and API metadata, and [`crds`] leaves it out.
 
+// kube's `printcolumn(name = …, type_ = …)` repeats the same keys once per column.
+#![allow(clippy::duplicated_attributes)]
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;

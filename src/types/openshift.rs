@@ -14,6 +14,9 @@
 //! constraints, which [`crds`] adds after kube's schema rewriting (that rewriting would merge the
 //! branches' properties).
 
+// kube's `printcolumn(name = …, type_ = …)` repeats the same keys once per column.
+#![allow(clippy::duplicated_attributes)]
+
 use k8s_openapi::api::core::v1::NamespaceCondition;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps,

@@ -66,7 +66,6 @@ pub fn apply_patch(
                         rt.qualified_plural()
                     ),
                     details: None,
-                    causes: Vec::new(),
                 });
             }
             patch::strategic_merge_patch(&mut target, &decode_json(body)?)

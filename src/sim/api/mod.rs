@@ -130,7 +130,6 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
                 reason: "RequestEntityTooLarge",
                 message: format!("the request body is larger than the limit of {MAX_BODY} bytes"),
                 details: None,
-                causes: Vec::new(),
             }
             .into_response();
         }

@@ -55,8 +55,12 @@ fn not_found(name: &str) -> ApiError {
         code: 404,
         reason: "NotFound",
         message: format!("projects.project.openshift.io \"{name}\" not found"),
-        details: Some((name.into(), GROUP.into(), "projects".into())),
-        causes: Vec::new(),
+        details: Some(Box::new((
+            name.into(),
+            GROUP.into(),
+            "projects".into(),
+            Vec::new(),
+        ))),
     }
 }
 
@@ -93,8 +97,7 @@ fn create(cluster: &SimCluster, headers: &HeaderMap, body: &[u8]) -> Result<Resp
             code: 409,
             reason: "AlreadyExists",
             message: format!("project.project.openshift.io \"{name}\" already exists"),
-            details: Some((name, GROUP.into(), "project".into())),
-            causes: Vec::new(),
+            details: Some(Box::new((name, GROUP.into(), "project".into(), Vec::new()))),
         });
     }
     let field = |f: &str| {
@@ -129,8 +132,12 @@ fn create(cluster: &SimCluster, headers: &HeaderMap, body: &[u8]) -> Result<Resp
                 code: 409,
                 reason: "AlreadyExists",
                 message: format!("project.project.openshift.io \"{name}\" already exists"),
-                details: Some((name.clone(), GROUP.into(), "project".into())),
-                causes: Vec::new(),
+                details: Some(Box::new((
+                    name.clone(),
+                    GROUP.into(),
+                    "project".into(),
+                    Vec::new(),
+                ))),
             }
         } else {
             e

@@ -176,12 +176,12 @@ mod tests {
     #[test]
     fn every_crd_declares_a_valid_type() {
         for c in service_mesh()
-            .into_iter()
+            .iter()
             .chain(kiali())
             .chain(jaeger())
             .chain(elasticsearch())
         {
-            let rt = ResourceType::from_crd(&c).unwrap();
+            let rt = ResourceType::from_crd(c).unwrap();
             assert!(rt.status_subresource, "{}", rt.plural);
         }
     }

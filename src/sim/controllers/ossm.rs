@@ -68,7 +68,6 @@ fn denied(hook: &str, message: impl std::fmt::Display) -> ApiError {
         reason: "BadRequest",
         message: format!("admission webhook \"{hook}\" denied the request: {message}"),
         details: None,
-        causes: Vec::new(),
     }
 }
 
