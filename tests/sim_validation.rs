@@ -238,3 +238,27 @@ spec:
         "{err}"
     );
 }
+
+#[test]
+fn operator_kinds_show_their_printer_columns() {
+    let sim = with_service_mesh();
+    let out = ok(sim.kubectl("a", &["get", "sub,csv", "-n", "openshift-operators"]));
+    let headers: Vec<Vec<&str>> = out
+        .lines()
+        .filter(|l| l.starts_with("NAME"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            vec!["NAME", "PACKAGE", "SOURCE", "CHANNEL"],
+            // operator-framework/api's current CSV adds RELEASE to OLM's columns.
+            vec!["NAME", "DISPLAY", "VERSION", "RELEASE", "REPLACES", "PHASE"]
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("servicemeshoperator   redhat-operators   stable"),
+        "{out}"
+    );
+}
