@@ -1133,3 +1133,188 @@ mod tests {
         assert!(err.message.contains("duplicate"), "{err}");
     }
 }
+
+/// One step of a server's field path: `spec`, `[0]`, or `[name="web"]` (structured-merge-diff's
+/// key of an associative list).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldStep {
+    Field(String),
+    Index(usize),
+    Key(String, String),
+}
+
+/// Parses a field path as servers write it: `spec.rules[0].type` (field errors, strict decoding)
+/// or `.spec.containers[name="web"].image` (server-side apply). `None` when it is not one.
+pub fn parse_field_path(path: &str) -> Option<Vec<FieldStep>> {
+    let mut steps = Vec::new();
+    let mut rest = path.strip_prefix('.').unwrap_or(path);
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix('[') {
+            let end = inner.find(']')?;
+            let (item, after) = (&inner[..end], &inner[end + 1..]);
+            steps.push(match item.split_once('=') {
+                Some((k, v)) => FieldStep::Key(k.to_string(), v.trim_matches('"').to_string()),
+                None => FieldStep::Index(item.parse().ok()?),
+            });
+            rest = after.strip_prefix('.').unwrap_or(after);
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            if end == 0 {
+                return None;
+            }
+            steps.push(FieldStep::Field(rest[..end].to_string()));
+            rest = rest[end..].strip_prefix('.').unwrap_or(&rest[end..]);
+        }
+    }
+    (!steps.is_empty()).then_some(steps)
+}
+
+/// A parsed YAML node with the position where it starts.
+enum Marked {
+    Map(Vec<(String, (usize, usize), Marked)>),
+    Seq(Vec<((usize, usize), Marked)>),
+    Scalar(String),
+}
+
+/// Builds the node whose start event was just read.
+fn marked<'a>(
+    first: saphyr_parser::Event<'a>,
+    events: &mut impl Iterator<Item = (saphyr_parser::Event<'a>, (usize, usize))>,
+) -> Option<Marked> {
+    use saphyr_parser::Event;
+    Some(match first {
+        Event::MappingStart(..) => {
+            let mut entries = Vec::new();
+            loop {
+                let (key, at) = events.next()?;
+                let key = match key {
+                    Event::MappingEnd => break,
+                    Event::Scalar(text, ..) => text.into_owned(),
+                    other => {
+                        marked(other, events)?;
+                        String::new()
+                    }
+                };
+                let (value, _) = events.next()?;
+                entries.push((key, at, marked(value, events)?));
+            }
+            Marked::Map(entries)
+        }
+        Event::SequenceStart(..) => {
+            let mut items = Vec::new();
+            loop {
+                let (item, at) = events.next()?;
+                if matches!(item, Event::SequenceEnd) {
+                    break;
+                }
+                items.push((at, marked(item, events)?));
+            }
+            Marked::Seq(items)
+        }
+        Event::Scalar(text, ..) => Marked::Scalar(text.into_owned()),
+        _ => Marked::Scalar(String::new()),
+    })
+}
+
+/// Where the field at `path` of the `object`-th object of a manifest is written (line and
+/// column, 1-based): the field's key, or, when the field is missing (a required one), the
+/// nearest enclosing field that is written. `None` when the text cannot tell (flow of a `List`).
+pub fn field_position(text: &str, object: usize, path: &[FieldStep]) -> Option<(usize, usize)> {
+    use saphyr_parser::{Event, Parser};
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut events = Parser::new_from_str(text)
+        .map_while(Result::ok)
+        .map(|(e, span)| (e, (span.start.line(), span.start.col() + 1)));
+    let mut seen = 0;
+    let root = loop {
+        let (event, at) = events.next()?;
+        match event {
+            Event::StreamEnd => return None,
+            Event::MappingStart(..) => {
+                let node = marked(event, &mut events)?;
+                // A `List` stands for its items: counting them needs more than this walk.
+                if let Marked::Map(entries) = &node
+                    && entries.iter().any(|(k, _, v)| {
+                        k == "kind" && matches!(v, Marked::Scalar(s) if s == "List")
+                    })
+                {
+                    return None;
+                }
+                if seen == object {
+                    break (at, node);
+                }
+                seen += 1;
+            }
+            Event::SequenceStart(..) | Event::Scalar(..) => {
+                marked(event, &mut events)?;
+            }
+            _ => {}
+        }
+    };
+    let (mut at, mut node) = (root.0, &root.1);
+    for step in path {
+        let next = match (step, node) {
+            (FieldStep::Field(name), Marked::Map(entries)) => entries
+                .iter()
+                .find(|(k, _, _)| k == name)
+                .map(|(_, at, v)| (*at, v)),
+            (FieldStep::Index(i), Marked::Seq(items)) => items.get(*i).map(|(at, v)| (*at, v)),
+            (FieldStep::Key(key, value), Marked::Seq(items)) => items
+                .iter()
+                .find(|(_, item)| match item {
+                    Marked::Map(entries) => entries
+                        .iter()
+                        .any(|(k, _, v)| k == key && matches!(v, Marked::Scalar(s) if s == value)),
+                    _ => false,
+                })
+                .map(|(at, v)| (*at, v)),
+            _ => None,
+        };
+        match next {
+            Some((a, n)) => (at, node) = (a, n),
+            None => break,
+        }
+    }
+    Some(at)
+}
+
+#[cfg(test)]
+mod position_tests {
+    use super::*;
+
+    const TEXT: &str = "# two objects\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: federation.maistra.io/v1\nkind: ExportedServiceSet\nmetadata:\n  name: x\nspec:\n  exportRules:\n  - type: LabelSelector\n    labelSelector:\n      namespace: prod\n      alias:\n        namespace: p\n  containers:\n  - name: web\n    image: nginx\n";
+
+    fn at(object: usize, path: &str) -> Option<(usize, usize)> {
+        field_position(TEXT, object, &parse_field_path(path).unwrap())
+    }
+
+    #[test]
+    fn server_field_paths_point_at_the_manifest() {
+        assert_eq!(
+            at(1, "spec.exportRules[0].labelSelector.alias"),
+            Some((16, 7))
+        );
+        assert_eq!(
+            at(1, ".spec.exportRules[0].labelSelector.alias"),
+            Some((16, 7))
+        );
+        // A missing required field: the item that lacks it.
+        assert_eq!(
+            at(1, "spec.exportRules[0].labelSelector.selector"),
+            Some((14, 5))
+        );
+        assert_eq!(at(1, ".spec.containers[name=\"web\"].image"), Some((20, 5)));
+        assert_eq!(at(0, "metadata.name"), Some((5, 12)));
+        assert_eq!(at(2, "spec"), None);
+        assert_eq!(
+            parse_field_path(".a[k=\"v\"].b[2]"),
+            Some(vec![
+                FieldStep::Field("a".into()),
+                FieldStep::Key("k".into(), "v".into()),
+                FieldStep::Field("b".into()),
+                FieldStep::Index(2)
+            ])
+        );
+        assert_eq!(parse_field_path(""), None);
+    }
+}

@@ -825,3 +825,31 @@ fn interrupt_stops_the_waiting_step(signal: &str) {
     assert_eq!(summary["unchanged"], 4, "{summary}");
     assert!(again.stderr.contains("greeting=hello"), "{}", again.stderr);
 }
+
+#[test]
+fn a_field_the_cluster_refuses_is_named_at_its_manifest_line_and_not_retried() {
+    let ws = Workspace::new();
+    ws.write(
+        "manifests/app.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n  namespace: default\ndata:\n  a: b\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n        imagePullPolicey: Always\n",
+    );
+    ws.write(
+        "app.rhai",
+        "let rosa = cluster(\"rosa\");\nstep(\"Apply app\", || { rosa.apply(\"manifests/app.yaml\"); });\n",
+    );
+    let run = ws.sim("app.rhai", &[]);
+    run.assert_code(1);
+    // The typo's own line and column, with the server's words.
+    assert!(
+        run.stderr.contains(
+            "manifests/app.yaml:22:9: cluster rosa: failed to create typed patch object \
+             (default/web; apps/v1, Kind=Deployment): \
+             .spec.template.spec.containers[name=\"web\"].imagePullPolicey: field not declared \
+             in schema"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A refusal is not a transient failure: no retries, no "did not answer".
+    assert!(!run.stderr.contains("did not answer"), "{}", run.stderr);
+}

@@ -363,6 +363,7 @@ impl ClusterClient {
                 } else {
                     status.message.clone()
                 },
+                fields: Vec::new(),
             }),
             Err(other) => match super::retry::classify(&label, other) {
                 super::retry::Failure::Permanent(e) | super::retry::Failure::Conflict(e) => Err(e),
@@ -715,7 +716,14 @@ impl ClusterClient {
         let patch = Patch::Apply(&doc);
         let after = self
             .retried(&label, || api.patch(name, &params, &patch))
-            .await?;
+            .await
+            .map_err(|e| match e {
+                e @ KubeError::Api { .. } => KubeError::Refused {
+                    document: index,
+                    source: Box::new(e),
+                },
+                e => e,
+            })?;
         let outcome = match before_rv {
             None => Outcome::Created,
             Some(rv) if after.meta().resource_version.as_deref() == Some(rv.as_str()) => {

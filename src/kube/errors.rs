@@ -23,6 +23,17 @@ pub enum KubeError {
         reason: String,
         /// The server's human-readable message.
         message: String,
+        /// The field paths the server named (`spec.rules[0].type`), from the Status' causes or
+        /// its message: what lets an error point at the manifest line.
+        fields: Vec<String>,
+    },
+
+    /// The server refused one object of an apply: `document` is its index among the objects.
+    #[error("{source}")]
+    Refused {
+        document: usize,
+        #[source]
+        source: Box<KubeError>,
     },
 
     /// 401: the credentials in the kubeconfig were rejected. The token is never shown.
@@ -143,6 +154,7 @@ impl KubeError {
     /// What to do next, when fedrun knows.
     pub fn hint(&self) -> Option<String> {
         match self {
+            KubeError::Refused { source, .. } => source.hint(),
             KubeError::Api { code: 403, .. } => {
                 Some("the user of this context lacks RBAC permission for this request; log in as a cluster admin or ask for the role".into())
             }

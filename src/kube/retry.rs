@@ -71,6 +71,38 @@ pub(crate) enum Failure {
     Permanent(KubeError),
 }
 
+/// The field paths a refusal names: its causes' fields, else those of a strict decoding error
+/// (`unknown field "spec.x"`) or of a typed patch (`.spec.x: field not declared in schema`).
+fn named_fields(status: &::kube::core::Status) -> Vec<String> {
+    let causes: Vec<String> = status
+        .details
+        .iter()
+        .flat_map(|d| &d.causes)
+        .map(|c| c.field.clone())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if !causes.is_empty() {
+        return causes;
+    }
+    let message = &status.message;
+    let mut fields: Vec<String> = message
+        .split("unknown field \"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(f, _)| f.to_string()))
+        .collect();
+    if message.starts_with("failed to create typed patch object") {
+        let errors = message.split_once("): ").map_or("", |(_, e)| e);
+        fields.extend(
+            errors
+                .lines()
+                .map(|l| l.trim().trim_start_matches("errors:").trim())
+                .filter(|l| l.starts_with('.'))
+                .filter_map(|l| l.split_once(": ").map(|(f, _)| f.to_string())),
+        );
+    }
+    fields
+}
+
 /// Sorts a kube-rs error into transient, conflict or permanent, naming `cluster` in the result.
 pub(crate) fn classify(cluster: &str, error: ::kube::Error) -> Failure {
     match error {
@@ -85,11 +117,17 @@ pub(crate) fn classify(cluster: &str, error: ::kube::Error) -> Failure {
                 } else {
                     status.message.clone()
                 },
+                fields: named_fields(&status),
             };
             match code {
                 401 => Failure::Permanent(KubeError::Unauthorized {
                     cluster: cluster.to_string(),
                 }),
+                // A reasonless 500 is a plain Go error that reached the client (kube-apiserver's
+                // `ErrorToAPIStatus`, staging/src/k8s.io/apiserver/pkg/endpoints/handlers/
+                // responsewriters/status.go): a typed patch that cannot be built, a
+                // resourceVersion on create. The same request fails the same way again.
+                500 if status.reason.is_empty() => Failure::Permanent(api()),
                 429 | 500 | 502 | 503 | 504 => {
                     // kube-rs does not expose response headers on errors; kube-apiserver puts the
                     // same value as its Retry-After header into the Status details.

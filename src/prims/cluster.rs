@@ -96,11 +96,28 @@ impl Env {
         docs: Vec<Value>,
         namespace: Option<String>,
     ) -> Result<Vec<Applied>> {
+        self.apply_located(cluster, docs, namespace, None)
+    }
+
+    /// [`Env::apply_documents`] of the objects of `manifest`, whose refusals point at its lines.
+    pub(super) fn apply_located(
+        &self,
+        cluster: &Cluster,
+        docs: Vec<Value>,
+        namespace: Option<String>,
+        manifest: Option<&Manifest>,
+    ) -> Result<Vec<Applied>> {
         let opts = ApplyOptions {
             namespace,
             ..ApplyOptions::for_playbook(&self.ctx.playbook)
         };
-        let applied = self.call(cluster, cluster.client.apply(docs, &opts))?;
+        self.ctx.check_interrupt()?;
+        let applied =
+            self.block_on(cluster.client.apply(docs, &opts))?
+                .map_err(|e| match manifest {
+                    Some(manifest) => located(cluster.name(), e, manifest),
+                    None => fail(cluster.name(), e),
+                })?;
         for a in &applied {
             self.ctx.note_write(a.outcome != Outcome::Unchanged);
             self.ctx.reporter.debug(&format!(
@@ -167,8 +184,15 @@ impl Env {
     }
 }
 
+/// A manifest as read: its objects, and the text they came from (to point errors at lines).
+pub(super) struct Manifest {
+    pub docs: Vec<Value>,
+    pub text: String,
+    pub origin: String,
+}
+
 /// Parses a manifest source into objects, with `${VAR}` placeholders from `vars`.
-pub(super) fn documents(env: &Env, source: &str, vars: Option<&Map>) -> Result<Vec<Value>> {
+pub(super) fn documents(env: &Env, source: &str, vars: Option<&Map>) -> Result<Manifest> {
     let (text, origin) = env.read_source(source)?;
     // Placeholders are checked even without `vars`: an undefined `${NAME}` must fail here, with
     // its position, not reach the server as a literal name or value.
@@ -181,10 +205,35 @@ pub(super) fn documents(env: &Env, source: &str, vars: Option<&Map>) -> Result<V
         .unwrap_or_default();
     let text = manifest::substitute(&text, &vars, &origin)
         .map_err(|e| PrimitiveError::new(e.to_string()))?;
-    Ok(
-        manifest::parse_documents(&text, &origin)
-            .map_err(|e| PrimitiveError::new(e.to_string()))?,
-    )
+    let docs = manifest::parse_documents(&text, &origin)
+        .map_err(|e| PrimitiveError::new(e.to_string()))?;
+    Ok(Manifest { docs, text, origin })
+}
+
+/// A refusal of one object of `manifest`, as `origin:line:col: message` at the first field the
+/// server names, when the manifest's text shows where that field is written.
+fn located(cluster: &str, error: KubeError, manifest: &Manifest) -> Box<EvalAltResult> {
+    let position = match &error {
+        KubeError::Refused { document, source } => match source.as_ref() {
+            KubeError::Api { fields, .. } => fields.iter().find_map(|f| {
+                manifest::field_position(&manifest.text, *document, &manifest::parse_field_path(f)?)
+            }),
+            _ => None,
+        },
+        _ => None,
+    };
+    match position {
+        Some((line, column)) => {
+            let mut e =
+                PrimitiveError::new(format!("{}:{line}:{column}: {error}", manifest.origin))
+                    .with_cluster(cluster);
+            if let Some(hint) = error.hint() {
+                e = e.with_hint(hint);
+            }
+            e.into()
+        }
+        None => fail(cluster, error),
+    }
 }
 
 fn string_opt(opts: &Map, key: &str) -> Result<Option<String>> {
@@ -324,9 +373,10 @@ fn apply(
                 .ok_or_else(|| PrimitiveError::new("option `vars` must be a map"))?,
         ),
     };
-    let docs = documents(env, source, vars.as_ref())?;
-    check_summary_fits(&docs, limits)?;
-    let applied = env.apply_documents(cluster, docs, namespace)?;
+    let mut manifest = documents(env, source, vars.as_ref())?;
+    check_summary_fits(&manifest.docs, limits)?;
+    let docs = std::mem::take(&mut manifest.docs);
+    let applied = env.apply_located(cluster, docs, namespace, Some(&manifest))?;
     Ok(applied.iter().map(summary).collect())
 }
 

@@ -357,7 +357,7 @@ impl Env {
         let smcp = match text(opts, "manifest")? {
             Some(source) => {
                 let vars = opts.get("vars").and_then(|v| v.clone().try_cast::<Map>());
-                let mut docs = super::cluster::documents(self, &source, vars.as_ref())?;
+                let mut docs = super::cluster::documents(self, &source, vars.as_ref())?.docs;
                 let found = docs
                     .iter()
                     .position(|d| d["kind"] == "ServiceMeshControlPlane")

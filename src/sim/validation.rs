@@ -60,12 +60,28 @@ impl Directive {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     Field(String),
-    Index(usize),
+    /// An item by position, with its key when the list is associative (`name="web"`), as
+    /// structured-merge-diff names items.
+    Index(usize, Option<String>),
 }
 
 /// A field path, rendered `spec.rules[0].type` as field errors write it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldPath(pub Vec<Step>);
+
+impl FieldPath {
+    /// As structured-merge-diff writes it: `.spec.containers[name="web"].image`.
+    pub fn typed(&self) -> String {
+        self.0
+            .iter()
+            .map(|step| match step {
+                Step::Field(name) => format!(".{name}"),
+                Step::Index(_, Some(key)) => format!("[{key}]"),
+                Step::Index(n, None) => format!("[{n}]"),
+            })
+            .collect()
+    }
+}
 
 impl std::fmt::Display for FieldPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,7 +89,7 @@ impl std::fmt::Display for FieldPath {
             match step {
                 Step::Field(name) if i == 0 => write!(f, "{name}")?,
                 Step::Field(name) => write!(f, ".{name}")?,
-                Step::Index(n) => write!(f, "[{n}]")?,
+                Step::Index(n, _) => write!(f, "[{n}]")?,
             }
         }
         Ok(())
@@ -289,9 +305,11 @@ impl Walk<'_> {
             Value::Object(map) => self.object(map, node),
             Value::Array(items) => {
                 if let Some(item) = schema.get("items") {
+                    let keys = self.list_keys(schema);
                     let item = node.child(item);
                     for (i, v) in items.iter().enumerate() {
-                        self.at(Step::Index(i), |w| w.node(v, item));
+                        let key = item_key(&keys, v);
+                        self.at(Step::Index(i, key), |w| w.node(v, item));
                     }
                 }
             }
@@ -340,6 +358,44 @@ impl Walk<'_> {
                 }
             }
         }
+    }
+
+    /// The key fields of the list at the current path: a CRD declares them
+    /// (`x-kubernetes-list-map-keys`); for built-ins they are those of Kubernetes' own OpenAPI
+    /// (`listType: map` / `patchMergeKey` in k8s.io/api), which k8s-openapi's schemas lack.
+    fn list_keys(&self, schema: &Value) -> Vec<String> {
+        if let Some(keys) = schema
+            .get("x-kubernetes-list-map-keys")
+            .and_then(Value::as_array)
+        {
+            return keys
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+        }
+        if self.custom {
+            return Vec::new();
+        }
+        let in_container = self.path.0.len() >= 2
+            && matches!(&self.path.0[self.path.0.len() - 2], Step::Index(..))
+            && matches!(self.path.0.iter().rev().nth(2), Some(Step::Field(f)) if f.ends_with("ontainers"));
+        let keys: &[&str] = match self.path.0.last() {
+            Some(Step::Field(f)) => match f.as_str() {
+                "containers"
+                | "initContainers"
+                | "ephemeralContainers"
+                | "env"
+                | "volumes"
+                | "imagePullSecrets" => &["name"],
+                "volumeMounts" => &["mountPath"],
+                "ports" if in_container => &["containerPort", "protocol"],
+                "ports" => &["port", "protocol"],
+                _ => &[],
+            },
+            _ => &[],
+        };
+        keys.iter().map(|k| k.to_string()).collect()
     }
 
     fn enum_and_range(&mut self, value: &Value, schema: &Value) {
@@ -401,6 +457,24 @@ impl Walk<'_> {
             .causes
             .push(Cause::type_invalid(&field, openapi_type(value), expected));
     }
+}
+
+/// `name="web"` or `containerPort=80,protocol="TCP"`: an associative list item's key as
+/// structured-merge-diff writes it (a port's protocol defaults to TCP).
+fn item_key(keys: &[String], item: &Value) -> Option<String> {
+    if keys.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = keys
+        .iter()
+        .map(|k| match item.get(k) {
+            Some(Value::String(s)) => Some(format!("{k}={s:?}")),
+            Some(Value::Number(n)) => Some(format!("{k}={n}")),
+            None if k == "protocol" => Some(format!("{k}=\"TCP\"")),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    Some(parts.join(","))
 }
 
 /// The schemas of the built-in kinds, generated once from k8s-openapi (the same definitions,
@@ -492,7 +566,7 @@ pub fn drop_unknown(object: &mut Value, unknown: &[FieldPath]) {
             .iter()
             .try_fold(&mut *object, |at, step| match step {
                 Step::Field(f) => at.get_mut(f.as_str()),
-                Step::Index(i) => at.get_mut(*i),
+                Step::Index(i, _) => at.get_mut(*i),
             })
             .and_then(Value::as_object_mut)
         {
@@ -600,7 +674,7 @@ pub fn admit_apply_body(rt: &ResourceType, applied: &Value) -> Result<(), ApiErr
     let mut errors: Vec<String> = findings
         .unknown
         .iter()
-        .map(|p| format!(".{p}: field not declared in schema"))
+        .map(|p| format!("{}: field not declared in schema", p.typed()))
         .collect();
     errors.extend(findings.wrong_types.iter().map(|w| {
         let expected = match w.expected.as_str() {
@@ -610,7 +684,7 @@ pub fn admit_apply_body(rt: &ResourceType, applied: &Value) -> Result<(), ApiErr
             "array" => "list",
             other => other,
         };
-        format!(".{}: expected {expected}, got {}", w.path, w.found)
+        format!("{}: expected {expected}, got {}", w.path.typed(), w.found)
     }));
     if errors.is_empty() {
         return Ok(());
