@@ -210,6 +210,49 @@ fn text(opts: &Map, key: &str) -> Result<Option<String>> {
     }
 }
 
+/// Checks a playbook's SMCP v2 spec fragment against the type: the first field it cannot hold
+/// or does not have, by path.
+fn checked_spec(spec: &Value) -> std::result::Result<(), String> {
+    let typed: crate::types::maistra::ControlPlaneSpec = serde_path_to_error::deserialize(spec)
+        .map_err(|e| format!("spec.{}: {}", e.path(), e.inner()))?;
+    let kept = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
+    match first_dropped(spec, &kept, "spec") {
+        Some(path) => Err(format!(
+            "{path}: ServiceMeshControlPlane v2 has no such field"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The first field of `given` that did not survive a round trip through the type (`kept`).
+fn first_dropped(given: &Value, kept: &Value, path: &str) -> Option<String> {
+    match (given, kept) {
+        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(key, v)| match k.get(key) {
+            Some(kv) => first_dropped(v, kv, &format!("{path}.{key}")),
+            None if v.is_null() => None,
+            None => Some(format!("{path}.{key}")),
+        }),
+        (Value::Array(g), Value::Array(k)) => g
+            .iter()
+            .zip(k)
+            .enumerate()
+            .find_map(|(i, (gv, kv))| first_dropped(gv, kv, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+/// Merges `extra` into `base`: maps field by field, anything else replaced.
+fn merge(base: &mut Value, extra: &Value) {
+    match (base, extra) {
+        (Value::Object(b), Value::Object(e)) => {
+            for (k, v) in e {
+                merge(b.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (b, e) => *b = e.clone(),
+    }
+}
+
 fn check_options(opts: &Map, known: &[&str], function: &str) -> Result<()> {
     match opts.keys().find(|k| !known.contains(&k.as_str())) {
         Some(k) => Err(PrimitiveError::new(format!(
@@ -307,11 +350,27 @@ impl Env {
                 "peers",
                 "manifest",
                 "vars",
+                "spec",
                 "wait",
                 "timeout",
             ],
             "mesh::control_plane",
         )?;
+        // Checked before anything is written: a typo fails here, with its field path.
+        let extra_spec = match opts.get("spec") {
+            None => None,
+            Some(v) => {
+                let v = crate::script::to_json(v)
+                    .ok()
+                    .filter(Value::is_object)
+                    .ok_or_else(|| PrimitiveError::new("option `spec` must be a map"))?;
+                checked_spec(&v).map_err(|e| {
+                    PrimitiveError::new(format!("mesh::control_plane: option `spec`: {e}"))
+                        .with_hint("the option takes ServiceMeshControlPlane v2 spec fields (maistra.io/v2), e.g. #{ tracing: #{ sampling: 100 } }")
+                })?;
+                Some(v)
+            }
+        };
         let namespace = text(opts, "namespace")?.unwrap_or_else(|| name.to_string());
         let members = strings(opts.get("members"), "members")?;
         let peers = strings(opts.get("peers"), "peers")?;
@@ -414,7 +473,7 @@ impl Env {
                     ingress.insert(i.clone(), ingress_gateway(peer, ports, aws));
                     egress.insert(e.clone(), egress_gateway(peer, ports));
                 }
-                json!({
+                let mut smcp = json!({
                     "apiVersion": "maistra.io/v2", "kind": "ServiceMeshControlPlane",
                     "metadata": {"name": name, "namespace": namespace},
                     "spec": {
@@ -426,7 +485,11 @@ impl Env {
                         "tracing": {"type": "None"},
                         "gateways": {"additionalIngress": ingress, "additionalEgress": egress},
                     },
-                })
+                });
+                if let Some(extra) = &extra_spec {
+                    merge(&mut smcp["spec"], extra);
+                }
+                smcp
             }
         };
 
@@ -634,8 +697,10 @@ mod api {
     /// Ready. Options: `namespace` (default: the name), `trust_domain` (default `<name>.local`),
     /// `version` (default v2.6), `members` (namespaces, created if missing), `peers` (mesh names:
     /// one ingress + egress gateway per peer, e.g. `aro-stg-ingress`/`aro-stg-egress` for
-    /// `aro-stg-mesh`), or `manifest` (an SMCP to take as it is, with `vars`), `wait` (default
-    /// true), `timeout`. Peers and members already configured are kept.
+    /// `aro-stg-mesh`), `spec` (any ServiceMeshControlPlane v2 spec fields, merged over fedrun's,
+    /// checked against the type before anything is written), or `manifest` (an SMCP to take as it
+    /// is, with `vars`), `wait` (default true), `timeout`. Peers and members already configured
+    /// are kept.
     ///
     /// ```rhai
     /// let prod = mesh::control_plane(rosa, "rosa-prod-mesh", #{ members: ["prod-bookinfo"], peers: ["aro-stg-mesh"] });
@@ -671,6 +736,33 @@ mod api {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_option_is_checked_against_the_control_plane_type() {
+        assert_eq!(
+            checked_spec(&json!({"tracing": {"sampling": 100, "type": "None"},
+                "gateways": {"ingress": {"enabled": false}}, "addons": {"grafana": {"enabled": true}}})),
+            Ok(())
+        );
+        assert_eq!(
+            checked_spec(&json!({"tracing": {"samplng": 5}})),
+            Err("spec.tracing.samplng: ServiceMeshControlPlane v2 has no such field".into())
+        );
+        let wrong = checked_spec(&json!({"tracing": {"sampling": "high"}})).unwrap_err();
+        assert!(
+            wrong.starts_with("spec.tracing.sampling: invalid type: string"),
+            "{wrong}"
+        );
+        let mut base = json!({"tracing": {"type": "None"}, "version": "v2.6"});
+        merge(
+            &mut base,
+            &json!({"tracing": {"sampling": 100}, "version": "v2.5"}),
+        );
+        assert_eq!(
+            base,
+            json!({"tracing": {"type": "None", "sampling": 100}, "version": "v2.5"})
+        );
+    }
 
     #[test]
     fn gateway_names_follow_the_walkthrough_and_stay_unique() {
