@@ -308,7 +308,40 @@ fn definitions_of(root: &Value, name: &str) -> Map<String, Value> {
         own.remove(key);
     }
     defs.insert(name.to_string(), Value::Object(own));
+    for def in defs.values_mut() {
+        wrap_refs(def);
+    }
     defs
+}
+
+/// kube-openapi's `wrapRefs`: a `$ref` with siblings (a description) becomes
+/// `allOf: [{$ref}]` with the siblings, as OpenAPI 3.0 ignores a reference's siblings.
+/// schemars' `openapi3()` settings do it for the root schema only, not for the definitions.
+fn wrap_refs(schema: &mut Value) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    if obj.len() > 1
+        && let Some(target) = obj.get("$ref").filter(|r| r.is_string()).cloned()
+    {
+        obj.remove("$ref");
+        obj.insert("allOf".into(), json!([{"$ref": target}]));
+    }
+    for (key, value) in obj.iter_mut() {
+        match key.as_str() {
+            "properties" | "patternProperties" | "definitions" => {
+                if let Some(map) = value.as_object_mut() {
+                    map.values_mut().for_each(wrap_refs);
+                }
+            }
+            "items" | "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(list) => list.iter_mut().for_each(wrap_refs),
+                other => wrap_refs(other),
+            },
+            "additionalProperties" | "not" => wrap_refs(value),
+            _ => {}
+        }
+    }
 }
 
 fn generated<T: schemars::JsonSchema>() -> Map<String, Value> {
@@ -580,6 +613,14 @@ fn add_kind<'a>(
             };
             if let Some(def) = defs.get_mut(&name) {
                 def["x-kubernetes-group-version-kind"] = json!([gvk(group, version, &rt.kind)]);
+                // k8s-openapi requires `metadata` of every resource (its Rust types do); the
+                // API's definitions do not.
+                if let Some(required) = def.get_mut("required").and_then(Value::as_array_mut) {
+                    required.retain(|r| r != "metadata");
+                    if required.is_empty() {
+                        def.as_object_mut().map(|d| d.remove("required"));
+                    }
+                }
             }
             schemas.extend(defs);
             (name, true)
@@ -978,6 +1019,11 @@ mod tests {
         let spec = deployment["properties"]["spec"].to_string();
         assert!(spec.contains("#/components/schemas/io.k8s.api.apps.v1.DeploymentSpec"), "{spec}");
         assert!(schemas["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["replicas"].is_object());
+        // Described references are wrapped in definitions too, as kube-openapi wraps them.
+        let template = &schemas["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["template"];
+        assert_eq!(template["allOf"][0]["$ref"], "#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec");
+        assert!(template["description"].is_string() && template.get("$ref").is_none());
+        assert!(deployment.get("required").is_none_or(|r| !r.to_string().contains("metadata")));
         assert!(schemas["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"].is_object());
         // Every $ref resolves within the document.
         let text = apps.to_string();
@@ -1014,6 +1060,9 @@ mod tests {
         let props = &schemas["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"];
         assert!(props["properties"]["properties"]["additionalProperties"].to_string().contains("JSONSchemaProps"));
         assert!(schemas[CRD_NAME]["x-kubernetes-group-version-kind"].is_array());
+        assert_eq!(schemas[CRD_NAME]["required"], json!(["spec"]));
+        let validation = &schemas["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation"];
+        assert!(validation["properties"]["openAPIV3Schema"]["allOf"].is_array());
         assert!(document(&c, CRD_GROUP, "v1").unwrap().body.len() < 2_000_000);
     }
 
