@@ -73,24 +73,42 @@ fn with_crd() -> TestSim {
 fn explain_built_in_fields() {
     let sim = TestSim::with_clusters("a:aws");
     let out = ok(sim.kubectl("a", &["explain", "deployment.spec.replicas"]));
-    assert!(out.starts_with("GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n"), "{out}");
+    assert!(
+        out.starts_with("GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n"),
+        "{out}"
+    );
     assert!(out.contains("FIELD: replicas <integer>"), "{out}");
     assert!(out.contains("Number of desired pods."), "{out}");
 
     // A described reference: the field's own description, then its type's.
     let out = ok(sim.kubectl("a", &["explain", "deployment.spec.template"]));
     assert!(out.contains("FIELD: template <PodTemplateSpec>"), "{out}");
-    assert!(out.contains("Template describes the pods that will be created."), "{out}");
-    assert!(out.contains("PodTemplateSpec describes the data a pod should have"), "{out}");
+    assert!(
+        out.contains("Template describes the pods that will be created."),
+        "{out}"
+    );
+    assert!(
+        out.contains("PodTemplateSpec describes the data a pod should have"),
+        "{out}"
+    );
 
     let out = ok(sim.kubectl("a", &["explain", "configmap"]));
-    assert!(out.starts_with("KIND:       ConfigMap\nVERSION:    v1\n"), "{out}");
-    assert!(out.contains("ConfigMap holds configuration data for pods to consume."), "{out}");
+    assert!(
+        out.starts_with("KIND:       ConfigMap\nVERSION:    v1\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ConfigMap holds configuration data for pods to consume."),
+        "{out}"
+    );
     assert!(out.contains("  data\t<map[string]string>\n"), "{out}");
     // As the API's definition says: metadata is not required.
     assert!(out.contains("  metadata\t<ObjectMeta>\n"), "{out}");
 
-    let out = ok(sim.kubectl("a", &["explain", "pods.spec.containers.ports.containerPort"]));
+    let out = ok(sim.kubectl(
+        "a",
+        &["explain", "pods.spec.containers.ports.containerPort"],
+    ));
     assert!(out.contains("FIELD: containerPort <integer>"), "{out}");
 
     let out = ok(sim.kubectl("a", &["explain", "svc", "--api-version=v1"]));
@@ -101,18 +119,39 @@ fn explain_built_in_fields() {
 fn explain_the_recursive_crd_schema() {
     let sim = TestSim::with_clusters("a:aws");
     let out = ok(sim.kubectl("a", &["explain", "crd"]));
-    assert!(out.starts_with("GROUP:      apiextensions.k8s.io\nKIND:       CustomResourceDefinition\n"), "{out}");
-    assert!(out.contains("  spec\t<CustomResourceDefinitionSpec> -required-"), "{out}");
+    assert!(
+        out.starts_with("GROUP:      apiextensions.k8s.io\nKIND:       CustomResourceDefinition\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  spec\t<CustomResourceDefinitionSpec> -required-"),
+        "{out}"
+    );
 
     // JSONSchemaProps refers to itself: explain follows it as far as asked.
     let out = ok(sim.kubectl(
         "a",
-        &["explain", "crd.spec.versions.schema.openAPIV3Schema.properties.items"],
+        &[
+            "explain",
+            "crd.spec.versions.schema.openAPIV3Schema.properties.items",
+        ],
     ));
-    assert!(out.contains("FIELD: items <JSONSchemaPropsOrArray>"), "{out}");
-    let out = ok(sim.kubectl("a", &["explain", "crd.spec.versions.schema.openAPIV3Schema"]));
-    assert!(out.contains("openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning."), "{out}");
-    assert!(out.contains("  x-kubernetes-preserve-unknown-fields\t<boolean>"), "{out}");
+    assert!(
+        out.contains("FIELD: items <JSONSchemaPropsOrArray>"),
+        "{out}"
+    );
+    let out = ok(sim.kubectl(
+        "a",
+        &["explain", "crd.spec.versions.schema.openAPIV3Schema"],
+    ));
+    assert!(
+        out.contains("openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning."),
+        "{out}"
+    );
+    assert!(
+        out.contains("  x-kubernetes-preserve-unknown-fields\t<boolean>"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -131,7 +170,10 @@ fn explain_custom_resource_fields() {
     assert!(out.contains("  apiVersion\t<string>"), "{out}");
 
     let out = ok(sim.kubectl("a", &["explain", "wd.spec.colour"]));
-    assert!(out.contains("FIELD: colour <string>\nENUM:\n    red\n    green\n    blue"), "{out}");
+    assert!(
+        out.contains("FIELD: colour <string>\nENUM:\n    red\n    green\n    blue"),
+        "{out}"
+    );
 
     let out = ok(sim.kubectl("a", &["explain", "widget.spec.parts.name"]));
     assert!(out.contains("FIELD: name <string>"), "{out}");
@@ -139,7 +181,10 @@ fn explain_custom_resource_fields() {
 
     // --recursive lists the nested fields with their types.
     let out = ok(sim.kubectl("a", &["explain", "widgets.spec", "--recursive"]));
-    assert!(out.contains("WidgetSpec is what the widget should be."), "{out}");
+    assert!(
+        out.contains("WidgetSpec is what the widget should be."),
+        "{out}"
+    );
     assert!(
         out.contains(
             "FIELDS:\n  colour\t<string>\n  enum: red, green, blue\n  parts\t<[]Object>\n    count\t<integer>\n    name\t<string>\n  size\t<integer> -required-\n"
@@ -150,10 +195,17 @@ fn explain_custom_resource_fields() {
     // --api-version picks the version's own schema.
     let out = ok(sim.kubectl(
         "a",
-        &["explain", "widget.spec", "--api-version=example.com/v1alpha1"],
+        &[
+            "explain",
+            "widget.spec",
+            "--api-version=example.com/v1alpha1",
+        ],
     ));
     assert!(out.contains("VERSION:    v1alpha1"), "{out}");
-    assert!(out.contains("  legacySize\t<string>\n    The size as v1alpha1 spelled it."), "{out}");
+    assert!(
+        out.contains("  legacySize\t<string>\n    The size as v1alpha1 spelled it."),
+        "{out}"
+    );
     assert!(!out.contains("size\t<integer>"), "{out}");
 }
 
@@ -161,9 +213,15 @@ fn explain_custom_resource_fields() {
 fn explain_an_unknown_field_fails_as_kubectl_does() {
     let sim = with_crd();
     let err = fails(sim.kubectl("a", &["explain", "deployment.spec.bogus"]));
-    assert!(err.contains("error: field \"bogus\" does not exist"), "{err}");
+    assert!(
+        err.contains("error: field \"bogus\" does not exist"),
+        "{err}"
+    );
     let err = fails(sim.kubectl("a", &["explain", "widget.spec.nothing"]));
-    assert!(err.contains("error: field \"nothing\" does not exist"), "{err}");
+    assert!(
+        err.contains("error: field \"nothing\" does not exist"),
+        "{err}"
+    );
     let err = fails(sim.kubectl("a", &["explain", "gadgets"]));
     assert!(
         err.contains("the server doesn't have a resource type \"gadgets\""),
@@ -176,7 +234,8 @@ fn apply_and_create_still_validate_strictly() {
     let sim = with_crd();
     ok(sim.kubectl("a", &["create", "namespace", "demo"]));
 
-    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: demo}\ndata: {k: v}\n";
+    let cm =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: demo}\ndata: {k: v}\n";
     assert_eq!(
         ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], cm)).trim(),
         "configmap/c created"
@@ -196,17 +255,31 @@ fn apply_and_create_still_validate_strictly() {
     ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], &one));
     let names = ok(sim.kubectl(
         "a",
-        &["-n", "demo", "get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[*].name}"],
+        &[
+            "-n",
+            "demo",
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[*].name}",
+        ],
     ));
     assert_eq!(names, "web");
 
     // Strict field validation is intact for built-in and custom kinds.
-    let err = fails(sim.kubectl_stdin(
-        "a",
-        &["apply", "-f", "-"],
-        &cm.replace("\ndata:", "\nbogus: 1\ndata:").replace("name: c", "name: d"),
-    ));
-    assert!(err.contains("strict decoding error: unknown field \"bogus\""), "{err}");
+    let err = fails(
+        sim.kubectl_stdin(
+            "a",
+            &["apply", "-f", "-"],
+            &cm.replace("\ndata:", "\nbogus: 1\ndata:")
+                .replace("name: c", "name: d"),
+        ),
+    );
+    assert!(
+        err.contains("strict decoding error: unknown field \"bogus\""),
+        "{err}"
+    );
 
     let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: demo}\nspec: {size: 3}\n";
     assert_eq!(
@@ -214,14 +287,23 @@ fn apply_and_create_still_validate_strictly() {
         "widget.example.com/w created"
     );
     assert_eq!(
-        ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], &widget.replace("size: 3", "size: 4"))).trim(),
+        ok(sim.kubectl_stdin(
+            "a",
+            &["apply", "-f", "-"],
+            &widget.replace("size: 3", "size: 4")
+        ))
+        .trim(),
         "widget.example.com/w configured"
     );
-    let err = fails(sim.kubectl_stdin(
-        "a",
-        &["create", "-f", "-"],
-        &widget.replace("name: w", "name: x").replace("size: 3", "size: 3, bogus: 1"),
-    ));
+    let err = fails(
+        sim.kubectl_stdin(
+            "a",
+            &["create", "-f", "-"],
+            &widget
+                .replace("name: w", "name: x")
+                .replace("size: 3", "size: 3, bogus: 1"),
+        ),
+    );
     assert!(err.contains("unknown field \"spec.bogus\""), "{err}");
 }
 
@@ -236,7 +318,11 @@ fn the_index_names_every_document_by_its_hash() {
         .to_string();
     let hash = url.split("?hash=").nth(1).unwrap();
     assert_eq!(hash.len(), 128, "{url}");
-    assert!(hash.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()), "{url}");
+    assert!(
+        hash.chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+        "{url}"
+    );
     let doc = ok(sim.kubectl("a", &["get", "--raw", &url]));
     let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(

@@ -49,7 +49,8 @@
 //!   the `hash` (kubectl always asks with the index's), a stale hash is not redirected (301) and
 //!   `If-None-Match` is not answered with 304; the document is always JSON.
 //! * Operations carry parameters without their descriptions, no watch paths, and responses in
-//!   JSON, YAML (and protobuf for built-in kinds).
+//!   JSON only (kube-openapi repeats them for YAML and protobuf): kubectl parses the whole
+//!   document before every `apply`, so what no client reads is left out.
 //! * OpenShift's own kinds without a schema in the simulator (Route, Project…) are published as
 //!   `{type: object}` with `apiVersion`, `kind` and `metadata` and unknown fields preserved, under
 //!   the names openshift-apiserver gives them (`com.github.openshift.api.route.v1.Route`) or, for
@@ -72,7 +73,8 @@ use crate::sim::validation;
 const REF_PREFIX: &str = "#/components/schemas/";
 const META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1";
 const CRD_GROUP: &str = "apiextensions.k8s.io";
-const CRD_NAME: &str = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition";
+const CRD_NAME: &str =
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition";
 /// The server's version, as `/version` reports it (kube-apiserver's `info.version`).
 const SERVER_VERSION: &str = "v1.32.4+fedrun-sim";
 
@@ -267,7 +269,9 @@ pub(crate) fn document(cluster: &SimCluster, group: &str, version: &str) -> Opti
 /// order share a document) with their CRD objects.
 fn inputs(cluster: &SimCluster, group: &str, version: &str) -> Vec<Input> {
     let registry = cluster.store.registry();
-    let crd_type = registry.find(CRD_GROUP, "customresourcedefinitions").cloned();
+    let crd_type = registry
+        .find(CRD_GROUP, "customresourcedefinitions")
+        .cloned();
     let mut inputs: Vec<Input> = registry
         .types()
         .iter()
@@ -280,10 +284,7 @@ fn inputs(cluster: &SimCluster, group: &str, version: &str) -> Vec<Input> {
                     .ok(),
                 _ => None,
             };
-            Input {
-                rt: t.clone(),
-                crd,
-            }
+            Input { rt: t.clone(), crd }
         })
         .collect();
     inputs.sort_by(|a, b| a.rt.plural.cmp(&b.rt.plural));
@@ -493,7 +494,10 @@ fn unfold(schema: &mut Value) {
     let Some(obj) = schema.as_object_mut() else {
         return;
     };
-    if obj.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true)
+    if obj
+        .get("x-kubernetes-int-or-string")
+        .and_then(Value::as_bool)
+        == Some(true)
         && !obj.contains_key("anyOf")
         && !obj.contains_key("allOf")
     {
@@ -567,7 +571,14 @@ fn add_embedded_properties(schema: &mut Value) {
 }
 
 /// builder.go `buildListSchema` (built-in lists are described alike here).
-fn list_definition(group: &str, version: &str, kind: &str, list_kind: &str, plural: &str, item: &str) -> Value {
+fn list_definition(
+    group: &str,
+    version: &str,
+    kind: &str,
+    list_kind: &str,
+    plural: &str,
+    item: &str,
+) -> Value {
     json!({
         "description": format!("{list_kind} is a list of {kind}"),
         "required": ["items"],
@@ -656,7 +667,14 @@ fn add_kind<'a>(
     };
     schemas.insert(
         list_name.clone(),
-        list_definition(group, version, &rt.kind, &list_kind, &rt.plural, &definition),
+        list_definition(
+            group,
+            version,
+            &rt.kind,
+            &list_kind,
+            &rt.plural,
+            &definition,
+        ),
     );
     KindPaths {
         rt,
@@ -716,16 +734,11 @@ fn operation_id_part(s: &str, capitalize_first: bool) -> String {
 }
 
 impl KindPaths<'_> {
+    /// A response's content. kube-openapi lists the schema once per produced type (JSON, YAML,
+    /// protobuf for built-in kinds); JSON only here, which is what clients read, keeping the
+    /// documents kubectl parses on every `apply` small.
     fn content(&self, schema: &Value) -> Value {
-        let mut types = vec!["application/json", "application/yaml"];
-        if self.builtin {
-            types.push("application/vnd.kubernetes.protobuf");
-        }
-        let map: Map<String, Value> = types
-            .into_iter()
-            .map(|t| (t.to_string(), json!({"schema": schema})))
-            .collect();
-        Value::Object(map)
+        json!({"application/json": {"schema": schema}})
     }
 
     /// One operation as builder.go's `buildRoute` and kube-openapi describe it.
@@ -840,7 +853,7 @@ impl KindPaths<'_> {
         let definition = reference(&self.definition);
         match action {
             "post" => {
-                op["requestBody"] = json!({"content": self.content(&definition), "required": true});
+                op["requestBody"] = json!({"content": {"application/json": {"schema": definition}}, "required": true});
                 op["responses"]["201"] =
                     json!({"description": "Created", "content": self.content(&definition)});
                 op["responses"]["202"] =
@@ -1003,7 +1016,9 @@ mod tests {
     }
 
     fn crd_type(c: &SimCluster) -> Arc<ResourceType> {
-        c.store.find(CRD_GROUP, "customresourcedefinitions").unwrap()
+        c.store
+            .find(CRD_GROUP, "customresourcedefinitions")
+            .unwrap()
     }
 
     #[test]
@@ -1017,13 +1032,23 @@ mod tests {
             json!([{"group": "apps", "kind": "Deployment", "version": "v1"}])
         );
         let spec = deployment["properties"]["spec"].to_string();
-        assert!(spec.contains("#/components/schemas/io.k8s.api.apps.v1.DeploymentSpec"), "{spec}");
+        assert!(
+            spec.contains("#/components/schemas/io.k8s.api.apps.v1.DeploymentSpec"),
+            "{spec}"
+        );
         assert!(schemas["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["replicas"].is_object());
         // Described references are wrapped in definitions too, as kube-openapi wraps them.
         let template = &schemas["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["template"];
-        assert_eq!(template["allOf"][0]["$ref"], "#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec");
+        assert_eq!(
+            template["allOf"][0]["$ref"],
+            "#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec"
+        );
         assert!(template["description"].is_string() && template.get("$ref").is_none());
-        assert!(deployment.get("required").is_none_or(|r| !r.to_string().contains("metadata")));
+        assert!(
+            deployment
+                .get("required")
+                .is_none_or(|r| !r.to_string().contains("metadata"))
+        );
         assert!(schemas["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"].is_object());
         // Every $ref resolves within the document.
         let text = apps.to_string();
@@ -1031,11 +1056,25 @@ mod tests {
             let name = &piece[..piece.find('"').unwrap()];
             assert!(schemas.get(name).is_some(), "dangling {name}");
         }
-        let patch = &apps["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
+        let patch =
+            &apps["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
         assert_eq!(patch["operationId"], "patchAppsV1NamespacedDeployment");
-        assert_eq!(patch["x-kubernetes-group-version-kind"]["kind"], "Deployment");
-        assert!(patch["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "fieldValidation"));
-        assert!(patch["requestBody"]["content"].get("application/strategic-merge-patch+json").is_none());
+        assert_eq!(
+            patch["x-kubernetes-group-version-kind"]["kind"],
+            "Deployment"
+        );
+        assert!(
+            patch["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "fieldValidation")
+        );
+        assert!(
+            patch["requestBody"]["content"]
+                .get("application/strategic-merge-patch+json")
+                .is_none()
+        );
 
         let core = doc(&c, "", "v1");
         let cm = &core["paths"]["/api/v1/namespaces/{namespace}/configmaps/{name}"];
@@ -1044,8 +1083,14 @@ mod tests {
         assert!(core["components"]["schemas"]["io.k8s.api.core.v1.ConfigMap"]["x-kubernetes-group-version-kind"].is_array());
         let ns = &core["paths"]["/api/v1/namespaces/{name}/status"]["patch"];
         assert_eq!(ns["operationId"], "patchCoreV1NamespaceStatus");
-        assert_eq!(core["paths"]["/api/v1/endpoints"]["get"]["operationId"], "listCoreV1EndpointsForAllNamespaces");
-        assert_eq!(core["paths"]["/api/v1/namespaces/{namespace}/endpoints"]["post"]["description"], "create Endpoints");
+        assert_eq!(
+            core["paths"]["/api/v1/endpoints"]["get"]["operationId"],
+            "listCoreV1EndpointsForAllNamespaces"
+        );
+        assert_eq!(
+            core["paths"]["/api/v1/namespaces/{namespace}/endpoints"]["post"]["description"],
+            "create Endpoints"
+        );
         assert_eq!(
             core["paths"]["/api/v1/namespaces/{namespace}/configmaps"]["delete"]["operationId"],
             "deleteCoreV1CollectionNamespacedConfigMap"
@@ -1057,8 +1102,13 @@ mod tests {
         let c = cluster();
         let d = doc(&c, CRD_GROUP, "v1");
         let schemas = d["components"]["schemas"].as_object().unwrap();
-        let props = &schemas["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"];
-        assert!(props["properties"]["properties"]["additionalProperties"].to_string().contains("JSONSchemaProps"));
+        let props =
+            &schemas["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"];
+        assert!(
+            props["properties"]["properties"]["additionalProperties"]
+                .to_string()
+                .contains("JSONSchemaProps")
+        );
         assert!(schemas[CRD_NAME]["x-kubernetes-group-version-kind"].is_array());
         assert_eq!(schemas[CRD_NAME]["required"], json!(["spec"]));
         let validation = &schemas["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation"];
@@ -1069,28 +1119,57 @@ mod tests {
     #[test]
     fn a_crd_version_becomes_a_definition_as_builder_go_builds_it() {
         let c = cluster();
-        c.store.create(&crd_type(&c), "", widget_crd("The widget.")).unwrap();
+        c.store
+            .create(&crd_type(&c), "", widget_crd("The widget."))
+            .unwrap();
         let d = doc(&c, "example.com", "v1");
         let widget = &d["components"]["schemas"]["com.example.v1.Widget"];
-        assert_eq!(widget["x-kubernetes-group-version-kind"], json!([{"group": "example.com", "kind": "Widget", "version": "v1"}]));
-        assert_eq!(widget["properties"]["metadata"]["allOf"][0]["$ref"], "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+        assert_eq!(
+            widget["x-kubernetes-group-version-kind"],
+            json!([{"group": "example.com", "kind": "Widget", "version": "v1"}])
+        );
+        assert_eq!(
+            widget["properties"]["metadata"]["allOf"][0]["$ref"],
+            "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+        );
         assert_eq!(widget["properties"]["apiVersion"]["type"], "string");
-        assert_eq!(widget["properties"]["spec"]["properties"]["size"]["description"], "How big.");
-        assert_eq!(widget["properties"]["spec"]["properties"]["port"]["anyOf"], json!([{"type": "integer"}, {"type": "string"}]));
+        assert_eq!(
+            widget["properties"]["spec"]["properties"]["size"]["description"],
+            "How big."
+        );
+        assert_eq!(
+            widget["properties"]["spec"]["properties"]["port"]["anyOf"],
+            json!([{"type": "integer"}, {"type": "string"}])
+        );
         let template = &widget["properties"]["spec"]["properties"]["template"];
         assert_eq!(template["required"], json!(["kind", "apiVersion"]));
         assert!(template["properties"]["metadata"].is_object());
-        assert_eq!(d["components"]["schemas"]["com.example.v1.WidgetList"]["x-kubernetes-group-version-kind"][0]["kind"], "WidgetList");
-        let patch = &d["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}/status"]["patch"];
-        assert_eq!(patch["operationId"], "patchExampleComV1NamespacedWidgetStatus");
+        assert_eq!(
+            d["components"]["schemas"]["com.example.v1.WidgetList"]["x-kubernetes-group-version-kind"]
+                [0]["kind"],
+            "WidgetList"
+        );
+        let patch = &d["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}/status"]
+            ["patch"];
+        assert_eq!(
+            patch["operationId"],
+            "patchExampleComV1NamespacedWidgetStatus"
+        );
         assert_eq!(d["info"]["title"], "Kubernetes CRD Swagger");
-        assert!(d["components"]["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"].is_object());
+        assert!(
+            d["components"]["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]
+                .is_object()
+        );
 
         // Each version its own schema; no status subresource on v1alpha1.
         let old = doc(&c, "example.com", "v1alpha1");
         let widget = &old["components"]["schemas"]["com.example.v1alpha1.Widget"];
         assert!(widget["properties"]["spec"]["properties"]["legacy"].is_object());
-        assert!(old["paths"].get("/apis/example.com/v1alpha1/namespaces/{namespace}/widgets/{name}/status").is_none());
+        assert!(
+            old["paths"]
+                .get("/apis/example.com/v1alpha1/namespaces/{namespace}/widgets/{name}/status")
+                .is_none()
+        );
     }
 
     #[test]
@@ -1103,14 +1182,27 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &document(&other, "", "v1").unwrap()));
 
         let crds = crd_type(&c);
-        c.store.create(&crds, "", widget_crd("The widget.")).unwrap();
+        c.store
+            .create(&crds, "", widget_crd("The widget."))
+            .unwrap();
         let before = document(&c, "example.com", "v1").unwrap();
-        assert!(Arc::ptr_eq(&before, &document(&c, "example.com", "v1").unwrap()));
+        assert!(Arc::ptr_eq(
+            &before,
+            &document(&c, "example.com", "v1").unwrap()
+        ));
         let mut changed = widget_crd("A changed widget.");
         changed["metadata"]["resourceVersion"] = json!(
             c.store.get(&crds, "", "widgets.example.com").unwrap()["metadata"]["resourceVersion"]
         );
-        c.store.update(&crds, "", "widgets.example.com", changed, crate::sim::store::Part::Main).unwrap();
+        c.store
+            .update(
+                &crds,
+                "",
+                "widgets.example.com",
+                changed,
+                crate::sim::store::Part::Main,
+            )
+            .unwrap();
         let after = document(&c, "example.com", "v1").unwrap();
         assert_ne!(before.hash, after.hash);
         assert!(String::from_utf8_lossy(&after.body).contains("A changed widget."));
@@ -1120,9 +1212,16 @@ mod tests {
     #[test]
     fn platform_kinds_without_schemas_still_explain() {
         let c = cluster();
-        c.store.register_type(crate::sim::controllers::openshift::platform_type(
-            "route.openshift.io", &["v1"], "Route", "routes", true, &[], &[],
-        ));
+        c.store
+            .register_type(crate::sim::controllers::openshift::platform_type(
+                "route.openshift.io",
+                &["v1"],
+                "Route",
+                "routes",
+                true,
+                &[],
+                &[],
+            ));
         let d = doc(&c, "route.openshift.io", "v1");
         let route = &d["components"]["schemas"]["com.github.openshift.api.route.v1.Route"];
         assert_eq!(route["x-kubernetes-group-version-kind"][0]["kind"], "Route");
@@ -1131,7 +1230,10 @@ mod tests {
 
     #[test]
     fn helpers_follow_their_go_originals() {
-        assert_eq!(custom_name("maistra.io", "v2", "ServiceMeshControlPlane"), "io.maistra.v2.ServiceMeshControlPlane");
+        assert_eq!(
+            custom_name("maistra.io", "v2", "ServiceMeshControlPlane"),
+            "io.maistra.v2.ServiceMeshControlPlane"
+        );
         assert_eq!(operation_id_part("maistra.io", true), "MaistraIo");
         assert_eq!(operation_id_part("v1alpha1", true), "V1alpha1");
         assert_eq!(article("Endpoints"), " ");
