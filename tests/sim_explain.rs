@@ -113,6 +113,18 @@ fn explain_built_in_fields() {
 
     let out = ok(sim.kubectl("a", &["explain", "svc", "--api-version=v1"]));
     assert!(out.contains("KIND:       Service"), "{out}");
+
+    // A cluster-scoped kind.
+    let out = ok(sim.kubectl("a", &["explain", "ns.spec.finalizers"]));
+    assert!(out.contains("FIELD: finalizers <[]string>"), "{out}");
+
+    // OpenShift's kinds the simulator serves without a schema still explain their metadata.
+    let out = ok(sim.kubectl("a", &["explain", "route"]));
+    assert!(
+        out.starts_with("GROUP:      route.openshift.io\nKIND:       Route\n"),
+        "{out}"
+    );
+    assert!(out.contains("  metadata\t<ObjectMeta>"), "{out}");
 }
 
 #[test]

@@ -64,7 +64,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::json_response;
 use crate::sim::cluster::SimCluster;
 use crate::sim::resources::ResourceType;
 use crate::sim::status::ApiError;
@@ -125,7 +124,7 @@ pub fn group_version(cluster: &SimCluster, rest: &[&str]) -> Response {
         .header(header::CACHE_CONTROL, "public, immutable")
         .header(header::EXPIRES, a_year_from_now())
         .body(Body::from(doc.body.clone()))
-        .unwrap_or_else(|_| json_response(500, &json!({"message": "failed to build response"})))
+        .unwrap_or_else(|_| ApiError::internal("failed to build response").into_response())
 }
 
 fn gv_path(group: &str, version: &str) -> String {
@@ -159,7 +158,7 @@ fn sha512_hex(data: &[u8]) -> String {
 // The cache
 
 /// One rendered group/version document.
-pub(crate) struct Doc {
+struct Doc {
     body: Bytes,
     hash: String,
 }
@@ -211,7 +210,7 @@ fn all(a: &[Input], b: &[Input], same: impl Fn(&Input, &Input) -> bool) -> bool 
 
 /// The document of one group/version, from the cache when the kinds it is built from are
 /// unchanged; `None` when nothing is served there.
-pub(crate) fn document(cluster: &SimCluster, group: &str, version: &str) -> Option<Arc<Doc>> {
+fn document(cluster: &SimCluster, group: &str, version: &str) -> Option<Arc<Doc>> {
     let inputs = inputs(cluster, group, version);
     if inputs.is_empty() {
         return None;
@@ -277,8 +276,8 @@ fn inputs(cluster: &SimCluster, group: &str, version: &str) -> Vec<Input> {
         .iter()
         .filter(|t| t.group == group && t.serves(version))
         .map(|t| {
-            let crd = match (&crd_type, builtin(&t.group, &t.kind)) {
-                (Some(crd_type), None) => cluster
+            let crd = match &crd_type {
+                Some(crd_type) if !is_builtin(&t.group, &t.kind) => cluster
                     .store
                     .get(crd_type, "", &format!("{}.{}", t.plural, t.group))
                     .ok(),
@@ -378,10 +377,16 @@ static CRD_DEFINITIONS: LazyLock<Map<String, Value>> = LazyLock::new(|| {
     generated::<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>()
 });
 
-/// A built-in kind's root schema and definition name, if k8s-openapi gives the simulator one.
-fn builtin(group: &str, kind: &str) -> Option<(Arc<Value>, String)> {
+/// Whether k8s-openapi gives the simulator this kind's schema.
+fn is_builtin(group: &str, kind: &str) -> bool {
+    (group == CRD_GROUP && kind == "CustomResourceDefinition")
+        || validation::builtin_schema(group, kind).is_some()
+}
+
+/// A built-in kind's definition name and definitions (its own and those it refers to).
+fn builtin_definitions(group: &str, kind: &str) -> Option<(String, Map<String, Value>)> {
     if group == CRD_GROUP && kind == "CustomResourceDefinition" {
-        return Some((Arc::new(Value::Null), CRD_NAME.to_string()));
+        return Some((CRD_NAME.to_string(), CRD_DEFINITIONS.clone()));
     }
     let schema = validation::builtin_schema(group, kind)?;
     // k8s-openapi names the root after its Go package (`io.k8s.api.apps.v1.Deployment`);
@@ -394,7 +399,8 @@ fn builtin(group: &str, kind: &str) -> Option<(Arc<Value>, String)> {
             let package = if group.is_empty() { "core" } else { group };
             format!("io.k8s.api.{package}.v1.{kind}")
         });
-    Some((schema, name))
+    let definitions = definitions_of(&schema, &name);
+    Some((name, definitions))
 }
 
 fn gvk(group: &str, version: &str, kind: &str) -> Value {
@@ -615,22 +621,21 @@ fn add_kind<'a>(
     let rt = &*input.rt;
     let mut status = rt.status_subresource;
     let mut list_kind = format!("{}List", rt.kind);
-    let (definition, builtin) = match builtin(&rt.group, &rt.kind) {
-        Some((root, name)) => {
-            let mut defs = if name == CRD_NAME {
-                CRD_DEFINITIONS.clone()
-            } else {
-                definitions_of(&root, &name)
-            };
+    let (definition, builtin) = match builtin_definitions(&rt.group, &rt.kind) {
+        Some((name, mut defs)) => {
             if let Some(def) = defs.get_mut(&name) {
                 def["x-kubernetes-group-version-kind"] = json!([gvk(group, version, &rt.kind)]);
                 // k8s-openapi requires `metadata` of every resource (its Rust types do); the
                 // API's definitions do not.
-                if let Some(required) = def.get_mut("required").and_then(Value::as_array_mut) {
-                    required.retain(|r| r != "metadata");
-                    if required.is_empty() {
-                        def.as_object_mut().map(|d| d.remove("required"));
+                let emptied = match def.get_mut("required").and_then(Value::as_array_mut) {
+                    Some(required) => {
+                        required.retain(|r| r != "metadata");
+                        required.is_empty()
                     }
+                    None => false,
+                };
+                if emptied && let Some(def) = def.as_object_mut() {
+                    def.remove("required");
                 }
             }
             schemas.extend(defs);
