@@ -10,18 +10,16 @@
 //!   `serverRelativeURL` with `?hash=`, the upper-case hex SHA-512 of the document), the
 //!   document's `ETag`, and `Cache-Control: public, immutable` with a one-year `Expires`.
 //! * kubernetes/kube-openapi `pkg/builder3/openapi.go`: a `$ref` with siblings (a description)
-//!   is wrapped as `allOf: [{$ref}]` (`wrapRefs`) — schemars' `openapi3()` settings write the
-//!   same shape; path-level `name`/`namespace`/`pretty` parameters; responses per produced
-//!   content type.
+//!   is wrapped as `allOf: [{$ref}]` (`wrapRefs`) — schemars' `openapi3()` settings do it for a
+//!   root schema only, so the definitions are wrapped here; path-level `name`/`namespace`/
+//!   `pretty` parameters.
 //! * kubernetes/kubernetes `staging/src/k8s.io/apiextensions-apiserver/pkg/controller/openapi/
 //!   builder/builder.go`: how a CRD version becomes a definition — named from
 //!   `<group>/<version>.<kind>` with the group reversed (`io.maistra.v2.ServiceMeshControlPlane`),
 //!   the version's `openAPIV3Schema` (int-or-string unfolded) with `metadata` a reference to
 //!   ObjectMeta, `apiVersion`/`kind` from TypeMeta, embedded resources given the same three,
-//!   `x-kubernetes-group-version-kind`; a `<Kind>List` definition; the routes (list, create,
-//!   deletecollection, read, replace, delete, patch, and the status subresource's) and their
-//!   descriptions; PATCH consumes JSON patch, merge patch and apply patch. Without a schema the
-//!   definition is `{type: object}` plus the GVK.
+//!   `x-kubernetes-group-version-kind`; the operations' descriptions and parameters; PATCH consumes JSON patch, merge patch and apply patch. Without a schema
+//!   the definition is `{type: object}` plus the GVK.
 //! * kubernetes/kubernetes `staging/src/k8s.io/apiserver/pkg/endpoints/openapi/openapi.go`:
 //!   operation IDs and tags (`patchCoreV1NamespacedConfigMap`, `core_v1`) and definition names
 //!   (`friendlyName`).
@@ -48,9 +46,12 @@
 //! * The handler sees neither the query nor the headers: the caching headers are sent whatever
 //!   the `hash` (kubectl always asks with the index's), a stale hash is not redirected (301) and
 //!   `If-None-Match` is not answered with 304; the document is always JSON.
-//! * Operations carry parameters without their descriptions, no watch paths, and responses in
-//!   JSON only (kube-openapi repeats them for YAML and protobuf): kubectl parses the whole
-//!   document before every `apply`, so what no client reads is left out.
+//! * `paths` hold, per kind, the object path (`…/{name}`) with its read and patch operations
+//!   only — what kubectl reads (`explain` takes the kind from an operation there, the
+//!   `fieldValidation` check and client-side apply read the PATCH) — with parameters without
+//!   their descriptions and JSON responses: kube-apiserver also lists the collection, status,
+//!   watch and other operations, but kubectl parses the whole document before every `apply`
+//!   (twice for an update), and those paths would double what it parses for nothing it reads.
 //! * OpenShift's own kinds without a schema in the simulator (Route, Project…) are published as
 //!   `{type: object}` with `apiVersion`, `kind` and `metadata` and unknown fields preserved, under
 //!   the names openshift-apiserver gives them (`com.github.openshift.api.route.v1.Route`) or, for
@@ -164,7 +165,7 @@ struct Doc {
 }
 
 /// What a group/version document is built from: each served kind and, for a custom resource,
-/// its CRD object (the schema of every version, `listKind`, subresources).
+/// its CRD object (the schema of every version).
 #[derive(Clone)]
 struct Input {
     rt: Arc<ResourceType>,
@@ -354,13 +355,11 @@ fn generated<T: schemars::JsonSchema>() -> Map<String, Value> {
     )
 }
 
-/// The definitions every document refers to: ObjectMeta (custom resources' `metadata`),
-/// ListMeta (lists), Status (deletions) and Patch (PATCH bodies).
+/// The definitions every document refers to: ObjectMeta (custom resources' `metadata`) and
+/// Patch (PATCH bodies).
 static COMMON: LazyLock<Map<String, Value>> = LazyLock::new(|| {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
     let mut defs = generated::<meta::ObjectMeta>();
-    defs.extend(generated::<meta::ListMeta>());
-    defs.extend(generated::<meta::Status>());
     // As generated from apimachinery's `metav1.Patch`.
     defs.insert(
         format!("{META}.Patch"),
@@ -576,38 +575,12 @@ fn add_embedded_properties(schema: &mut Value) {
     }
 }
 
-/// builder.go `buildListSchema` (built-in lists are described alike here).
-fn list_definition(
-    group: &str,
-    version: &str,
-    kind: &str,
-    list_kind: &str,
-    plural: &str,
-    item: &str,
-) -> Value {
-    json!({
-        "description": format!("{list_kind} is a list of {kind}"),
-        "required": ["items"],
-        "properties": {
-            "apiVersion": api_version_property(),
-            "kind": kind_property(),
-            "items": {"type": "array", "items": reference(item),
-                      "description": format!("List of {plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md")},
-            "metadata": described_reference(&format!("{META}.ListMeta"),
-                "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"),
-        },
-        "x-kubernetes-group-version-kind": [gvk(group, version, list_kind)],
-    })
-}
-
 /// What the paths of one kind need to know.
 struct KindPaths<'a> {
     rt: &'a ResourceType,
     group: &'a str,
     version: &'a str,
     definition: String,
-    list_definition: String,
-    status: bool,
     builtin: bool,
 }
 
@@ -619,8 +592,6 @@ fn add_kind<'a>(
     schemas: &mut Map<String, Value>,
 ) -> KindPaths<'a> {
     let rt = &*input.rt;
-    let mut status = rt.status_subresource;
-    let mut list_kind = format!("{}List", rt.kind);
     let (definition, builtin) = match builtin_definitions(&rt.group, &rt.kind) {
         Some((name, mut defs)) => {
             if let Some(def) = defs.get_mut(&name) {
@@ -645,16 +616,8 @@ fn add_kind<'a>(
             let name = custom_name(group, version, &rt.kind);
             let def = match &input.crd {
                 Some(crd) => {
-                    let entry = crd_version(crd, version);
-                    if let Some(entry) = entry {
-                        status = entry.pointer("/subresources/status").is_some();
-                    }
-                    if let Some(l) = crd.pointer("/spec/names/listKind").and_then(Value::as_str)
-                        && !l.is_empty()
-                    {
-                        list_kind = l.to_string();
-                    }
-                    let schema = entry.and_then(|e| e.pointer("/schema/openAPIV3Schema"));
+                    let schema = crd_version(crd, version)
+                        .and_then(|e| e.pointer("/schema/openAPIV3Schema"));
                     custom_definition(schema, group, version, &rt.kind)
                 }
                 None => match &rt.schema {
@@ -666,28 +629,11 @@ fn add_kind<'a>(
             (name, false)
         }
     };
-    let list_name = match definition.rsplit_once('.') {
-        Some((package, _)) => format!("{package}.{list_kind}"),
-        None => list_kind.clone(),
-    };
-    schemas.insert(
-        list_name.clone(),
-        list_definition(
-            group,
-            version,
-            &rt.kind,
-            &list_kind,
-            &rt.plural,
-            &definition,
-        ),
-    );
     KindPaths {
         rt,
         group,
         version,
         definition,
-        list_definition: list_name,
-        status,
         builtin,
     }
 }
@@ -702,21 +648,6 @@ fn query(name: &str, ty: &str) -> Value {
 fn path_parameter(name: &str, description: String) -> Value {
     json!({"name": name, "in": "path", "required": true, "description": description,
            "schema": {"type": "string", "uniqueItems": true}})
-}
-
-/// `GetArticleForNoun` (apiserver `endpoints/installer.go`): no article for a plural.
-fn article(noun: &str) -> &'static str {
-    if !noun.ends_with("ss") && noun.ends_with('s') {
-        " "
-    } else if noun
-        .chars()
-        .next()
-        .is_some_and(|c| "aeiou".contains(c.to_ascii_lowercase()))
-    {
-        " an "
-    } else {
-        " a "
-    }
 }
 
 /// `ToValidOperationID`: drops punctuation, capitalising what follows it.
@@ -739,163 +670,39 @@ fn operation_id_part(s: &str, capitalize_first: bool) -> String {
 }
 
 impl KindPaths<'_> {
-    /// A response's content. kube-openapi lists the schema once per produced type (JSON, YAML,
-    /// protobuf for built-in kinds); JSON only here, which is what clients read, keeping the
-    /// documents kubectl parses on every `apply` small.
-    fn content(&self, schema: &Value) -> Value {
-        json!({"application/json": {"schema": schema}})
-    }
-
-    /// One operation as builder.go's `buildRoute` and kube-openapi describe it.
-    fn operation(
-        &self,
-        verb: &str,
-        action: &str,
-        operation: &str,
-        subresource: &str,
-        response: &str,
-    ) -> Value {
+    /// One operation on the object path, as builder.go's `buildRoute` and kube-openapi
+    /// describe it: `GetOperationIDAndTags` builds its ID from the verb, the group (core for
+    /// `/api`, `.k8s.io` trimmed), the version and the rest of the route's operation name.
+    fn operation(&self, verb: &str, action: &str, description: String) -> Value {
         let kind = &self.rt.kind;
-        let sub = if subresource.is_empty() {
-            String::new()
-        } else {
-            format!(" {subresource} of")
-        };
-        let description = match verb {
-            "patch" => format!("partially update{sub} the specified {kind}"),
-            "deletecollection" => format!("delete collection of {kind}"),
-            "list" => format!("list objects of kind {kind}"),
-            "read" | "replace" => format!("{verb}{sub} the specified {kind}"),
-            _ => format!("{verb}{}{kind}", article(kind)),
-        };
-        // `GetOperationIDAndTags`: the verb, the group (core for /api, `.k8s.io` trimmed) and
-        // version, then the rest of the route's operation name.
         let group = if self.group.is_empty() {
             "core"
         } else {
             self.group.strip_suffix(".k8s.io").unwrap_or(self.group)
         };
-        let (prefix, rest) = if let Some(rest) = operation.strip_prefix("deletecollection") {
-            ("delete", format!("collection{rest}"))
-        } else {
-            let verb_len = operation
-                .find(|c: char| c.is_ascii_uppercase())
-                .unwrap_or(operation.len());
-            (&operation[..verb_len], operation[verb_len..].to_string())
-        };
+        let namespaced = if self.rt.namespaced { "Namespaced" } else { "" };
         let id = format!(
-            "{prefix}{}{}{}",
+            "{verb}{}{}{namespaced}{kind}",
             operation_id_part(group, true),
             operation_id_part(self.version, true),
-            operation_id_part(&rest, true)
         );
         let tag = format!(
             "{}_{}",
             operation_id_part(group, false),
             operation_id_part(self.version, false)
         );
-        let mut parameters = Vec::new();
-        match action {
-            "post" | "put" => {
-                parameters.extend([
-                    query("dryRun", "string"),
-                    query("fieldManager", "string"),
-                    query("fieldValidation", "string"),
-                ]);
-            }
-            "patch" => {
-                parameters.extend([
-                    query("dryRun", "string"),
-                    query("force", "boolean"),
-                    query("fieldManager", "string"),
-                    query("fieldValidation", "string"),
-                ]);
-            }
-            "list" | "deletecollection" => {
-                parameters.extend([
-                    query("labelSelector", "string"),
-                    query("fieldSelector", "string"),
-                    query("resourceVersion", "string"),
-                    query("resourceVersionMatch", "string"),
-                    query("timeoutSeconds", "integer"),
-                    query("limit", "integer"),
-                    query("continue", "string"),
-                ]);
-                if action == "list" {
-                    parameters.extend([
-                        query("watch", "boolean"),
-                        query("allowWatchBookmarks", "boolean"),
-                        query("sendInitialEvents", "boolean"),
-                    ]);
-                } else {
-                    parameters.extend([
-                        query("gracePeriodSeconds", "integer"),
-                        query("propagationPolicy", "string"),
-                        query("dryRun", "string"),
-                    ]);
-                }
-            }
-            "delete" => {
-                parameters.extend([
-                    query("dryRun", "string"),
-                    query("gracePeriodSeconds", "integer"),
-                    query("propagationPolicy", "string"),
-                ]);
-            }
-            _ => {}
-        }
-        let mut op = json!({
+        json!({
             "description": description,
             "operationId": id,
             "tags": [tag],
             "x-kubernetes-action": action,
             "x-kubernetes-group-version-kind": gvk(self.group, self.version, kind),
-            "responses": {"200": {"description": "OK", "content": self.content(&reference(response))}},
-        });
-        if !parameters.is_empty() {
-            op["parameters"] = Value::Array(parameters);
-        }
-        let definition = reference(&self.definition);
-        match action {
-            "post" => {
-                op["requestBody"] = json!({"content": {"application/json": {"schema": definition}}, "required": true});
-                op["responses"]["201"] =
-                    json!({"description": "Created", "content": self.content(&definition)});
-                op["responses"]["202"] =
-                    json!({"description": "Accepted", "content": self.content(&definition)});
-            }
-            "put" => {
-                op["requestBody"] = json!({"content": {"application/json": {"schema": definition}}, "required": true});
-                op["responses"]["201"] =
-                    json!({"description": "Created", "content": self.content(&definition)});
-            }
-            "patch" => {
-                // What the server accepts as PATCH bodies (see the module doc for why a
-                // built-in kind's list leaves strategic merge patch out).
-                let patch = reference(&format!("{META}.Patch"));
-                let types = [
-                    "application/apply-patch+yaml",
-                    "application/json-patch+json",
-                    "application/merge-patch+json",
-                ];
-                let content: Map<String, Value> = types
-                    .iter()
-                    .map(|t| (t.to_string(), json!({"schema": patch})))
-                    .collect();
-                op["requestBody"] = json!({"content": content, "required": true});
-                op["responses"]["201"] =
-                    json!({"description": "Created", "content": self.content(&definition)});
-            }
-            "delete" => {
-                op["responses"]["202"] = json!({"description": "Accepted",
-                    "content": self.content(&reference(&format!("{META}.Status")))});
-            }
-            _ => {}
-        }
-        op
+            "responses": {"200": {"description": "OK",
+                "content": {"application/json": {"schema": reference(&self.definition)}}}},
+        })
     }
 
-    /// Adds the kind's collection, object and status paths (builder.go's routes).
+    /// Adds the kind's object path with its read and patch operations.
     fn add_to(&self, paths: &mut Map<String, Value>) {
         let prefix = if self.group.is_empty() {
             format!("/api/{}", self.version)
@@ -903,62 +710,44 @@ impl KindPaths<'_> {
             format!("/apis/{}/{}", self.group, self.version)
         };
         let (kind, plural) = (&self.rt.kind, &self.rt.plural);
-        let pretty = query("pretty", "string");
-        let namespaced = if self.rt.namespaced { "Namespaced" } else { "" };
-        let status_ref = format!("{META}.Status");
-        let mut common = vec![pretty.clone()];
-        let root = if self.rt.namespaced {
-            paths.insert(
-                format!("{prefix}/{plural}"),
-                json!({
-                    "get": self.operation("list", "list", &format!("list{kind}ForAllNamespaces"), "", &self.list_definition),
-                    "parameters": [pretty.clone()],
-                }),
-            );
-            common.insert(
-                0,
-                path_parameter(
-                    "namespace",
-                    "object name and auth scope, such as for teams and projects".into(),
-                ),
-            );
-            format!("{prefix}/namespaces/{{namespace}}/{plural}")
+        let mut parameters = vec![path_parameter("name", format!("name of the {kind}"))];
+        let path = if self.rt.namespaced {
+            parameters.push(path_parameter(
+                "namespace",
+                "object name and auth scope, such as for teams and projects".into(),
+            ));
+            format!("{prefix}/namespaces/{{namespace}}/{plural}/{{name}}")
         } else {
-            format!("{prefix}/{plural}")
+            format!("{prefix}/{plural}/{{name}}")
         };
+        parameters.push(query("pretty", "string"));
+        let mut patch = self.operation(
+            "patch",
+            "patch",
+            format!("partially update the specified {kind}"),
+        );
+        patch["parameters"] = json!([
+            query("dryRun", "string"),
+            query("force", "boolean"),
+            query("fieldManager", "string"),
+            query("fieldValidation", "string"),
+        ]);
+        // What the server accepts as PATCH bodies (see the module doc for why a built-in
+        // kind's list leaves strategic merge patch out).
+        let body = json!({"schema": reference(&format!("{META}.Patch"))});
+        patch["requestBody"] = json!({"required": true, "content": {
+            "application/apply-patch+yaml": body,
+            "application/json-patch+json": body,
+            "application/merge-patch+json": body,
+        }});
         paths.insert(
-            root.clone(),
+            path,
             json!({
-                "get": self.operation("list", "list", &format!("list{namespaced}{kind}"), "", &self.list_definition),
-                "post": self.operation("create", "post", &format!("create{namespaced}{kind}"), "", &self.definition),
-                "delete": self.operation("deletecollection", "deletecollection",
-                    &format!("deletecollection{namespaced}{kind}"), "", &status_ref),
-                "parameters": common.clone(),
+                "get": self.operation("read", "get", format!("read the specified {kind}")),
+                "patch": patch,
+                "parameters": parameters,
             }),
         );
-        let mut named = common;
-        named.insert(0, path_parameter("name", format!("name of the {kind}")));
-        paths.insert(
-            format!("{root}/{{name}}"),
-            json!({
-                "get": self.operation("read", "get", &format!("read{namespaced}{kind}"), "", &self.definition),
-                "put": self.operation("replace", "put", &format!("replace{namespaced}{kind}"), "", &self.definition),
-                "patch": self.operation("patch", "patch", &format!("patch{namespaced}{kind}"), "", &self.definition),
-                "delete": self.operation("delete", "delete", &format!("delete{namespaced}{kind}"), "", &status_ref),
-                "parameters": named.clone(),
-            }),
-        );
-        if self.status {
-            paths.insert(
-                format!("{root}/{{name}}/status"),
-                json!({
-                    "get": self.operation("read", "get", &format!("read{namespaced}{kind}Status"), "status", &self.definition),
-                    "put": self.operation("replace", "put", &format!("replace{namespaced}{kind}Status"), "status", &self.definition),
-                    "patch": self.operation("patch", "patch", &format!("patch{namespaced}{kind}Status"), "status", &self.definition),
-                    "parameters": named,
-                }),
-            );
-        }
     }
 }
 
@@ -1086,19 +875,13 @@ mod tests {
         assert_eq!(cm["patch"]["operationId"], "patchCoreV1NamespacedConfigMap");
         assert_eq!(cm["get"]["tags"], json!(["core_v1"]));
         assert!(core["components"]["schemas"]["io.k8s.api.core.v1.ConfigMap"]["x-kubernetes-group-version-kind"].is_array());
-        let ns = &core["paths"]["/api/v1/namespaces/{name}/status"]["patch"];
-        assert_eq!(ns["operationId"], "patchCoreV1NamespaceStatus");
         assert_eq!(
-            core["paths"]["/api/v1/endpoints"]["get"]["operationId"],
-            "listCoreV1EndpointsForAllNamespaces"
+            core["paths"]["/api/v1/namespaces/{name}"]["get"]["operationId"],
+            "readCoreV1Namespace"
         );
         assert_eq!(
-            core["paths"]["/api/v1/namespaces/{namespace}/endpoints"]["post"]["description"],
-            "create Endpoints"
-        );
-        assert_eq!(
-            core["paths"]["/api/v1/namespaces/{namespace}/configmaps"]["delete"]["operationId"],
-            "deleteCoreV1CollectionNamespacedConfigMap"
+            core["paths"]["/api/v1/namespaces/{namespace}/endpoints/{name}"]["patch"]["description"],
+            "partially update the specified Endpoints"
         );
     }
 
@@ -1149,30 +932,24 @@ mod tests {
         let template = &widget["properties"]["spec"]["properties"]["template"];
         assert_eq!(template["required"], json!(["kind", "apiVersion"]));
         assert!(template["properties"]["metadata"].is_object());
-        assert_eq!(
-            d["components"]["schemas"]["com.example.v1.WidgetList"]["x-kubernetes-group-version-kind"]
-                [0]["kind"],
-            "WidgetList"
-        );
-        let patch = &d["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}/status"]
-            ["patch"];
-        assert_eq!(
-            patch["operationId"],
-            "patchExampleComV1NamespacedWidgetStatus"
-        );
+        let patch =
+            &d["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"]["patch"];
+        assert_eq!(patch["operationId"], "patchExampleComV1NamespacedWidget");
+        assert_eq!(patch["tags"], json!(["exampleCom_v1"]));
+        assert!(patch["requestBody"]["content"]["application/merge-patch+json"].is_object());
         assert_eq!(d["info"]["title"], "Kubernetes CRD Swagger");
         assert!(
             d["components"]["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]
                 .is_object()
         );
 
-        // Each version its own schema; no status subresource on v1alpha1.
+        // Each version its own schema.
         let old = doc(&c, "example.com", "v1alpha1");
         let widget = &old["components"]["schemas"]["com.example.v1alpha1.Widget"];
         assert!(widget["properties"]["spec"]["properties"]["legacy"].is_object());
         assert!(
-            old["paths"]
-                .get("/apis/example.com/v1alpha1/namespaces/{namespace}/widgets/{name}/status")
+            widget["properties"]["spec"]["properties"]
+                .get("size")
                 .is_none()
         );
     }
@@ -1241,9 +1018,6 @@ mod tests {
         );
         assert_eq!(operation_id_part("maistra.io", true), "MaistraIo");
         assert_eq!(operation_id_part("v1alpha1", true), "V1alpha1");
-        assert_eq!(article("Endpoints"), " ");
-        assert_eq!(article("Ingress"), " an ");
-        assert_eq!(article("Deployment"), " a ");
         assert_eq!(sha512_hex(b"").len(), 128);
     }
 }
