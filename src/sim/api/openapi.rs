@@ -992,6 +992,29 @@ mod tests {
     }
 
     #[test]
+    fn the_operators_crds_are_published_as_builder_go_names_them() {
+        let c = cluster();
+        let crds = crd_type(&c);
+        for crd in crate::sim::controllers::crds::service_mesh() {
+            c.store.create(&crds, "", crd).unwrap();
+        }
+        let d = doc(&c, "maistra.io", "v2");
+        let smcp = &d["components"]["schemas"]["io.maistra.v2.ServiceMeshControlPlane"];
+        assert_eq!(
+            smcp["x-kubernetes-group-version-kind"],
+            json!([{"group": "maistra.io", "kind": "ServiceMeshControlPlane", "version": "v2"}])
+        );
+        assert!(smcp["properties"]["spec"].is_object());
+        assert!(smcp["properties"]["metadata"]["allOf"].is_array());
+        assert!(
+            d["paths"]["/apis/maistra.io/v2/namespaces/{namespace}/servicemeshcontrolplanes/{name}"]
+                ["patch"]["parameters"]
+                .to_string()
+                .contains("fieldValidation")
+        );
+    }
+
+    #[test]
     fn platform_kinds_without_schemas_still_explain() {
         let c = cluster();
         c.store
