@@ -18,8 +18,9 @@
 //!   `<group>/<version>.<kind>` with the group reversed (`io.maistra.v2.ServiceMeshControlPlane`),
 //!   the version's `openAPIV3Schema` (int-or-string unfolded) with `metadata` a reference to
 //!   ObjectMeta, `apiVersion`/`kind` from TypeMeta, embedded resources given the same three,
-//!   `x-kubernetes-group-version-kind`; the operations' descriptions and parameters; PATCH consumes JSON patch, merge patch and apply patch. Without a schema
-//!   the definition is `{type: object}` plus the GVK.
+//!   `x-kubernetes-group-version-kind`; the operations' descriptions and parameters; PATCH
+//!   consumes JSON patch, merge patch and apply patch. Without a schema the definition is
+//!   `{type: object}` plus the GVK.
 //! * kubernetes/kubernetes `staging/src/k8s.io/apiserver/pkg/endpoints/openapi/openapi.go`:
 //!   operation IDs and tags (`patchCoreV1NamespacedConfigMap`, `core_v1`) and definition names
 //!   (`friendlyName`).
@@ -609,7 +610,14 @@ fn add_kind<'a>(
                     def.remove("required");
                 }
             }
-            schemas.extend(defs);
+            // A dependency never replaces a kind's own definition (and its GVK).
+            for (key, def) in defs {
+                if key == name {
+                    schemas.insert(key, def);
+                } else {
+                    schemas.entry(key).or_insert(def);
+                }
+            }
             (name, true)
         }
         None => {
@@ -789,6 +797,16 @@ mod tests {
         serde_json::from_slice(&document(c, group, version).expect("served").body).unwrap()
     }
 
+    /// Every `$ref` of a document names one of its definitions.
+    fn refs_resolve(doc: &Value) {
+        let schemas = &doc["components"]["schemas"];
+        let text = doc.to_string();
+        for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = &piece[..piece.find('"').unwrap()];
+            assert!(schemas.get(name).is_some(), "dangling {name}");
+        }
+    }
+
     fn widget_crd(description: &str) -> Value {
         json!({
             "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
@@ -844,12 +862,7 @@ mod tests {
                 .is_none_or(|r| !r.to_string().contains("metadata"))
         );
         assert!(schemas["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"].is_object());
-        // Every $ref resolves within the document.
-        let text = apps.to_string();
-        for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
-            let name = &piece[..piece.find('"').unwrap()];
-            assert!(schemas.get(name).is_some(), "dangling {name}");
-        }
+        refs_resolve(&apps);
         let patch =
             &apps["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
         assert_eq!(patch["operationId"], "patchAppsV1NamespacedDeployment");
@@ -871,6 +884,7 @@ mod tests {
         );
 
         let core = doc(&c, "", "v1");
+        refs_resolve(&core);
         let cm = &core["paths"]["/api/v1/namespaces/{namespace}/configmaps/{name}"];
         assert_eq!(cm["patch"]["operationId"], "patchCoreV1NamespacedConfigMap");
         assert_eq!(cm["get"]["tags"], json!(["core_v1"]));
@@ -889,6 +903,7 @@ mod tests {
     fn the_crd_kind_is_recursive_but_finite() {
         let c = cluster();
         let d = doc(&c, CRD_GROUP, "v1");
+        refs_resolve(&d);
         let schemas = d["components"]["schemas"].as_object().unwrap();
         let props =
             &schemas["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"];
@@ -911,6 +926,7 @@ mod tests {
             .create(&crd_type(&c), "", widget_crd("The widget."))
             .unwrap();
         let d = doc(&c, "example.com", "v1");
+        refs_resolve(&d);
         let widget = &d["components"]["schemas"]["com.example.v1.Widget"];
         assert_eq!(
             widget["x-kubernetes-group-version-kind"],
