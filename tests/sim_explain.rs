@@ -222,6 +222,29 @@ fn explain_custom_resource_fields() {
 }
 
 #[test]
+fn explain_the_service_mesh_control_plane_from_its_generated_crd() {
+    let sim = TestSim::with_clusters("a:aws");
+    let crd = fedrun::sim::controllers::crds::service_mesh()
+        .iter()
+        .find(|c| c["metadata"]["name"] == "servicemeshcontrolplanes.maistra.io")
+        .expect("the SMCP CRD")
+        .to_string();
+    // (`create`: the CRD is larger than the annotation client-side apply would store.)
+    ok(sim.kubectl_stdin("a", &["create", "-f", "-"], &crd));
+    let out = ok(sim.kubectl("a", &["explain", "servicemeshcontrolplane.spec.gateways"]));
+    assert!(
+        out.starts_with(
+            "GROUP:      maistra.io\nKIND:       ServiceMeshControlPlane\nVERSION:    v2\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("FIELD: gateways <Object>"), "{out}");
+    assert!(out.contains("FIELDS:\n"), "{out}");
+    let out = ok(sim.kubectl("a", &["explain", "smcp.spec.gateways.ingress"]));
+    assert!(out.contains("FIELD: ingress <Object>"), "{out}");
+}
+
+#[test]
 fn explain_an_unknown_field_fails_as_kubectl_does() {
     let sim = with_crd();
     let err = fails(sim.kubectl("a", &["explain", "deployment.spec.bogus"]));

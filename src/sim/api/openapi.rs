@@ -1012,7 +1012,7 @@ mod tests {
         let c = cluster();
         let crds = crd_type(&c);
         for crd in crate::sim::controllers::crds::service_mesh() {
-            c.store.create(&crds, "", crd).unwrap();
+            c.store.create(&crds, "", crd.clone()).unwrap();
         }
         let d = doc(&c, "maistra.io", "v2");
         let smcp = &d["components"]["schemas"]["io.maistra.v2.ServiceMeshControlPlane"];
@@ -1020,7 +1020,8 @@ mod tests {
             smcp["x-kubernetes-group-version-kind"],
             json!([{"group": "maistra.io", "kind": "ServiceMeshControlPlane", "version": "v2"}])
         );
-        assert!(smcp["properties"]["spec"].is_object());
+        let gateways = &smcp["properties"]["spec"]["properties"]["gateways"];
+        assert!(gateways["properties"].is_object(), "{gateways}");
         assert!(smcp["properties"]["metadata"]["allOf"].is_array());
         assert!(
             d["paths"]["/apis/maistra.io/v2/namespaces/{namespace}/servicemeshcontrolplanes/{name}"]
