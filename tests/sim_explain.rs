@@ -118,10 +118,16 @@ fn explain_built_in_fields() {
     let out = ok(sim.kubectl("a", &["explain", "ns.spec.finalizers"]));
     assert!(out.contains("FIELD: finalizers <[]string>"), "{out}");
 
-    // OpenShift's kinds the simulator serves without a schema still explain their metadata.
-    let out = ok(sim.kubectl("a", &["explain", "route"]));
+    // OpenShift's kinds: Route with its schema, Project (served without one) with its metadata.
+    let out = ok(sim.kubectl("a", &["explain", "route.spec.host"]));
     assert!(
         out.starts_with("GROUP:      route.openshift.io\nKIND:       Route\n"),
+        "{out}"
+    );
+    assert!(out.contains("FIELD: host <string>"), "{out}");
+    let out = ok(sim.kubectl("a", &["explain", "project"]));
+    assert!(
+        out.starts_with("GROUP:      project.openshift.io\nKIND:       Project\n"),
         "{out}"
     );
     assert!(out.contains("  metadata\t<ObjectMeta>"), "{out}");

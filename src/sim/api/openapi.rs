@@ -38,6 +38,7 @@
 //!
 //! Documents are built once per served set of kinds and cached (keyed by the registry's kinds
 //! and their CRDs, shared by clusters serving the same ones): the built-in documents are large.
+//! The first index request of a process builds every group/version's (its hashes need them).
 //!
 //! Approximated, and said here:
 //! * PATCH of a built-in kind does not list `application/strategic-merge-patch+json`:
@@ -53,10 +54,14 @@
 //!   their descriptions and JSON responses: kube-apiserver also lists the collection, status,
 //!   watch and other operations, but kubectl parses the whole document before every `apply`
 //!   (twice for an update), and those paths would double what it parses for nothing it reads.
-//! * OpenShift's own kinds without a schema in the simulator (Route, Project…) are published as
-//!   `{type: object}` with `apiVersion`, `kind` and `metadata` and unknown fields preserved, under
-//!   the names openshift-apiserver gives them (`com.github.openshift.api.route.v1.Route`) or, for
-//!   CRD-backed ones, the CRD naming.
+//! * OpenShift's own kinds the simulator serves without a schema (Infrastructure, Project,
+//!   ProjectRequest) are published as `{type: object}` with `apiVersion`, `kind` and `metadata`
+//!   and unknown fields preserved; a platform kind with a schema (Route) as a CRD's would be.
+//!   Route and Project are named as openshift-apiserver names them
+//!   (`com.github.openshift.api.route.v1.Route`), the others with the CRD naming.
+//! * k8s-openapi's schemas are those of its newest Kubernetes (the `latest` feature), which may
+//!   differ in details from the v1.32 the simulator reports (e.g. Deployment's `spec` is
+//!   required there).
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
