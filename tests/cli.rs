@@ -853,3 +853,34 @@ fn a_field_the_cluster_refuses_is_named_at_its_manifest_line_and_not_retried() {
     // A refusal is not a transient failure: no retries, no "did not answer".
     assert!(!run.stderr.contains("did not answer"), "{}", run.stderr);
 }
+
+#[test]
+fn a_control_plane_takes_any_typed_spec_field_and_refuses_a_typo_before_writing() {
+    let ws = Workspace::new();
+    ws.write(
+        "mesh.rhai",
+        "let rosa = cluster(\"rosa\");\nmesh::operators(rosa);\nlet m = mesh::control_plane(rosa, \"basic\", #{ spec: #{ tracing: #{ sampling: 250 } } });\nprint(\"sampling=\" + rosa.get(\"smcp\", \"basic\", \"basic\").spec.tracing.sampling);\n",
+    );
+    let run = ws.sim("mesh.rhai", &[]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("sampling=250"), "{}", run.all());
+
+    ws.write(
+        "typo.rhai",
+        "let rosa = cluster(\"rosa\");\nmesh::control_plane(rosa, \"typo\", #{ spec: #{ tracing: #{ samplng: 5 } } });\n",
+    );
+    let run = ws.sim("typo.rhai", &[]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "option `spec`: spec.tracing.samplng: ServiceMeshControlPlane v2 has no such field"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        ws.probe("rosa.exists(\"namespace\", \"\", \"typo\")"),
+        "false",
+        "nothing written"
+    );
+}
