@@ -90,6 +90,57 @@ fn kubectl_sees_type_and_required_errors_of_built_in_kinds() {
         err.contains("The Deployment \"web\" is invalid: spec.selector: Required value"),
         "{err}"
     );
+
+    // Built-in rules no schema expresses.
+    let good = BOGUS_DEPLOYMENT.replace("  bogus: 1\n", "");
+    let mismatch = good.replace("labels: {app: web}", "labels: {app: other}");
+    let err = fails(sim.kubectl_stdin("a", &["apply", "-f", "-"], &mismatch));
+    assert!(
+        err.contains("spec.template.metadata.labels: Invalid value: map[app:other]: `selector` does not match template `labels`"),
+        "{err}"
+    );
+    ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], &good));
+    let moved = good.replace("app: web", "app: web2");
+    let err = fails(sim.kubectl_stdin("a", &["apply", "-f", "-"], &moved));
+    assert!(err.contains("spec.selector: Invalid value:"), "{err}");
+    assert!(err.contains("field is immutable"), "{err}");
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec:\n  clusterIP: 10.96.7.7\n  ports: [{port: 80}]\n";
+    ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], svc));
+    let err = fails(sim.kubectl_stdin(
+        "a",
+        &["apply", "-f", "-"],
+        &svc.replace("10.96.7.7", "10.96.7.8"),
+    ));
+    assert!(
+        err.contains(
+            "spec.clusterIPs[0]: Invalid value: []string{\"10.96.7.8\"}: may not change once set"
+        ),
+        "{err}"
+    );
+    // Generation: kept by workloads, never set on a ConfigMap.
+    ok(sim.kubectl("a", &["create", "configmap", "plain", "--from-literal=a=b"]));
+    let generation = ok(sim.kubectl(
+        "a",
+        &[
+            "get",
+            "cm",
+            "plain",
+            "-o",
+            "jsonpath={.metadata.generation}",
+        ],
+    ));
+    assert_eq!(generation, "");
+    let generation = ok(sim.kubectl(
+        "a",
+        &[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.metadata.generation}",
+        ],
+    ));
+    assert_eq!(generation, "1");
 }
 
 /// Installs the Service Mesh operator (its CRDs) on context `a` and waits for its webhook.

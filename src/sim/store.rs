@@ -19,6 +19,7 @@ use tokio::sync::{Notify, broadcast};
 
 use super::resources::{Registry, ResourceType, prune};
 use super::status::ApiError;
+use super::validation;
 use crate::names;
 
 /// How many past events a watch can resume from before it gets 410 Gone.
@@ -651,12 +652,15 @@ fn prepare(
         None => {
             meta.insert("uid".into(), json!(uid()));
             meta.insert("creationTimestamp".into(), json!(now()));
-            meta.insert("generation".into(), json!(1));
+            if tracks_generation(rt) {
+                meta.insert("generation".into(), json!(1));
+            }
             if rt.status_subresource && part == Part::Main && !is_crd(rt) {
                 new.as_object_mut().map(|o| o.remove("status"));
             }
             new["metadata"] = Value::Object(meta);
             defaults(rt, &mut new);
+            semantic(rt, None, &new, &name)?;
         }
         Some(old) => {
             let old_meta = old.get("metadata").and_then(Value::as_object);
@@ -686,7 +690,8 @@ fn prepare(
             // Defaults first, as kube-apiserver does: a write that leaves out a defaulted field
             // (a Service's clusterIP) is not a spec change.
             defaults(rt, &mut new);
-            if spec_differs(old, &new) {
+            semantic(rt, Some(old), &new, &name)?;
+            if tracks_generation(rt) && spec_differs(old, &new) {
                 let generation = old
                     .pointer("/metadata/generation")
                     .and_then(Value::as_i64)
@@ -726,6 +731,33 @@ fn copy_field(from: &Value, to: &mut Value, field: &str) {
 
 /// Whether two objects differ in anything but metadata and status: what `generation` tracks.
 /// Compared in place: controllers rewrite objects often, and most writes change no spec.
+/// The built-in kinds' own validation of a create (`old` none) or an update.
+fn semantic(
+    rt: &ResourceType,
+    old: Option<&Value>,
+    new: &Value,
+    name: &str,
+) -> Result<(), ApiError> {
+    let causes = validation::semantic(rt, old, new);
+    if causes.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid_causes(
+        &rt.qualified_kind(),
+        name,
+        Some(rt),
+        causes,
+    ))
+}
+
+/// Whether the kind's strategy keeps `metadata.generation`: custom resources and CRDs, and the
+/// workload kinds (kubernetes/kubernetes `pkg/registry/apps/*/strategy.go` set it on create and
+/// bump it on spec changes); the core kinds the simulator serves (ConfigMaps, Secrets,
+/// Namespaces, Services, Pods at 1.32) never get one.
+fn tracks_generation(rt: &ResourceType) -> bool {
+    !rt.group.is_empty()
+}
+
 fn spec_differs(old: &Value, new: &Value) -> bool {
     let tracked = |k: &str| !matches!(k, "metadata" | "status" | "apiVersion" | "kind");
     let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {

@@ -730,6 +730,81 @@ pub fn admit_merged(rt: &ResourceType, object: &mut Value) -> Result<(), ApiErro
     Ok(())
 }
 
+/// Go's `%v` of a label map, as validation messages print it: `map[app:web]`.
+fn go_labels(labels: Option<&Value>) -> String {
+    let pairs: Vec<String> = labels
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}:{}", v.as_str().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("map[{}]", pairs.join(" "))
+}
+
+/// The built-in kinds' own checks that no schema expresses: a Deployment's selector must match
+/// its template and may not change (kubernetes/kubernetes `pkg/apis/apps/validation/
+/// validation.go`, ValidateDeploymentSpec / ValidateDeploymentUpdate), and a Service's cluster
+/// IP may not change once set (`pkg/apis/core/validation/validation.go`, ValidateServiceUpdate).
+/// Approximated: values print as JSON where Go prints its structs with `%#v`.
+pub fn semantic(rt: &ResourceType, old: Option<&Value>, new: &Value) -> Vec<Cause> {
+    let mut causes = Vec::new();
+    match (rt.group.as_str(), rt.kind.as_str()) {
+        ("apps", "Deployment") => {
+            let selector = new
+                .pointer("/spec/selector/matchLabels")
+                .and_then(Value::as_object);
+            let labels = new.pointer("/spec/template/metadata/labels");
+            if let Some(selector) = selector {
+                let matches = selector
+                    .iter()
+                    .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
+                if !matches {
+                    causes.push(Cause::invalid(
+                        "spec.template.metadata.labels",
+                        &go_labels(labels),
+                        "`selector` does not match template `labels`",
+                    ));
+                }
+            }
+            if let Some(old) = old
+                && old.pointer("/spec/selector") != new.pointer("/spec/selector")
+            {
+                let shown = new
+                    .pointer("/spec/selector")
+                    .map(Value::to_string)
+                    .unwrap_or_default();
+                causes.push(Cause::invalid(
+                    "spec.selector",
+                    &shown,
+                    "field is immutable",
+                ));
+            }
+        }
+        ("", "Service") => {
+            let ip = |o: &Value| {
+                o.pointer("/spec/clusterIP")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            if let Some(old) = old
+                && let (Some(before), Some(after)) = (ip(old), ip(new))
+                && before != after
+                && !before.is_empty()
+            {
+                causes.push(Cause::invalid(
+                    "spec.clusterIPs[0]",
+                    &format!("[]string{{{after:?}}}"),
+                    "may not change once set",
+                ));
+            }
+        }
+        _ => {}
+    }
+    causes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
