@@ -28,6 +28,7 @@
 
 use std::collections::BTreeMap;
 
+use super::crd_support::open_enum;
 use k8s_openapi::api::apps::v1::DeploymentStrategy;
 use k8s_openapi::api::core::v1 as corev1;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
@@ -65,70 +66,6 @@ fn quantity_map(_: &mut SchemaGenerator) -> Schema {
 /// Schema of an unsigned 32-bit number as controller-gen writes it.
 fn int32(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "format": "int32"})
-}
-
-/// A string-valued Go type with named constants: a Rust enum of the known values plus `Other`
-/// for any other string. Its schema is a plain string, as in the real CRD (no `enum` there), so
-/// neither side refuses a value the other accepts.
-macro_rules! open_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-            /// A value without a name here, kept as written.
-            Other(String),
-        }
-
-        impl $name {
-            /// The value as written in the resource.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $value,)+
-                    Self::Other(s) => s,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $($value => Self::$variant,)+
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(|s| Self::from(s.as_str()))
-            }
-        }
-
-        impl JsonSchema for $name {
-            fn inline_schema() -> bool {
-                true
-            }
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                stringify!($name).into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                json_schema!({"type": "string"})
-            }
-        }
-    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -511,7 +448,7 @@ pub struct ProxyLoggingConfig {
 
 open_enum! {
     /// A log level.
-    LogLevel {
+    pub enum LogLevel {
         Trace = "trace",
         Debug = "debug",
         Info = "info",
@@ -543,7 +480,7 @@ pub struct PolicyConfig {
 
 open_enum! {
     /// Policy implementation.
-    PolicyType {
+    pub enum PolicyType {
         None = "None",
         Mixer = "Mixer",
         Remote = "Remote",
@@ -680,7 +617,7 @@ pub struct ProxyNetworkInitConfig {
 
 open_enum! {
     /// How traffic redirection is set up in a pod.
-    ProxyNetworkInitType {
+    pub enum ProxyNetworkInitType {
         Cni = "CNI",
         InitContainer = "InitContainer",
     }
@@ -709,7 +646,7 @@ pub struct ProxyTrafficControlConfig {
 
 open_enum! {
     /// How inbound traffic is redirected to the proxy.
-    ProxyNetworkInterceptionMode {
+    pub enum ProxyNetworkInterceptionMode {
         Redirect = "REDIRECT",
         Tproxy = "TPROXY",
     }
@@ -758,7 +695,7 @@ pub struct ProxyOutboundTrafficControlConfig {
 
 open_enum! {
     /// Which destinations the proxy lets traffic out to.
-    ProxyOutboundTrafficPolicy {
+    pub enum ProxyOutboundTrafficPolicy {
         /// Any destination.
         AllowAny = "ALLOW_ANY",
         /// Only services in the mesh's registry.
@@ -1007,7 +944,7 @@ pub struct CertificateAuthorityConfig {
 
 open_enum! {
     /// Certificate authority kind.
-    CertificateAuthorityType {
+    pub enum CertificateAuthorityType {
         Istiod = "Istiod",
         Custom = "Custom",
         /// cert-manager (operator 2.5).
@@ -1046,7 +983,7 @@ pub struct IstiodCertificateAuthorityConfig {
 
 open_enum! {
     /// How istiod signs certificates.
-    IstioCertificateSignerType {
+    pub enum IstioCertificateSignerType {
         PrivateKey = "PrivateKey",
         SelfSigned = "SelfSigned",
     }
@@ -1125,7 +1062,7 @@ pub struct IdentityConfig {
 
 open_enum! {
     /// Kind of identity token.
-    IdentityConfigType {
+    pub enum IdentityConfigType {
         Kubernetes = "Kubernetes",
         ThirdParty = "ThirdParty",
     }
@@ -1172,7 +1109,7 @@ pub struct DataPlaneSecurityConfig {
 
 open_enum! {
     /// Issuer of the control plane's serving certificates.
-    ControlPlaneCertProviderType {
+    pub enum ControlPlaneCertProviderType {
         Istiod = "Istiod",
         Kubernetes = "Kubernetes",
         Custom = "Custom",
@@ -1220,7 +1157,7 @@ pub struct TelemetryConfig {
 
 open_enum! {
     /// Telemetry implementation.
-    TelemetryType {
+    pub enum TelemetryType {
         None = "None",
         Mixer = "Mixer",
         Remote = "Remote",
@@ -1341,7 +1278,7 @@ pub struct TracingConfig {
 
 open_enum! {
     /// Tracer kind.
-    TracerType {
+    pub enum TracerType {
         None = "None",
         Jaeger = "Jaeger",
         Stackdriver = "Stackdriver",
@@ -1471,7 +1408,7 @@ pub struct ClusterIngressGatewayConfig {
 
 open_enum! {
     /// Router mode of a gateway.
-    RouterModeType {
+    pub enum RouterModeType {
         SniDnat = "sni-dnat",
         Standard = "standard",
     }
@@ -2284,7 +2221,7 @@ pub struct JaegerStorageConfig {
 
 open_enum! {
     /// Jaeger storage kind.
-    JaegerStorageType {
+    pub enum JaegerStorageType {
         Memory = "Memory",
         Elasticsearch = "Elasticsearch",
     }
@@ -2602,7 +2539,7 @@ pub struct Condition {
 
 open_enum! {
     /// Kind of a control plane condition.
-    ConditionType {
+    pub enum ConditionType {
         Installed = "Installed",
         Reconciled = "Reconciled",
         Ready = "Ready",
@@ -2611,7 +2548,7 @@ open_enum! {
 
 open_enum! {
     /// Status of a condition.
-    ConditionStatus {
+    pub enum ConditionStatus {
         True = "True",
         False = "False",
         Unknown = "Unknown",
@@ -2620,7 +2557,7 @@ open_enum! {
 
 open_enum! {
     /// Why a control plane condition last changed.
-    ConditionReason {
+    pub enum ConditionReason {
         DeletionError = "DeletionError",
         InstallSuccessful = "InstallSuccessful",
         InstallError = "InstallError",
@@ -2699,7 +2636,7 @@ pub mod v1 {
 
     open_enum! {
         /// OpenShift SDN mode of the cluster.
-        NetworkType {
+        pub enum NetworkType {
             Subnet = "subnet",
             Multitenant = "multitenant",
             NetworkPolicy = "networkpolicy",
@@ -2833,14 +2770,14 @@ pub struct ServiceMeshMemberRollCondition {
 
 open_enum! {
     /// Kind of a member roll condition.
-    ServiceMeshMemberRollConditionType {
+    pub enum ServiceMeshMemberRollConditionType {
         Ready = "Ready",
     }
 }
 
 open_enum! {
     /// Why a member roll condition last changed.
-    ServiceMeshMemberRollConditionReason {
+    pub enum ServiceMeshMemberRollConditionReason {
         /// Every member is configured.
         Configured = "Configured",
         /// A member could not be configured.
@@ -2940,7 +2877,7 @@ pub struct ServiceMeshMemberCondition {
 
 open_enum! {
     /// Kind of a member condition.
-    ServiceMeshMemberConditionType {
+    pub enum ServiceMeshMemberConditionType {
         /// The member roll was updated for this member.
         Reconciled = "Reconciled",
         /// The namespace is configured for the mesh.
@@ -2950,7 +2887,7 @@ open_enum! {
 
 open_enum! {
     /// Why a member condition last changed.
-    ServiceMeshMemberConditionReason {
+    pub enum ServiceMeshMemberConditionReason {
         CreateMemberRollFailed = "CreateMemberRollFailed",
         UpdateMemberRollFailed = "UpdateMemberRollFailed",
         DeleteMemberRollFailed = "DeleteMemberRollFailed",
