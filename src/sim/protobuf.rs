@@ -871,7 +871,77 @@ mod tests {
           p{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"ns2\",\"creation\
           Timestamp\":null},\"spec\":{},\"status\":{}}\n\x12\x00\x1a\x02\n\x00\x1a\x00\"\x00";
 
-    const FIXTURES: [(&str, &[u8], usize); 10] = [
+    // Recorded from kubectl 1.32 with `-v=10`, which logs the whole request body: its typed
+    // clients send every zero-valued non-pointer field (`\x2a\x00`, `\x80\x01\x00`, ...).
+    /// POST /apis/apps/v1/namespaces/default/deployments (`kubectl create deployment web --image=nginx --replicas=2 --port=80`)
+    const DEPLOYMENT_WEB: &[u8] =
+        b"k8s\x00\n\x15\n\x07apps/v1\x12\nDeployment\x12\xb8\x01\n\x1f\n\x03web\x12\x00\x1a\x00\"\
+          \x00*\x002\x008\x00B\x00Z\n\n\x03app\x12\x03web\x12\x86\x01\x08\x02\x12\x0c\n\n\n\x03app\
+          \x12\x03web\x1al\n\x1c\n\x00\x12\x00\x1a\x00\"\x00*\x002\x008\x00B\x00Z\n\n\x03app\x12\
+          \x03web\x12L\x12.\n\x05nginx\x12\x05nginx*\x002\n\n\x00\x10\x00\x18P\"\x00*\x00B\x00j\
+          \x00r\x00\x80\x01\x00\x88\x01\x00\x90\x01\x00\xa2\x01\x00\x1a\x002\x00B\x00J\x00R\x00X\
+          \x00`\x00h\x00\x82\x01\x00\x8a\x01\x00\x9a\x01\x00\xc2\x01\x00\"\x02\n\x00(\x008\x00\x1a\
+          \x0c\x08\x00\x10\x00\x18\x00 \x00(\x008\x00\x1a\x00\"\x00";
+    /// POST /api/v1/namespaces/default/services (`kubectl create service clusterip web --tcp=80:8080`)
+    const SERVICE_CLUSTER_IP: &[u8] =
+        b"k8s\x00\n\r\n\x02v1\x12\x07Service\x12i\n\x1f\n\x03web\x12\x00\x1a\x00\"\x00*\x002\x008\
+          \x00B\x00Z\n\n\x03app\x12\x03web\x12B\n\x1b\n\x0780-8080\x12\x03TCP\x18P\"\x07\x08\x00\
+          \x10\x90?\x1a\x00(\x00\x12\n\n\x03app\x12\x03web\x1a\x00\"\tClusterIP:\x00B\x00R\x00Z\
+          \x00`\x00h\x00\x1a\x02\n\x00\x1a\x00\"\x00";
+    /// `kubectl create service nodeport np --tcp=80:8080 --node-port=30080`
+    const SERVICE_NODE_PORT: &[u8] =
+        b"k8s\x00\n\r\n\x02v1\x12\x07Service\x12g\n\x1d\n\x02np\x12\x00\x1a\x00\"\x00*\x002\x008\
+          \x00B\x00Z\t\n\x03app\x12\x02np\x12B\n\x1d\n\x0780-8080\x12\x03TCP\x18P\"\x07\x08\x00\
+          \x10\x90?\x1a\x00(\x80\xeb\x01\x12\t\n\x03app\x12\x02np\x1a\x00\"\x08NodePort:\x00B\x00R\
+          \x00Z\x00`\x00h\x00\x1a\x02\n\x00\x1a\x00\"\x00";
+    /// `kubectl create service externalname ext --external-name=example.com`
+    const SERVICE_EXTERNAL_NAME: &[u8] =
+        b"k8s\x00\n\r\n\x02v1\x12\x07Service\x12Z\n\x1f\n\x03ext\x12\x00\x1a\x00\"\x00*\x002\x008\
+          \x00B\x00Z\n\n\x03app\x12\x03ext\x123\x12\n\n\x03app\x12\x03ext\x1a\x00\"\x0cExternalNam\
+          e:\x00B\x00R\x0bexample.comZ\x00`\x00h\x00\x1a\x02\n\x00\x1a\x00\"\x00";
+    /// `kubectl create service loadbalancer lb --tcp=443:https`
+    const SERVICE_LOAD_BALANCER: &[u8] =
+        b"k8s\x00\n\r\n\x02v1\x12\x07Service\x12p\n\x1d\n\x02lb\x12\x00\x1a\x00\"\x00*\x002\x008\
+          \x00B\x00Z\t\n\x03app\x12\x02lb\x12K\n\"\n\t443-https\x12\x03TCP\x18\xbb\x03\"\x0b\x08\
+          \x01\x10\x00\x1a\x05https(\x00\x12\t\n\x03app\x12\x02lb\x1a\x00\"\x0cLoadBalancer:\x00B\
+          \x00R\x00Z\x00`\x00h\x00\x1a\x02\n\x00\x1a\x00\"\x00";
+    /// `kubectl create service clusterip headless --clusterip=None`
+    const SERVICE_HEADLESS: &[u8] =
+        b"k8s\x00\n\r\n\x02v1\x12\x07Service\x12_\n)\n\x08headless\x12\x00\x1a\x00\"\x00*\x002\x00\
+          8\x00B\x00Z\x0f\n\x03app\x12\x08headless\x12.\x12\x0f\n\x03app\x12\x08headless\x1a\x04No\
+          ne\"\tClusterIP:\x00B\x00R\x00Z\x00`\x00h\x00\x1a\x02\n\x00\x1a\x00\"\x00";
+    /// `kubectl create deployment cmd2 --image=busybox --replicas=0 -- sleep 10`
+    const DEPLOYMENT_ZERO_REPLICAS_COMMAND: &[u8] =
+        b"k8s\x00\n\x15\n\x07apps/v1\x12\nDeployment\x12\xbf\x01\n!\n\x04cmd2\x12\x00\x1a\x00\"\
+          \x00*\x002\x008\x00B\x00Z\x0b\n\x03app\x12\x04cmd2\x12\x8b\x01\x08\x00\x12\r\n\x0b\n\x03\
+          app\x12\x04cmd2\x1ap\n\x1d\n\x00\x12\x00\x1a\x00\"\x00*\x002\x008\x00B\x00Z\x0b\n\x03app\
+          \x12\x04cmd2\x12O\x121\n\x07busybox\x12\x07busybox\x1a\x05sleep\x1a\x0210*\x00B\x00j\x00\
+          r\x00\x80\x01\x00\x88\x01\x00\x90\x01\x00\xa2\x01\x00\x1a\x002\x00B\x00J\x00R\x00X\x00`\
+          \x00h\x00\x82\x01\x00\x8a\x01\x00\x9a\x01\x00\xc2\x01\x00\"\x02\n\x00(\x008\x00\x1a\x0c\
+          \x08\x00\x10\x00\x18\x00 \x00(\x008\x00\x1a\x00\"\x00";
+    /// POST /api/v1/namespaces/default/pods by `kubectl debug rich --copy-to=rich-copy --image=busybox`,
+    /// copying a Pod created from a manifest with env, probes, resources, volumes, security contexts
+    const POD_DEBUG_COPY: &[u8] =
+        b"k8s\x00\n\t\n\x02v1\x12\x03Pod\x12\xe3\x04\n,\n\trich-copy\x12\x00\x1a\x07default\"\x00*\
+          \x002\x008\x00B\x00b\n\n\x04note\x12\x02hi\x12\xa0\x04\n\x1f\n\x03cfg\x12\x18\x9a\x01\
+          \x15\n\x04\n\x02cm\x12\n\n\x01a\x12\x05a.txt\x18\xa4\x03\n\x13\n\x03tmp\x12\x0c\x12\n\n\
+          \x00\x12\x06\n\x0464Mi\x12\xdd\x02\n\x03app\x12\nnginx:1.27\x1a\x05nginx\"\x02-g\"\x0bda\
+          emon off;*\x002\x12\n\x04http\x10\x00\x18\x90?\"\x03TCP*\x00:\x0c\n\x04MODE\x12\x04prod:\
+          \x1c\n\x03POD\x12\x00\x1a\x13\n\x11\n\x00\x12\rmetadata.name:\x1e\n\x03CPU\x12\x00\x1a\
+          \x15\x12\x13\n\x00\x12\nlimits.cpu\x1a\x03\n\x010B@\n\n\n\x03cpu\x12\x03\n\x011\n\x11\n\
+          \x06memory\x12\x07\n\x05128Mi\x12\r\n\x03cpu\x12\x06\n\x04100m\x12\x10\n\x06memory\x12\
+          \x06\n\x0464MiJ\x15\n\x03cfg\x10\x01\x1a\x08/etc/cfg\"\x002\x00R\x19\n\r\x1a\x0b\n\x07\
+          \x08\x00\x10\x90?\x1a\x00\x12\x00\x10\x03\x18\x00 \x00(\x000\x00Z(\n\x1c\x12\x1a\n\x08/h\
+          ealthz\x12\n\x08\x01\x10\x00\x1a\x04http\x1a\x00\"\x00\x10\x00\x18\x00 \x05(\x000\x00j\
+          \x00r\x0cIfNotPresentz\t\n\x05\x12\x03ALL8\x00\x80\x01\x00\x88\x01\x00\x90\x01\x00\x9a\
+          \x01\n\n\x00\x12\x06\n\x04\n\x02cm\xa2\x01\x00\x121\n\x0edebugger-wfhpg\x12\x07busybox*\
+          \x00B\x00j\x00r\x00\x80\x01\x00\x88\x01\x00\x90\x01\x00\xa2\x01\x04File\x1a\x06Always \
+          \x052\x00:\x0b\n\x04disk\x12\x03ssdB\x00J\x00R\x00X\x00`\x00h\x00r\x08\x10\xe8\x07\x18\
+          \x01(\xd0\x0f\x82\x01\x00\x8a\x01\x00\x9a\x01\x00\xb2\x01\x19\n\x01k\x12\x06Exists\x1a\
+          \x00\"\nNoSchedule\xc2\x01\x00\x1a\x10\n\x00\x1a\x00\"\x00*\x002\x00J\x00Z\x00r\x00\x1a\
+          \x00\"\x00";
+
+    const FIXTURES: [(&str, &[u8], usize); 18] = [
         ("configmap", CONFIGMAP_CM1, 72),
         ("secret", SECRET_S1, 73),
         ("namespace", NAMESPACE_NS1, 54),
@@ -882,6 +952,18 @@ mod tests {
         ("save-config configmap", CONFIGMAP_SAVE_CONFIG, 220),
         ("docker-registry secret", SECRET_DOCKER_REGISTRY, 165),
         ("save-config namespace", NAMESPACE_SAVE_CONFIG, 223),
+        ("deployment", DEPLOYMENT_WEB, 218),
+        (
+            "deployment with a command",
+            DEPLOYMENT_ZERO_REPLICAS_COMMAND,
+            225,
+        ),
+        ("clusterip service", SERVICE_CLUSTER_IP, 130),
+        ("nodeport service", SERVICE_NODE_PORT, 128),
+        ("externalname service", SERVICE_EXTERNAL_NAME, 115),
+        ("loadbalancer service", SERVICE_LOAD_BALANCER, 137),
+        ("headless service", SERVICE_HEADLESS, 120),
+        ("debug copy pod", POD_DEBUG_COPY, 633),
     ];
 
     fn ok(body: &[u8]) -> Value {
@@ -1008,6 +1090,206 @@ mod tests {
             ok(SERVICEACCOUNT_SA1),
             json!({"apiVersion": "v1", "kind": "ServiceAccount",
                    "metadata": {"name": "sa1", "namespace": "istio-system"}})
+        );
+    }
+
+    #[test]
+    fn real_deployment_is_the_json_go_writes() {
+        // kubectl sends the namespace in the URL only, and every zero field: those with
+        // `omitempty` vanish, non-pointer structs stay as `{}`.
+        assert_eq!(
+            ok(DEPLOYMENT_WEB),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                   "metadata": {"name": "web", "labels": {"app": "web"}},
+                   "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                       "spec": {"containers": [{"name": "nginx", "image": "nginx",
+                         "ports": [{"containerPort": 80}], "resources": {}}]}},
+                     "strategy": {}},
+                   "status": {}})
+        );
+    }
+
+    #[test]
+    fn real_deployment_keeps_a_zero_replica_pointer_and_the_command() {
+        let d = ok(DEPLOYMENT_ZERO_REPLICAS_COMMAND);
+        assert_eq!(d["spec"]["replicas"], 0);
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["command"],
+            json!(["sleep", "10"])
+        );
+    }
+
+    #[test]
+    fn real_services() {
+        assert_eq!(
+            ok(SERVICE_CLUSTER_IP),
+            json!({"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": "web", "labels": {"app": "web"}},
+                   "spec": {"ports": [{"name": "80-8080", "protocol": "TCP", "port": 80, "targetPort": 8080}],
+                            "selector": {"app": "web"}, "type": "ClusterIP"},
+                   "status": {"loadBalancer": {}}})
+        );
+        let np = ok(SERVICE_NODE_PORT);
+        assert_eq!(np["spec"]["type"], "NodePort");
+        assert_eq!(np["spec"]["ports"][0]["nodePort"], 30080);
+        let ext = ok(SERVICE_EXTERNAL_NAME);
+        assert_eq!(
+            ext["spec"],
+            json!({"type": "ExternalName", "externalName": "example.com", "selector": {"app": "ext"}})
+        );
+        // A named target port is the string half of an IntOrString.
+        let lb = ok(SERVICE_LOAD_BALANCER);
+        assert_eq!(
+            lb["spec"]["ports"],
+            json!([{"name": "443-https", "protocol": "TCP", "port": 443, "targetPort": "https"}])
+        );
+        assert_eq!(ok(SERVICE_HEADLESS)["spec"]["clusterIP"], "None");
+    }
+
+    #[test]
+    fn real_pod_copy_keeps_what_the_manifest_said() {
+        let pod = ok(POD_DEBUG_COPY);
+        assert_eq!(pod["metadata"]["namespace"], "default");
+        assert_eq!(pod["metadata"]["annotations"], json!({"note": "hi"}));
+        let spec = &pod["spec"];
+        assert_eq!(spec["terminationGracePeriodSeconds"], 5);
+        assert_eq!(spec["nodeSelector"], json!({"disk": "ssd"}));
+        assert_eq!(
+            spec["securityContext"],
+            json!({"runAsUser": 1000, "runAsNonRoot": true, "fsGroup": 2000})
+        );
+        assert_eq!(
+            spec["tolerations"],
+            json!([{"key": "k", "operator": "Exists", "effect": "NoSchedule"}])
+        );
+        // `VolumeSource` is inline in `Volume`.
+        assert_eq!(
+            spec["volumes"],
+            json!([{"name": "cfg", "configMap": {"name": "cm", "items": [{"key": "a", "path": "a.txt"}], "defaultMode": 420}},
+                   {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}])
+        );
+        let app = &spec["containers"][0];
+        assert_eq!(app["args"], json!(["-g", "daemon off;"]));
+        assert_eq!(
+            app["resources"],
+            json!({"limits": {"cpu": "1", "memory": "128Mi"}, "requests": {"cpu": "100m", "memory": "64Mi"}})
+        );
+        assert_eq!(
+            app["env"],
+            json!([{"name": "MODE", "value": "prod"},
+                   {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                   // A non-pointer Quantity is written even when zero, as on a real cluster.
+                   {"name": "CPU", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu", "divisor": "0"}}}])
+        );
+        // `ProbeHandler` is inline in `Probe`; ports are IntOrStrings.
+        assert_eq!(
+            app["readinessProbe"],
+            json!({"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 5})
+        );
+        assert_eq!(
+            app["livenessProbe"],
+            json!({"tcpSocket": {"port": 8080}, "initialDelaySeconds": 3})
+        );
+        assert_eq!(
+            app["securityContext"],
+            json!({"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": false})
+        );
+        assert_eq!(
+            app["volumeMounts"],
+            json!([{"name": "cfg", "readOnly": true, "mountPath": "/etc/cfg"}])
+        );
+        assert_eq!(spec["containers"][1]["image"], "busybox");
+        assert_eq!(spec["containers"][1]["terminationMessagePolicy"], "File");
+    }
+
+    #[test]
+    fn hand_built_times_fields_and_packed_numbers() {
+        // Event {metadata = 1, involvedObject = 2, firstTimestamp = 6, eventTime = 10}.
+        let micro = [varint_field(1, 1_700_000_000), varint_field(2, 123_456_789)].concat();
+        let seconds = [varint_field(1, 1_700_000_000), varint_field(2, 999)].concat();
+        let managed = [
+            len_field(1, b"kubectl"),
+            len_field(6, b"FieldsV1"),
+            len_field(7, &len_field(1, br#"{"f:data":{}}"#)),
+        ]
+        .concat();
+        let meta = [len_field(1, b"ev"), len_field(17, &managed)].concat();
+        let raw = [
+            len_field(1, &meta),
+            len_field(2, &len_field(1, b"Pod")),
+            len_field(6, &seconds),
+            len_field(10, &micro),
+            // An empty Time is the zero time: left out.
+            len_field(7, b""),
+        ]
+        .concat();
+        let event = ok(&envelope("v1", "Event", &raw));
+        assert_eq!(event["eventTime"], "2023-11-14T22:13:20.123456Z");
+        assert_eq!(event["firstTimestamp"], "2023-11-14T22:13:20Z");
+        assert!(event.get("lastTimestamp").is_none());
+        assert_eq!(event["involvedObject"], json!({"kind": "Pod"}));
+        assert_eq!(
+            event["metadata"]["managedFields"],
+            json!([{"manager": "kubectl", "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {}}}])
+        );
+
+        // PodSecurityContext.supplementalGroups (4) is `repeated int64`: plain or packed.
+        let mut packed = Vec::new();
+        varint(5, &mut packed);
+        varint(6, &mut packed);
+        let security = [varint_field(4, 4), len_field(4, &packed)].concat();
+        let spec = [len_field(14, &security), varint_field(5, 1)].concat();
+        let pod = ok(&envelope("v1", "Pod", &len_field(2, &spec)));
+        assert_eq!(
+            pod["spec"]["securityContext"]["supplementalGroups"],
+            json!([4, 5, 6])
+        );
+        // A negative int64 (terminationGracePeriodSeconds is 4, activeDeadlineSeconds 5).
+        let spec = varint_field(4, (-1i64) as u64);
+        let pod = ok(&envelope("v1", "Pod", &len_field(2, &spec)));
+        assert_eq!(pod["spec"]["terminationGracePeriodSeconds"], -1);
+    }
+
+    #[test]
+    fn a_singular_message_sent_twice_is_merged() {
+        // DeploymentSpec.template twice: the second adds to the first, as protobuf merges.
+        let first = len_field(1, &entry(11, "a", b"1"));
+        let second = len_field(1, &entry(11, "b", b"2"));
+        let spec = [len_field(3, &first), len_field(3, &second)].concat();
+        let d = ok(&envelope("apps/v1", "Deployment", &len_field(2, &spec)));
+        assert_eq!(
+            d["spec"]["template"]["metadata"]["labels"],
+            json!({"a": "1", "b": "2"})
+        );
+    }
+
+    #[test]
+    fn known_fields_with_the_wrong_wire_type_or_value_are_errors() {
+        // DeploymentSpec.replicas (1) as bytes.
+        let spec = len_field(1, b"2");
+        assert!(
+            err(&envelope("apps/v1", "Deployment", &len_field(2, &spec)))
+                .contains("expected a varint field")
+        );
+        // ServicePort.targetPort (4) with an IntOrString type that is neither 0 nor 1.
+        let port = len_field(4, &varint_field(1, 2));
+        let spec = len_field(1, &port);
+        assert!(
+            err(&envelope("v1", "Service", &len_field(2, &spec)))
+                .contains("an IntOrString of neither type")
+        );
+        // An empty Quantity string, which Go's ParseQuantity refuses.
+        let limits = entry(1, "cpu", &len_field(1, b""));
+        let container = [len_field(1, b"c"), len_field(8, &limits)].concat();
+        let spec = len_field(2, &container);
+        assert!(err(&envelope("v1", "Pod", &len_field(2, &spec))).contains("an empty quantity"));
+        // The error names the field, with list indices.
+        let container = len_field(2, &[0xff]);
+        let spec = [len_field(2, b""), len_field(2, &container)].concat();
+        assert_eq!(
+            err(&envelope("v1", "Pod", &len_field(2, &spec))),
+            "protobuf field 'spec.containers[1].image' at byte 25 is not valid UTF-8"
         );
     }
 
