@@ -66,6 +66,9 @@ pub(super) fn serve(
         Method::PUT => {
             let scale = decode_object(headers, body)?;
             check_kind(&scale)?;
+            // Decoding and the name check come before the Deployment is read.
+            check_name(&scale, namespace, name)?;
+            spec_replicas(&scale)?;
             write(cluster, rt, namespace, name, |_| Ok(scale))?
         }
         Method::PATCH => {
@@ -260,8 +263,27 @@ fn write(
 
 /// The checks of the update handler and `ValidateScale`; returns `spec.replicas`.
 fn check_scale(scale: &Value, namespace: &str, name: &str) -> Result<i64, ApiError> {
-    // kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go
-    // (checkName).
+    check_name(scale, namespace, name)?;
+    let replicas = spec_replicas(scale)?;
+    if replicas < 0 {
+        return Err(ApiError::invalid_causes(
+            "Scale.autoscaling",
+            name,
+            None,
+            vec![Cause::invalid(
+                "spec.replicas",
+                &replicas.to_string(),
+                "must be greater than or equal to 0",
+            )],
+        ));
+    }
+    Ok(replicas)
+}
+
+/// The update handler's `checkName` (kubernetes/kubernetes
+/// staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go), run on a PUT's body before
+/// the object is read, and on a PATCH's result.
+fn check_name(scale: &Value, namespace: &str, name: &str) -> Result<(), ApiError> {
     let object_name = text(scale, "/metadata/name");
     if object_name != name {
         return Err(ApiError::bad_request(format!(
@@ -274,6 +296,11 @@ fn check_scale(scale: &Value, namespace: &str, name: &str) -> Result<i64, ApiErr
             "the namespace of the object ({object_namespace}) does not match the namespace on the URL ({namespace})"
         )));
     }
+    Ok(())
+}
+
+/// `spec.replicas` as decoding the body into a Go `Scale` reads it.
+fn spec_replicas(scale: &Value) -> Result<i64, ApiError> {
     // `ScaleSpec.Replicas` is an `int32` with `omitempty`: absent is 0.
     let replicas = match scale.pointer("/spec/replicas") {
         None | Some(Value::Null) => 0,
@@ -299,18 +326,6 @@ fn check_scale(scale: &Value, namespace: &str, name: &str) -> Result<i64, ApiErr
                 ))
             })?,
     };
-    if replicas < 0 {
-        return Err(ApiError::invalid_causes(
-            "Scale.autoscaling",
-            name,
-            None,
-            vec![Cause::invalid(
-                "spec.replicas",
-                &replicas.to_string(),
-                "must be greater than or equal to 0",
-            )],
-        ));
-    }
     Ok(replicas)
 }
 
