@@ -112,6 +112,14 @@ impl ResourceType {
         }
     }
 
+    /// Whether `<name>/scale` is a subresource answering an autoscaling/v1 `Scale`: built-in
+    /// Deployments, whose storage has a `ScaleREST` (kubernetes/kubernetes
+    /// `pkg/registry/apps/deployment/storage/storage.go`). A CRD's `subresources.scale` is not
+    /// simulated.
+    pub fn scale_subresource(&self) -> bool {
+        self.group == "apps" && self.plural == "deployments" && self.schema.is_none()
+    }
+
     pub fn serves(&self, version: &str) -> bool {
         self.versions.iter().any(|v| v == version)
     }

@@ -26,6 +26,9 @@ const VERBS: [&str; 8] = [
     "watch",
 ];
 
+/// The verbs of the `status` and `scale` subresources.
+const SUBRESOURCE_VERBS: [&str; 3] = ["get", "patch", "update"];
+
 /// The Kubernetes version the simulator reports: it picks the kubectl minor version that the
 /// machine's kubectl dispatcher runs, so keep it in the bundled range (1.27–1.33).
 pub fn version() -> Response {
@@ -133,10 +136,19 @@ pub fn resources(cluster: &SimCluster, group: &str, version: &str) -> Response {
             "name": t.plural, "singularName": t.singular, "namespaced": t.namespaced, "kind": t.kind,
             "verbs": VERBS, "shortNames": t.short_names, "categories": t.categories,
         }));
+        // A subresource whose kind is of another group names it (kubernetes/kubernetes
+        // staging/src/k8s.io/apiserver/pkg/endpoints/installer.go, from ScaleREST's
+        // GroupVersionKind); entries come sorted by path, so scale before status.
+        if t.scale_subresource() {
+            list.push(json!({
+                "name": format!("{}/scale", t.plural), "singularName": "", "namespaced": t.namespaced,
+                "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": SUBRESOURCE_VERBS,
+            }));
+        }
         if t.status_subresource {
             list.push(json!({
                 "name": format!("{}/status", t.plural), "singularName": "", "namespaced": t.namespaced,
-                "kind": t.kind, "verbs": ["get", "patch", "update"],
+                "kind": t.kind, "verbs": SUBRESOURCE_VERBS,
             }));
         }
     }
@@ -171,8 +183,17 @@ fn discovery_list(registry: &Registry, include: impl Fn(&str) -> bool) -> Value 
                                 "singularResource": t.singular, "verbs": VERBS,
                                 "shortNames": t.short_names, "categories": t.categories,
                             });
+                            let mut subresources = Vec::new();
+                            if t.scale_subresource() {
+                                subresources.push(json!({"subresource": "scale",
+                                    "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
+                                    "verbs": SUBRESOURCE_VERBS}));
+                            }
                             if t.status_subresource {
-                                r["subresources"] = json!([{"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}]);
+                                subresources.push(json!({"subresource": "status", "responseKind": kind, "verbs": SUBRESOURCE_VERBS}));
+                            }
+                            if !subresources.is_empty() {
+                                r["subresources"] = Value::Array(subresources);
                             }
                             r
                         })

@@ -12,6 +12,7 @@ mod objects;
 mod openapi;
 pub mod projects;
 mod proxy;
+mod scale;
 mod table;
 mod watch;
 
@@ -134,6 +135,11 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
             .into_response();
         }
     };
+    // `<deployment>/scale` answers and takes an autoscaling/v1 Scale (see `scale`).
+    if target.subresource.as_deref() == Some("scale") {
+        return scale::serve(&cluster, &method, &target, &parts.headers, &body, &query)
+            .unwrap_or_else(IntoResponse::into_response);
+    }
     let result = match (method.as_str(), &target.name) {
         // A collection GET is a list or, with `watch=true`, a watch; both read and validate their
         // options as kube-apiserver does (see `list_options`).
@@ -197,6 +203,7 @@ fn resolve(cluster: &SimCluster, segments: &[&str]) -> Result<Target, ApiError> 
     }
     if let Some(sub) = sub {
         let known = (sub == "status" && rt.status_subresource)
+            || (sub == "scale" && rt.scale_subresource())
             || (sub == "finalize" && rt.plural == "namespaces");
         if !known {
             return Err(not_found());
