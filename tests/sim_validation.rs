@@ -313,3 +313,87 @@ fn operator_kinds_show_their_printer_columns() {
         "{out}"
     );
 }
+
+#[test]
+fn server_dry_runs_validate_and_answer_but_persist_nothing() {
+    let sim = TestSim::with_clusters("a:aws");
+    let good = BOGUS_DEPLOYMENT.replace("  bogus: 1\n", "");
+    // Create: answered with the object, nothing stored.
+    let out = ok(sim.kubectl_stdin(
+        "a",
+        &[
+            "apply",
+            "--dry-run=server",
+            "-o",
+            "jsonpath={.metadata.name}",
+            "-f",
+            "-",
+        ],
+        &good,
+    ));
+    assert_eq!(out, "web");
+    fails(sim.kubectl("a", &["get", "deployment", "web"]));
+    // Refused exactly as the write would be.
+    let err = fails(sim.kubectl_stdin(
+        "a",
+        &["apply", "--dry-run=server", "-f", "-"],
+        BOGUS_DEPLOYMENT,
+    ));
+    assert!(err.contains("unknown field \"spec.bogus\""), "{err}");
+    // Update and server-side apply: the answer shows the change, the object keeps its value.
+    ok(sim.kubectl_stdin("a", &["apply", "-f", "-"], &good));
+    let scaled = good.replace("spec:\n  selector", "spec:\n  replicas: 4\n  selector");
+    let answer = ok(sim.kubectl_stdin(
+        "a",
+        &[
+            "apply",
+            "--dry-run=server",
+            "-o",
+            "jsonpath={.spec.replicas}",
+            "-f",
+            "-",
+        ],
+        &scaled,
+    ));
+    assert_eq!(answer, "4");
+    let answer = ok(sim.kubectl(
+        "a",
+        &[
+            "patch",
+            "deploy",
+            "web",
+            "--dry-run=server",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"replicas":5}}"#,
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ],
+    ));
+    assert_eq!(answer, "5");
+    // A server-side apply that would create: answered, not stored.
+    let other = scaled.replace("name: web,", "name: api,");
+    let answer = ok(sim.kubectl_stdin(
+        "a",
+        &[
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "-o",
+            "jsonpath={.spec.replicas}",
+            "-f",
+            "-",
+        ],
+        &other,
+    ));
+    assert_eq!(answer, "4");
+    fails(sim.kubectl("a", &["get", "deployment", "api"]));
+    let stored = ok(sim.kubectl(
+        "a",
+        &["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"],
+    ));
+    assert_eq!(stored, "1");
+    // Delete: answered, and the object stays.
+    ok(sim.kubectl("a", &["delete", "deploy", "web", "--dry-run=server"]));
+    ok(sim.kubectl("a", &["get", "deploy", "web"]));
+}

@@ -77,6 +77,14 @@ struct Inner {
     log: VecDeque<Arc<Event>>,
 }
 
+/// Whether a write is made or only computed (`dryRun=All`: validated and admitted exactly like
+/// the write, answering what it would store, persisting nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    Commit,
+    DryRun,
+}
+
 /// A persisted copy of the store, written atomically by the simulator.
 #[derive(Serialize, Deserialize)]
 pub struct Snapshot {
@@ -250,7 +258,18 @@ impl Store {
         &self,
         rt: &ResourceType,
         namespace: &str,
+        object: Value,
+    ) -> Result<Arc<Value>, ApiError> {
+        self.create_as(rt, namespace, object, Write::Commit)
+    }
+
+    /// [`Store::create`], or with [`Write::DryRun`] everything but the write.
+    pub fn create_as(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
         mut object: Value,
+        write: Write,
     ) -> Result<Arc<Value>, ApiError> {
         let mut inner = self.write();
         if text(&object, "/metadata/name").is_empty() {
@@ -276,6 +295,9 @@ impl Store {
             return Err(ApiError::already_exists(rt, &name));
         }
         let new = prepare(&inner, rt, namespace, None, object, Part::Main)?;
+        if write == Write::DryRun {
+            return Ok(Arc::new(new));
+        }
         Ok(inner.commit(&self.events, &self.changed, rt, new, EventKind::Added))
     }
 
@@ -288,7 +310,20 @@ impl Store {
         object: Value,
         part: Part,
     ) -> Result<Arc<Value>, ApiError> {
-        self.modify(rt, namespace, name, part, false, |current| {
+        self.update_as(rt, namespace, name, object, part, Write::Commit)
+    }
+
+    /// [`Store::update`], or with [`Write::DryRun`] everything but the write.
+    pub fn update_as(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        object: Value,
+        part: Part,
+        write: Write,
+    ) -> Result<Arc<Value>, ApiError> {
+        self.modify_as(rt, namespace, name, part, false, write, |current| {
             let current = current.ok_or_else(|| ApiError::not_found(rt, name))?;
             let wanted = text(&object, "/metadata/resourceVersion");
             if !wanted.is_empty() && wanted != text(current, "/metadata/resourceVersion") {
@@ -309,6 +344,21 @@ impl Store {
         name: &str,
         part: Part,
         create_missing: bool,
+        f: impl FnOnce(Option<&Value>) -> Result<Value, ApiError>,
+    ) -> Result<(Arc<Value>, bool), ApiError> {
+        self.modify_as(rt, namespace, name, part, create_missing, Write::Commit, f)
+    }
+
+    /// [`Store::modify`], or with [`Write::DryRun`] everything but the write.
+    #[allow(clippy::too_many_arguments)]
+    pub fn modify_as(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        part: Part,
+        create_missing: bool,
+        write: Write,
         f: impl FnOnce(Option<&Value>) -> Result<Value, ApiError>,
     ) -> Result<(Arc<Value>, bool), ApiError> {
         let mut inner = self.write();
@@ -333,6 +383,9 @@ impl Store {
         match current {
             None => {
                 let new = prepare(&inner, rt, namespace, None, desired, Part::Main)?;
+                if write == Write::DryRun {
+                    return Ok((Arc::new(new), true));
+                }
                 Ok((
                     inner.commit(&self.events, &self.changed, rt, new, EventKind::Added),
                     true,
@@ -342,6 +395,10 @@ impl Store {
                 let new = prepare(&inner, rt, namespace, Some(&old), desired, part)?;
                 if same_object(&old, &new) {
                     return Ok((old, false));
+                }
+                if write == Write::DryRun {
+                    // What the write would store; the version stays the current one.
+                    return Ok((Arc::new(new), false));
                 }
                 Ok((
                     inner.commit(&self.events, &self.changed, rt, new, EventKind::Modified),
@@ -358,6 +415,20 @@ impl Store {
         namespace: &str,
         name: &str,
     ) -> Result<Arc<Value>, ApiError> {
+        self.delete_as(rt, namespace, name, Write::Commit)
+    }
+
+    /// [`Store::delete`], or with [`Write::DryRun`] the object that would go, left in place.
+    pub fn delete_as(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        write: Write,
+    ) -> Result<Arc<Value>, ApiError> {
+        if write == Write::DryRun {
+            return self.get(rt, namespace, name);
+        }
         let mut inner = self.write();
         let removed = inner
             .objects

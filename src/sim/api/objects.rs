@@ -13,8 +13,8 @@ use crate::sim::cluster::{Operation, SimCluster};
 use crate::sim::resources::ResourceType;
 use crate::sim::selector::{FieldSelector, LabelSelector};
 use crate::sim::status::ApiError;
-use crate::sim::store::{Part, text};
-use crate::sim::validation::{self, Directive};
+use crate::sim::store::{Part, Write, text};
+use crate::sim::validation::{self, Cause, Directive};
 
 /// An object as the requested version shows it (versions share one storage form).
 pub(crate) fn present(object: &Arc<Value>, target: &Target) -> Value {
@@ -58,13 +58,21 @@ fn part(target: &Target) -> Part {
     }
 }
 
-fn refuse_dry_run(query: &Query) -> Result<(), ApiError> {
-    if query.contains_key("dryRun") {
-        return Err(ApiError::bad_request(
-            "dryRun is not supported by the fedrun simulator",
-        ));
+/// `dryRun=All`: the write is validated and admitted as a real one and answered with what it
+/// would store, but nothing is persisted and no watcher hears of it. Any other value is refused
+/// as the options' validation refuses it (kubernetes/kubernetes
+/// `staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation/validation.go`, ValidateDryRun).
+fn dry_run(query: &Query, options: &str) -> Result<Write, ApiError> {
+    match query.get("dryRun").map(String::as_str) {
+        None | Some("") => Ok(Write::Commit),
+        Some("All") => Ok(Write::DryRun),
+        Some(other) => Err(ApiError::invalid_causes(
+            &format!("{options}.meta.k8s.io"),
+            "",
+            None,
+            vec![Cause::not_supported("dryRun", other, &["All"])],
+        )),
     }
-    Ok(())
 }
 
 /// A get answers the object, or the Table `kubectl get` asks for (see `table`).
@@ -149,7 +157,7 @@ pub fn create(
     body: &[u8],
     query: &Query,
 ) -> Result<Response, ApiError> {
-    refuse_dry_run(query)?;
+    let write = dry_run(query, "CreateOptions")?;
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("POST"));
     }
@@ -167,7 +175,7 @@ pub fn create(
     cluster.admit(&target.rt, Operation::Create, &object)?;
     let created = cluster
         .store
-        .create(&target.rt, namespace(target), object)?;
+        .create_as(&target.rt, namespace(target), object, write)?;
     Ok(ok_warned(201, &created, target, &warnings))
 }
 
@@ -178,17 +186,19 @@ pub fn update(
     body: &[u8],
     query: &Query,
 ) -> Result<Response, ApiError> {
+    let write = dry_run(query, "UpdateOptions")?;
     let directive = directive(query, "UpdateOptions")?;
     let mut object = decode_object(headers, body)?;
     check_kind(&target.rt, &target.version, &object)?;
     let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
     cluster.admit(&target.rt, Operation::Update, &object)?;
-    let updated = cluster.store.update(
+    let updated = cluster.store.update_as(
         &target.rt,
         namespace(target),
         name(target),
         object,
         part(target),
+        write,
     )?;
     Ok(ok_warned(200, &updated, target, &warnings))
 }
@@ -200,7 +210,7 @@ pub fn patch(
     body: &[u8],
     query: &Query,
 ) -> Result<Response, ApiError> {
-    refuse_dry_run(query)?;
+    let write = dry_run(query, "PatchOptions")?;
     let directive = directive(query, "PatchOptions")?;
     let ct = content_type(headers);
     let rt = &target.rt;
@@ -228,12 +238,13 @@ pub fn patch(
         }
         validation::admit_apply_body(rt, &applied)?;
         let _force = is_true(query, "force");
-        cluster.store.modify(
+        cluster.store.modify_as(
             rt,
             namespace(target),
             name(target),
             part(target),
             true,
+            write,
             |current| {
                 let mut desired = server_side_apply(current, applied, manager);
                 validation::admit_merged(rt, &mut desired)?;
@@ -247,12 +258,13 @@ pub fn patch(
             },
         )?
     } else {
-        cluster.store.modify(
+        cluster.store.modify_as(
             rt,
             namespace(target),
             name(target),
             part(target),
             false,
+            write,
             |current| {
                 let current = current.ok_or_else(|| ApiError::not_found(rt, name(target)))?;
                 let mut desired = apply_patch(rt, current, &ct, body)?;
@@ -270,13 +282,32 @@ pub fn patch(
     ))
 }
 
-pub fn delete(cluster: &SimCluster, target: &Target) -> Result<Response, ApiError> {
+pub fn delete(
+    cluster: &SimCluster,
+    target: &Target,
+    query: &Query,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let mut write = dry_run(query, "DeleteOptions")?;
+    // kubectl sends its DeleteOptions as the body: `{"dryRun": ["All"], ...}`.
+    if !body.is_empty()
+        && let Ok(options) = serde_json::from_slice::<Value>(body)
+        && let Some(values) = options.get("dryRun").and_then(Value::as_array)
+    {
+        for v in values {
+            let mut q = Query::new();
+            q.insert("dryRun".into(), v.as_str().unwrap_or_default().to_string());
+            if dry_run(&q, "DeleteOptions")? == Write::DryRun {
+                write = Write::DryRun;
+            }
+        }
+    }
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("DELETE"));
     }
     let deleted = cluster
         .store
-        .delete(&target.rt, namespace(target), name(target))?;
+        .delete_as(&target.rt, namespace(target), name(target), write)?;
     Ok(ok(200, &deleted, target))
 }
 
