@@ -371,3 +371,62 @@ async fn kube_rs_sees_the_same_validation_answers_as_kubectl() {
         .unwrap();
     assert_eq!(patched.data.unwrap()["k"], "w");
 }
+
+#[tokio::test]
+async fn lists_page_with_limit_and_continue() {
+    let (client, _) = client();
+    namespace(&client, "demo").await;
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), "demo");
+    for name in ["e", "a", "d", "b", "c"] {
+        api.create(
+            &PostParams::default(),
+            &configmap(name, json!({}), json!({})),
+        )
+        .await
+        .unwrap();
+    }
+    let names = |l: &kube::core::ObjectList<ConfigMap>| -> Vec<String> {
+        l.items
+            .iter()
+            .filter_map(|c| c.metadata.name.clone())
+            .collect()
+    };
+    let first = api.list(&ListParams::default().limit(2)).await.unwrap();
+    assert_eq!(names(&first), ["a", "b"]);
+    assert_eq!(first.metadata.remaining_item_count, Some(3));
+    let token = first.metadata.continue_.clone().expect("a continue token");
+    let second = api
+        .list(&ListParams::default().limit(2).continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(names(&second), ["c", "d"]);
+    assert_eq!(
+        second.metadata.resource_version,
+        first.metadata.resource_version
+    );
+    let last = api
+        .list(
+            &ListParams::default()
+                .limit(2)
+                .continue_token(second.metadata.continue_.as_deref().unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&last), ["e"]);
+    assert_eq!(last.metadata.continue_, None);
+    match api
+        .list(&ListParams::default().continue_token("not-a-token"))
+        .await
+        .unwrap_err()
+    {
+        kube::Error::Api(s) => {
+            assert_eq!(s.code, 400);
+            assert!(
+                s.message.starts_with("continue key is not valid"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("{other}"),
+    }
+}

@@ -397,3 +397,30 @@ fn server_dry_runs_validate_and_answer_but_persist_nothing() {
     ok(sim.kubectl("a", &["delete", "deploy", "web", "--dry-run=server"]));
     ok(sim.kubectl("a", &["get", "deploy", "web"]));
 }
+
+#[test]
+fn kubectl_pages_through_long_lists() {
+    let sim = TestSim::with_clusters("a:aws");
+    for i in 0..7 {
+        ok(sim.kubectl("a", &["create", "configmap", &format!("c{i}")]));
+    }
+    let names = ok(sim.kubectl(
+        "a",
+        &[
+            "get",
+            "cm",
+            "--chunk-size=2",
+            "-o",
+            "name",
+            "-l",
+            "!nothing",
+        ],
+    ));
+    let listed: Vec<&str> = names.lines().collect();
+    assert_eq!(
+        listed,
+        (0..7)
+            .map(|i| format!("configmap/c{i}"))
+            .collect::<Vec<_>>()
+    );
+}

@@ -253,6 +253,12 @@ impl Store {
         (items, inner.rv)
     }
 
+    /// The oldest resource version the event log still holds: older ones are compacted away.
+    pub fn oldest_version(&self) -> u64 {
+        let inner = self.read();
+        inner.log.front().map(|e| e.rv).unwrap_or(inner.rv)
+    }
+
     /// Creates an object; `generateName` is honoured when the name is empty.
     pub fn create(
         &self,

@@ -10,6 +10,7 @@ mod discovery;
 mod list_options;
 mod objects;
 mod openapi;
+mod paging;
 pub mod projects;
 mod proxy;
 mod scale;

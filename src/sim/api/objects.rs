@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::body::{apply_patch, decode_applied, decode_object, server_side_apply};
+use super::paging;
 use super::table;
 use super::{Query, Target, content_type, is_true, json_response};
 use crate::sim::cluster::{Operation, SimCluster};
@@ -133,18 +134,26 @@ pub fn list(
     let (items, rv) = cluster
         .store
         .list(&target.rt, target.namespace.as_deref(), &keep);
-    if let Some(table) =
-        table.and_then(|t| t.render(target, &items, &rv.to_string(), |o| present(o, target)))
+    let page = paging::page(items, rv, cluster.store.oldest_version(), query)?;
+    let rv = page.resource_version.to_string();
+    let mut metadata = json!({"resourceVersion": rv});
+    if let Some(token) = &page.continue_token {
+        metadata["continue"] = json!(token);
+        metadata["remainingItemCount"] = json!(page.remaining);
+    }
+    if let Some(mut table) =
+        table.and_then(|t| t.render(target, &page.items, &rv, |o| present(o, target)))
     {
+        table["metadata"] = metadata;
         return Ok(json_response(200, &table));
     }
-    let items: Vec<Value> = items.iter().map(|o| present(o, target)).collect();
+    let items: Vec<Value> = page.items.iter().map(|o| present(o, target)).collect();
     Ok(json_response(
         200,
         &json!({
             "kind": format!("{}List", target.rt.kind),
             "apiVersion": target.rt.api_version(&target.version),
-            "metadata": {"resourceVersion": rv.to_string()},
+            "metadata": metadata,
             "items": items,
         }),
     ))
