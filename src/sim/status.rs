@@ -111,7 +111,7 @@ impl ApiError {
             field: field.to_string(),
             message: detail.to_string(),
         };
-        Self::invalid_causes(&rt.qualified_kind(), name, Some(rt), vec![cause])
+        Self::invalid_fields(rt, name, vec![cause])
     }
 
     /// 422 with one cause per field, as `apierrors.NewInvalid` words it: `Kind.group "name" is
@@ -145,6 +145,11 @@ impl ApiError {
         let causes = causes.iter().map(Cause::to_json).collect();
         e.details = Some(Box::new((name.to_string(), group, kind, causes)));
         e
+    }
+
+    /// [`ApiError::invalid_causes`] for an object of kind `rt`.
+    pub fn invalid_fields(rt: &ResourceType, name: &str, causes: Vec<Cause>) -> Self {
+        Self::invalid_causes(&rt.qualified_kind(), name, Some(rt), causes)
     }
 
     /// `details.causes`: the fields a 422 names.

@@ -819,12 +819,7 @@ fn semantic(
     if causes.is_empty() {
         return Ok(());
     }
-    Err(ApiError::invalid_causes(
-        &rt.qualified_kind(),
-        name,
-        Some(rt),
-        causes,
-    ))
+    Err(ApiError::invalid_fields(rt, name, causes))
 }
 
 /// Whether the kind's strategy keeps `metadata.generation`: custom resources and CRDs, and the

@@ -652,12 +652,7 @@ pub fn admit_request(
         ));
     }
     if !findings.causes.is_empty() {
-        return Err(ApiError::invalid_causes(
-            &rt.qualified_kind(),
-            &name,
-            Some(rt),
-            findings.causes,
-        ));
+        return Err(ApiError::invalid_fields(rt, &name, findings.causes));
     }
     drop_unknown(object, &findings.unknown);
     Ok(match directive {
@@ -714,15 +709,10 @@ pub fn admit_apply_body(rt: &ResourceType, applied: &Value) -> Result<(), ApiErr
 pub fn admit_merged(rt: &ResourceType, object: &mut Value) -> Result<(), ApiError> {
     let findings = check(rt, object);
     if !findings.causes.is_empty() {
-        let name = object
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        return Err(ApiError::invalid_causes(
-            &rt.qualified_kind(),
-            &name,
-            Some(rt),
+        let name = object.pointer("/metadata/name").and_then(Value::as_str);
+        return Err(ApiError::invalid_fields(
+            rt,
+            name.unwrap_or(""),
             findings.causes,
         ));
     }
