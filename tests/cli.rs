@@ -197,8 +197,8 @@ fn a_playbook_creates_a_project_applies_manifests_and_prints_a_summary() {
         out.lines()
             .next()
             .unwrap()
-            .contains("simulator (in-process"),
-        "the banner names the backend: {out}"
+            .contains("simulator (in-process, time scale 0"),
+        "the banner names the backend and says it does not take real time: {out}"
     );
     assert!(out.contains("clusters: rosa (https://127.0.0.1:"), "{out}");
     assert_eq!(

@@ -159,7 +159,13 @@ pub async fn open(target: Target) -> Result<Opened, Failure> {
             Some(info) => Ok(Opened {
                 kubeconfig: kubeconfig_path(&dir),
                 kubeconfigs: vec![kubeconfig_path(&dir)],
-                label: format!("simulator (fedrun sim serve, pid {})", info.pid),
+                label: match info.time_scale {
+                    Some(scale) => format!(
+                        "simulator (fedrun sim serve, pid {}, time scale {scale})",
+                        info.pid
+                    ),
+                    None => format!("simulator (fedrun sim serve, pid {})", info.pid),
+                },
                 simulator: None,
             }),
             None => {
@@ -172,7 +178,12 @@ pub async fn open(target: Target) -> Result<Opened, Failure> {
                 Ok(Opened {
                     kubeconfig: sim.kubeconfig(),
                     kubeconfigs: vec![sim.kubeconfig()],
-                    label: format!("simulator (in-process, state {})", dir.display()),
+                    // Said in the banner: real clusters take minutes where this takes seconds.
+                    label: format!(
+                        "simulator (in-process, time scale 0: the cloud and the operators answer at once, \
+                         `fedrun sim serve` takes real time; state {})",
+                        dir.display()
+                    ),
                     simulator: Some(sim),
                 })
             }

@@ -61,4 +61,4 @@ pub use exec::{DEFAULT_TIMEOUT as EXEC_DEFAULT_TIMEOUT, TIMEOUT_ENV as EXEC_TIME
 pub use kubeconfig::ALLOW_HTTP_ENV;
 pub use pool::Clusters;
 pub use retry::{RetryPolicy, with_retries};
-pub use wait::{Seen, WaitCondition, Watched};
+pub use wait::{Seen, WAIT_DISPLAY, WaitCondition, WaitDisplay, Watched};

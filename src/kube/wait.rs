@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use ::kube::ResourceExt;
@@ -22,6 +23,44 @@ use super::client::{ClusterClient, to_value};
 use super::errors::KubeError;
 use super::retry::{Failure, classify, interruptible_sleep};
 use crate::jsonpath::Template;
+
+/// Shows the waits of the futures it is scoped to (see [`WAIT_DISPLAY`]): what is awaited, on
+/// which cluster, since when, and the state seen last. On real clusters waits take minutes.
+pub trait WaitDisplay: Send + Sync {
+    /// A wait for `what` on `cluster` begins; `id` names it until [`WaitDisplay::ended`].
+    fn began(&self, id: u64, cluster: &str, what: &str);
+    /// The wait goes on (called a few times a second); `last_seen` describes the state seen last.
+    fn going_on(&self, id: u64, last_seen: &str);
+    fn ended(&self, id: u64);
+}
+
+tokio::task_local! {
+    /// Where the waits of the current task are shown. Scoped by the caller (a run shows them on
+    /// its step's line) so that the client layer needs no knowledge of how a run reports.
+    pub static WAIT_DISPLAY: Arc<dyn WaitDisplay>;
+}
+
+/// Ends a shown wait when dropped, however the wait ends (success, time-out, error, Ctrl-C).
+struct ShownWait {
+    display: Arc<dyn WaitDisplay>,
+    id: u64,
+}
+
+impl ShownWait {
+    fn begin(cluster: &str, what: &str) -> Option<ShownWait> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let display = WAIT_DISPLAY.try_with(Arc::clone).ok()?;
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        display.began(id, cluster, what);
+        Some(ShownWait { display, id })
+    }
+}
+
+impl Drop for ShownWait {
+    fn drop(&mut self) {
+        self.display.ended(self.id);
+    }
+}
 
 /// What to wait for, in `kubectl wait --for` syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,6 +420,7 @@ impl ClusterClient {
             .map(|n| format!(" in {n}"))
             .unwrap_or_default();
         let what = what(&ns_text);
+        let shown = ShownWait::begin(&label, &what);
         let mut stream = futures::stream::select_all(streams);
         let mut seen: Vec<Seen> = vec![Seen::new(); watched.len()];
         let mut pending: Vec<Seen> = vec![Seen::new(); watched.len()];
@@ -412,6 +452,9 @@ impl ClusterClient {
                     waited: start.elapsed(),
                     last_seen,
                 });
+            }
+            if let Some(shown) = &shown {
+                shown.display.going_on(shown.id, &last_seen);
             }
             let slice = (deadline - now).min(Duration::from_millis(100));
             // Dropping `next()` on a time-out is safe: the streams keep their in-flight requests.

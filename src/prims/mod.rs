@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
 
-use crate::kube::Clusters;
+use crate::kube::{Clusters, WAIT_DISPLAY, WaitDisplay};
+use crate::report::Reporter;
 use crate::script::{self, PrimitiveError, RunContext, located};
 
 /// Types as the reference names them where a primitive's Rust type is wider. `fedrun docs` shows
@@ -77,6 +78,11 @@ impl Env {
     /// that failure for its whole timeout.
     pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, Box<EvalAltResult>> {
         let runtime = &self.backend()?.runtime;
+        let waits: Arc<dyn WaitDisplay> = Arc::new(StepWaits {
+            reporter: self.ctx.reporter.clone(),
+            step: self.ctx.current_step(),
+        });
+        let future = WAIT_DISPLAY.scope(waits, future);
         if RunContext::branch_stops().is_empty() {
             return Ok(runtime.block_on(future));
         }
@@ -91,6 +97,26 @@ impl Env {
                 () = stopped => Err(script::cancelled_error()),
             }
         })
+    }
+}
+
+/// Shows a primitive's waits on the line of the step that called it.
+struct StepWaits {
+    reporter: Reporter,
+    step: Option<usize>,
+}
+
+impl WaitDisplay for StepWaits {
+    fn began(&self, id: u64, cluster: &str, what: &str) {
+        self.reporter.wait_began(self.step, id, cluster, what);
+    }
+
+    fn going_on(&self, id: u64, last_seen: &str) {
+        self.reporter.wait_going_on(id, last_seen);
+    }
+
+    fn ended(&self, id: u64) {
+        self.reporter.wait_ended(id);
     }
 }
 

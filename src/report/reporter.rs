@@ -9,7 +9,7 @@ use super::summary::{StepRecord, StepStatus};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The standard stream a [`Reporter`] writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +48,44 @@ enum Sink {
 struct State {
     /// Spinners of the steps currently running, by step slot (several run at once in
     /// `parallel` branches).
-    bars: Vec<(usize, ProgressBar)>,
+    bars: Vec<StepBar>,
+    /// Waits in progress, shown with their step (see [`Reporter::wait_began`]).
+    waits: Vec<Wait>,
     /// Output captured in buffer mode.
     buffer: String,
+}
+
+/// A running step's spinner (hidden without a terminal) and how deep it is nested.
+struct StepBar {
+    slot: usize,
+    depth: usize,
+    bar: ProgressBar,
+}
+
+impl State {
+    fn bar(&self, slot: Option<usize>) -> Option<&StepBar> {
+        slot.and_then(|s| self.bars.iter().find(|b| b.slot == s))
+    }
+}
+
+/// How long a wait goes on before plain output says so, and how often it says so again.
+pub const FIRST_WAIT_LINE: Duration = Duration::from_secs(10);
+pub const WAIT_LINE_EVERY: Duration = Duration::from_secs(60);
+
+/// A wait in progress, as [`Reporter::wait_began`] saw it begin.
+struct Wait {
+    id: u64,
+    slot: Option<usize>,
+    /// Indentation of its plain lines: one more than its step's.
+    depth: usize,
+    /// The step's own spinner text, restored when the wait ends.
+    step: String,
+    /// `waiting for … on … (since …)`.
+    text: String,
+    started: Instant,
+    /// When plain output next reports the wait.
+    next_line: Duration,
+    last_seen: String,
 }
 
 impl std::fmt::Debug for Reporter {
@@ -179,6 +214,102 @@ impl Reporter {
         }
     }
 
+    /// A wait begins inside step `slot` (`None`: outside any step): on a terminal the step's
+    /// spinner says what it waits for and since when. `id` names the wait until
+    /// [`Reporter::wait_ended`]. Real clusters take minutes to install an operator or a control
+    /// plane; a spinner that only says "Control planes" for five minutes looks like a hang.
+    pub fn wait_began(&self, slot: Option<usize>, id: u64, cluster: &str, what: &str) {
+        let mut state = self.state();
+        let since = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!("[hour]:[minute]:[second]"))
+            .unwrap_or_default();
+        let text = format!("waiting for {what} on {cluster} (since {since} UTC)");
+        let bar = state.bar(slot);
+        let step = bar.map(|b| b.bar.message()).unwrap_or_default();
+        let depth = bar.map_or(0, |b| b.depth + 1);
+        if let Some(b) = bar {
+            b.bar.set_message(format!("{step} · {text}"));
+        }
+        state.waits.push(Wait {
+            id,
+            slot,
+            depth,
+            step,
+            text,
+            started: Instant::now(),
+            next_line: FIRST_WAIT_LINE,
+            last_seen: String::new(),
+        });
+    }
+
+    /// The wait `id` goes on after `elapsed`; `last_seen` is the state it saw last. Without
+    /// spinners (pipes, CI logs) a line says so after [`FIRST_WAIT_LINE`], then every
+    /// [`WAIT_LINE_EVERY`], so a log shows where a long run stands.
+    pub fn wait_going_on(&self, id: u64, last_seen: &str) {
+        let mut state = self.state();
+        let Some(index) = state.waits.iter().position(|w| w.id == id) else {
+            return;
+        };
+        let wait = &mut state.waits[index];
+        let elapsed = wait.started.elapsed();
+        let changed = wait.last_seen != last_seen;
+        wait.last_seen = last_seen.to_string();
+        let line = match &self.inner.sink {
+            Sink::Fancy { .. } => {
+                if changed && !last_seen.is_empty() {
+                    let slot = wait.slot;
+                    let message = format!("{} · {}; last seen: {last_seen}", wait.step, wait.text);
+                    if let Some(b) = state.bar(slot) {
+                        b.bar.set_message(message);
+                    }
+                }
+                return;
+            }
+            Sink::Plain(_) | Sink::Buffer if elapsed >= wait.next_line => {
+                wait.next_line = elapsed + WAIT_LINE_EVERY;
+                let mut line = format!(
+                    "{}{}, {} so far",
+                    "  ".repeat(wait.depth),
+                    wait.text,
+                    crate::duration::format(Duration::from_secs(elapsed.as_secs()))
+                );
+                if !last_seen.is_empty() {
+                    line.push_str(&format!("; last seen: {last_seen}"));
+                }
+                line
+            }
+            _ => return,
+        };
+        match &self.inner.sink {
+            Sink::Buffer => {
+                state.buffer.push_str(&line);
+                state.buffer.push('\n');
+            }
+            _ => {
+                drop(state);
+                write_line(self.stream(), &line);
+            }
+        }
+    }
+
+    /// The wait `id` is over: its step's spinner shows the step alone again.
+    pub fn wait_ended(&self, id: u64) {
+        let mut state = self.state();
+        let Some(index) = state.waits.iter().position(|w| w.id == id) else {
+            return;
+        };
+        let wait = state.waits.remove(index);
+        // Another wait of the same step still running keeps the spinner busy.
+        let other = state.waits.iter().rev().find(|w| w.slot == wait.slot);
+        let message = match other {
+            Some(w) => format!("{} · {}", w.step, w.text),
+            None => wait.step.clone(),
+        };
+        if let Some(b) = state.bar(wait.slot) {
+            b.bar.set_message(message);
+        }
+    }
+
     /// A step begins: a spinner on a terminal, a `step:` line otherwise. `slot` identifies it
     /// until [`Reporter::step_finished`]; `depth` is how many steps it runs inside.
     pub fn step_started(&self, slot: usize, depth: usize, name: &str) {
@@ -195,14 +326,22 @@ impl Reporter {
                 bar.set_prefix(indent);
                 bar.set_message(name.to_string());
                 bar.enable_steady_tick(Duration::from_millis(100));
-                state.bars.push((slot, bar));
+                state.bars.push(StepBar { slot, depth, bar });
             }
             Sink::Plain(stream) => {
-                state.bars.push((slot, ProgressBar::hidden()));
+                state.bars.push(StepBar {
+                    slot,
+                    depth,
+                    bar: ProgressBar::hidden(),
+                });
                 write_line(*stream, &format!("{indent}step: {name}"));
             }
             Sink::Buffer => {
-                state.bars.push((slot, ProgressBar::hidden()));
+                state.bars.push(StepBar {
+                    slot,
+                    depth,
+                    bar: ProgressBar::hidden(),
+                });
                 state.buffer.push_str(&format!("{indent}step: {name}\n"));
             }
         }
@@ -214,8 +353,8 @@ impl Reporter {
         let bar = state
             .bars
             .iter()
-            .position(|(s, _)| *s == slot)
-            .map(|i| state.bars.remove(i).1);
+            .position(|b| b.slot == slot)
+            .map(|i| state.bars.remove(i).bar);
         let indent = "  ".repeat(record.depth);
         let mut detail = crate::duration::format(record.duration);
         if record.changed + record.unchanged > 0 {
@@ -316,5 +455,33 @@ mod tests {
         let r = Reporter::buffer(false);
         r.debug("details");
         assert_eq!(r.output(), "");
+    }
+
+    #[test]
+    fn a_long_wait_says_what_it_waits_for_since_when_and_what_it_saw() {
+        let r = Reporter::buffer(false);
+        r.step_started(0, 0, "Control planes");
+        r.wait_began(Some(0), 7, "rosa", "smcp/basic in istio-system to be condition=Ready");
+        r.wait_going_on(7, "");
+        assert_eq!(r.output(), "step: Control planes\n", "short waits stay quiet");
+        // As if the wait had begun a while ago.
+        r.state().waits[0].started -= FIRST_WAIT_LINE + Duration::from_secs(1);
+        r.wait_going_on(7, "Ready=False (ComponentsNotReady)");
+        r.wait_going_on(7, "Ready=False (ComponentsNotReady)");
+        r.wait_ended(7);
+        r.wait_going_on(7, "after the end");
+        let out = r.output();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        let line = lines[1];
+        assert!(
+            line.starts_with("  waiting for smcp/basic in istio-system to be condition=Ready on rosa (since "),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(" UTC), 11s so far; last seen: Ready=False (ComponentsNotReady)"),
+            "{line}"
+        );
+        assert!(r.state().waits.is_empty());
     }
 }

@@ -130,6 +130,9 @@ struct Layout {
 pub struct ServerInfo {
     pub pid: u32,
     pub clusters: Vec<(String, String)>,
+    /// The server's `--time-scale` (absent in files of older versions: then unknown).
+    #[serde(default)]
+    pub time_scale: Option<f64>,
 }
 
 /// The file that marks a directory as a simulator's state: written first, on every start.
@@ -380,6 +383,7 @@ impl Simulator {
                 .iter()
                 .map(|c| (c.cluster.name.clone(), format!("https://{}", c.addr)))
                 .collect(),
+            time_scale: Some(options.time_scale),
         };
         let info_path = dir.join("server.json");
         atomic_write(

@@ -63,7 +63,10 @@ const ROOT_CERT: &str = "root-cert.pem";
 pub const DEFAULT_DISCOVERY_PORT: i64 = 8188;
 pub const DEFAULT_SERVICE_PORT: i64 = 15443;
 const LOCAL_DOMAIN: &str = "svc.cluster.local";
-/// How often istiod retries a failed link (realistic duration, scaled by the time scale).
+/// How often istiod retries a failed link (realistic duration, scaled by the time scale). istiod
+/// backs off exponentially (maistra/istio `pilot/pkg/serviceregistry/federation/controller.go`:
+/// cenkalti/backoff's defaults, 0.5 s growing ×1.5 up to 60 s, never giving up); 10 s is about
+/// its interval after the first half-minute of failures, when a peer's gateway usually appears.
 const RETRY: Duration = Duration::from_secs(10);
 /// A floor for the retry at time scale 0, so a broken link does not spin.
 const MIN_RETRY: Duration = Duration::from_millis(200);

@@ -66,7 +66,19 @@ const CATALOGS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-const LB_DELAY: Duration = Duration::from_secs(3);
+/// How long the cloud takes to give a LoadBalancer Service its address. The cloud controller
+/// writes `status.loadBalancer.ingress` once the cloud API has created the load balancer
+/// (kubernetes/cloud-provider-aws `pkg/providers/v1/aws_loadbalancer.go` writes the NLB's DNS
+/// name as soon as `CreateLoadBalancer` returns; Azure and GCP wait for a public IP and the
+/// forwarding rule). No source gives figures: these are what such clusters typically show
+/// (an address "within a minute"), AWS being the quickest because a hostname needs no IP.
+fn lb_delay(provider: Provider) -> Duration {
+    match provider {
+        Provider::Aws => Duration::from_secs(20),
+        Provider::Azure => Duration::from_secs(40),
+        Provider::Gcp => Duration::from_secs(45),
+    }
+}
 const ROLLOUT_DELAY: Duration = Duration::from_secs(5);
 /// The label kube-controller-manager (1.33+) puts on the Endpoints it manages.
 const EP_MANAGED_BY: &str = "endpoints.kubernetes.io/managed-by";
@@ -368,7 +380,7 @@ impl OpenShift {
             let address = match current {
                 Some(a) => a,
                 None => {
-                    if !self.timers.due(&key, world.delay(LB_DELAY), next) {
+                    if !self.timers.due(&key, world.delay(lb_delay(cluster.provider)), next) {
                         continue;
                     }
                     let nlb = svc
