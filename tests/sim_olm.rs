@@ -40,7 +40,12 @@ fn a_channel_the_package_does_not_have_fails_resolution_and_installs_nothing() {
     ));
     wait(
         &sim,
-        &["--for=condition=ResolutionFailed", "sub/servicemeshoperator", "-n", NS],
+        &[
+            "--for=condition=ResolutionFailed",
+            "sub/servicemeshoperator",
+            "-n",
+            NS,
+        ],
     );
     let sub = json(ok(sim.kubectl(
         "rosa",
@@ -67,7 +72,15 @@ fn a_channel_the_package_does_not_have_fails_resolution_and_installs_nothing() {
     // The package server lists the channels the catalog has, in any namespace.
     let pm = json(ok(sim.kubectl(
         "rosa",
-        &["get", "packagemanifest", "elasticsearch-operator", "-n", "default", "-o", "json"],
+        &[
+            "get",
+            "packagemanifest",
+            "elasticsearch-operator",
+            "-n",
+            "default",
+            "-o",
+            "json",
+        ],
     )));
     assert_eq!(pm["status"]["defaultChannel"], "stable");
     assert_eq!(pm["status"]["catalogSource"], "redhat-operators");
@@ -83,10 +96,28 @@ fn a_channel_the_package_does_not_have_fails_resolution_and_installs_nothing() {
         pm["status"]["channels"][0]["currentCSV"],
         "elasticsearch-operator.v5.8.13"
     );
-    let table = ok(sim.kubectl("rosa", &["get", "packagemanifests", "-n", "openshift-marketplace"]));
-    assert!(table.contains("servicemeshoperator") && table.contains("Red Hat Operators"), "{table}");
-    let err = fails(sim.kubectl("rosa", &["delete", "packagemanifest", "servicemeshoperator", "-n", "openshift-marketplace"]));
-    assert!(err.contains("MethodNotAllowed") || err.contains("not allowed"), "{err}");
+    let table = ok(sim.kubectl(
+        "rosa",
+        &["get", "packagemanifests", "-n", "openshift-marketplace"],
+    ));
+    assert!(
+        table.contains("servicemeshoperator") && table.contains("Red Hat Operators"),
+        "{table}"
+    );
+    let err = fails(sim.kubectl(
+        "rosa",
+        &[
+            "delete",
+            "packagemanifest",
+            "servicemeshoperator",
+            "-n",
+            "openshift-marketplace",
+        ],
+    ));
+    assert!(
+        err.contains("MethodNotAllowed") || err.contains("not allowed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -99,10 +130,21 @@ fn manual_approval_waits_for_the_install_plan_to_be_approved() {
     ));
     wait(
         &sim,
-        &["--for=jsonpath={.status.state}=UpgradePending", "sub/kiali-ossm", "-n", NS],
+        &[
+            "--for=jsonpath={.status.state}=UpgradePending",
+            "sub/kiali-ossm",
+            "-n",
+            NS,
+        ],
     );
-    let sub = json(ok(sim.kubectl("rosa", &["get", "sub", "kiali-ossm", "-n", NS, "-o", "json"])));
-    let plan = sub["status"]["installPlanRef"]["name"].as_str().unwrap().to_string();
+    let sub = json(ok(sim.kubectl(
+        "rosa",
+        &["get", "sub", "kiali-ossm", "-n", NS, "-o", "json"],
+    )));
+    let plan = sub["status"]["installPlanRef"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(plan.starts_with("install-") && plan.len() == 13, "{plan}");
     assert_eq!(sub["status"]["installplan"]["name"], plan.as_str());
     assert_eq!(sub["status"]["installPlanGeneration"], 1);
@@ -116,10 +158,16 @@ fn manual_approval_waits_for_the_install_plan_to_be_approved() {
         .unwrap();
     assert_eq!(pending["reason"], "RequiresApproval");
 
-    let ip = json(ok(sim.kubectl("rosa", &["get", "installplan", &plan, "-n", NS, "-o", "json"])));
+    let ip = json(ok(sim.kubectl(
+        "rosa",
+        &["get", "installplan", &plan, "-n", NS, "-o", "json"],
+    )));
     assert_eq!(ip["spec"]["approval"], "Manual");
     assert_eq!(ip["spec"]["approved"], false);
-    assert_eq!(ip["spec"]["clusterServiceVersionNames"][0], "kiali-operator.v1.73.8");
+    assert_eq!(
+        ip["spec"]["clusterServiceVersionNames"][0],
+        "kiali-operator.v1.73.8"
+    );
     assert_eq!(ip["status"]["phase"], "RequiresApproval");
     assert_eq!(ip["metadata"]["ownerReferences"][0]["kind"], "Subscription");
     // Nothing installs while the plan waits.
@@ -129,29 +177,107 @@ fn manual_approval_waits_for_the_install_plan_to_be_approved() {
 
     ok(sim.kubectl(
         "rosa",
-        &["patch", "installplan", &plan, "-n", NS, "--type", "merge", "-p", r#"{"spec":{"approved":true}}"#],
+        &[
+            "patch",
+            "installplan",
+            &plan,
+            "-n",
+            NS,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"approved":true}}"#,
+        ],
     ));
-    wait(&sim, &["--for=jsonpath={.status.phase}=Complete", &format!("installplan/{plan}"), "-n", NS]);
-    wait(&sim, &["--for=jsonpath={.status.state}=AtLatestKnown", "sub/kiali-ossm", "-n", NS]);
-    wait(&sim, &["--for=jsonpath={.status.phase}=Succeeded", "csv/kiali-operator.v1.73.8", "-n", NS]);
+    wait(
+        &sim,
+        &[
+            "--for=jsonpath={.status.phase}=Complete",
+            &format!("installplan/{plan}"),
+            "-n",
+            NS,
+        ],
+    );
+    wait(
+        &sim,
+        &[
+            "--for=jsonpath={.status.state}=AtLatestKnown",
+            "sub/kiali-ossm",
+            "-n",
+            NS,
+        ],
+    );
+    wait(
+        &sim,
+        &[
+            "--for=jsonpath={.status.phase}=Succeeded",
+            "csv/kiali-operator.v1.73.8",
+            "-n",
+            NS,
+        ],
+    );
 
     // An AllNamespaces operator's CSV is copied into every other namespace, new ones too.
-    wait(&sim, &["--for=jsonpath={.status.reason}=Copied", "csv/kiali-operator.v1.73.8", "-n", "default"]);
-    let copy = json(ok(sim.kubectl("rosa", &["get", "csv", "kiali-operator.v1.73.8", "-n", "default", "-o", "json"])));
+    wait(
+        &sim,
+        &[
+            "--for=jsonpath={.status.reason}=Copied",
+            "csv/kiali-operator.v1.73.8",
+            "-n",
+            "default",
+        ],
+    );
+    let copy = json(ok(sim.kubectl(
+        "rosa",
+        &[
+            "get",
+            "csv",
+            "kiali-operator.v1.73.8",
+            "-n",
+            "default",
+            "-o",
+            "json",
+        ],
+    )));
     assert_eq!(copy["metadata"]["labels"]["olm.copiedFrom"], NS);
     assert_eq!(copy["status"]["phase"], "Succeeded");
     ok(sim.kubectl("rosa", &["create", "namespace", "late"]));
-    wait(&sim, &["--for=jsonpath={.status.reason}=Copied", "csv/kiali-operator.v1.73.8", "-n", "late"]);
+    wait(
+        &sim,
+        &[
+            "--for=jsonpath={.status.reason}=Copied",
+            "csv/kiali-operator.v1.73.8",
+            "-n",
+            "late",
+        ],
+    );
     let all = ok(sim.kubectl("rosa", &["get", "csv", "-A", "--no-headers"]));
     assert!(all.lines().count() > 5, "{all}");
-    ok(sim.kubectl("rosa", &["delete", "csv", "kiali-operator.v1.73.8", "-n", NS]));
-    wait(&sim, &["--for=delete", "csv/kiali-operator.v1.73.8", "-n", "late"]);
+    ok(sim.kubectl(
+        "rosa",
+        &["delete", "csv", "kiali-operator.v1.73.8", "-n", NS],
+    ));
+    wait(
+        &sim,
+        &["--for=delete", "csv/kiali-operator.v1.73.8", "-n", "late"],
+    );
 }
 
 #[test]
 fn a_csv_needs_exactly_one_operator_group_in_its_namespace() {
     let sim = TestSim::with_clusters("rosa:aws");
-    let og = json(ok(sim.kubectl("rosa", &["get", "operatorgroup", "global-operators", "-n", NS, "-o", "json"])));
+    let og = json(ok(sim.kubectl(
+        "rosa",
+        &[
+            "get",
+            "operatorgroup",
+            "global-operators",
+            "-n",
+            NS,
+            "-o",
+            "json",
+        ],
+    )));
     assert_eq!(og["status"]["namespaces"], serde_json::json!([""]));
     assert!(og["status"]["lastUpdated"].is_string(), "{og}");
 
@@ -162,19 +288,60 @@ fn a_csv_needs_exactly_one_operator_group_in_its_namespace() {
         &subscription("jaeger-product", "ops", "stable", "Automatic"),
     ));
     let csv = "csv/jaeger-operator.v1.57.0-7";
-    wait(&sim, &["--for=jsonpath={.status.reason}=NoOperatorGroup", csv, "-n", "ops"]);
-    let message = ok(sim.kubectl("rosa", &["get", csv, "-n", "ops", "-o", "jsonpath={.status.phase}: {.status.message}"]));
+    wait(
+        &sim,
+        &[
+            "--for=jsonpath={.status.reason}=NoOperatorGroup",
+            csv,
+            "-n",
+            "ops",
+        ],
+    );
+    let message = ok(sim.kubectl(
+        "rosa",
+        &[
+            "get",
+            csv,
+            "-n",
+            "ops",
+            "-o",
+            "jsonpath={.status.phase}: {.status.message}",
+        ],
+    ));
     assert_eq!(message, "Failed: csv in namespace with no operatorgroups");
 
     let group = |name: &str| {
-        format!("apiVersion: operators.coreos.com/v1\nkind: OperatorGroup\nmetadata: {{name: {name}, namespace: ops}}\nspec: {{}}\n")
+        format!(
+            "apiVersion: operators.coreos.com/v1\nkind: OperatorGroup\nmetadata: {{name: {name}, namespace: ops}}\nspec: {{}}\n"
+        )
     };
     ok(sim.kubectl_stdin("rosa", &["apply", "-f", "-"], &group("one")));
     ok(sim.kubectl_stdin("rosa", &["apply", "-f", "-"], &group("two")));
-    wait(&sim, &["--for=jsonpath={.status.reason}=TooManyOperatorGroups", csv, "-n", "ops"]);
+    wait(
+        &sim,
+        &[
+            "--for=jsonpath={.status.reason}=TooManyOperatorGroups",
+            csv,
+            "-n",
+            "ops",
+        ],
+    );
     ok(sim.kubectl("rosa", &["delete", "operatorgroup", "two", "-n", "ops"]));
-    wait(&sim, &["--for=jsonpath={.status.phase}=Succeeded", csv, "-n", "ops"]);
-    let annotation = ok(sim.kubectl("rosa", &["get", csv, "-n", "ops", "-o", "jsonpath={.metadata.annotations.olm\\.operatorGroup}"]));
+    wait(
+        &sim,
+        &["--for=jsonpath={.status.phase}=Succeeded", csv, "-n", "ops"],
+    );
+    let annotation = ok(sim.kubectl(
+        "rosa",
+        &[
+            "get",
+            csv,
+            "-n",
+            "ops",
+            "-o",
+            "jsonpath={.metadata.annotations.olm\\.operatorGroup}",
+        ],
+    ));
     assert_eq!(annotation, "one");
 }
 
@@ -195,7 +362,11 @@ fn fedrun_approves_nothing_on_its_own_and_reports_resolution_failures_at_once() 
     let sim = TestSim::with_clusters("rosa:aws,aro:azure");
     let dir = tempfile::tempdir().unwrap();
 
-    let bad = playbook(dir.path(), "bad.rhai", "mesh::operators(cluster(\"rosa\"), #{ channel: \"stable-2.6\", timeout: \"10m\" });\n");
+    let bad = playbook(
+        dir.path(),
+        "bad.rhai",
+        "mesh::operators(cluster(\"rosa\"), #{ channel: \"stable-2.6\", timeout: \"10m\" });\n",
+    );
     let run = fedrun(&sim, &bad);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run));
     assert!(
@@ -206,10 +377,16 @@ fn fedrun_approves_nothing_on_its_own_and_reports_resolution_failures_at_once() 
     assert!(!text(&run).contains("timed out"), "{}", text(&run));
 
     // Manual: the wait names the plan and how to approve it, and fails at the timeout.
-    let manual = playbook(dir.path(), "manual.rhai", "mesh::operators(cluster(\"rosa\"), #{ approval: \"Manual\", timeout: \"3s\" });\n");
+    let manual = playbook(
+        dir.path(),
+        "manual.rhai",
+        "mesh::operators(cluster(\"rosa\"), #{ approval: \"Manual\", timeout: \"3s\" });\n",
+    );
     let run = fedrun(&sim, &manual);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run));
-    let plans = json(ok(sim.kubectl("rosa", &["get", "installplan", "-n", NS, "-o", "json"])));
+    let plans = json(ok(
+        sim.kubectl("rosa", &["get", "installplan", "-n", NS, "-o", "json"])
+    ));
     // The Subscriptions may resolve in one plan or several, as they arrive.
     let waiting: Vec<&Value> = plans["items"]
         .as_array()
@@ -230,16 +407,38 @@ fn fedrun_approves_nothing_on_its_own_and_reports_resolution_failures_at_once() 
     }
     let csvs: usize = waiting
         .iter()
-        .map(|p| p["spec"]["clusterServiceVersionNames"].as_array().unwrap().len())
+        .map(|p| {
+            p["spec"]["clusterServiceVersionNames"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
         .sum();
     assert_eq!(csvs, 4, "{plans}");
     let none = ok(sim.kubectl("rosa", &["get", "csv", "-n", NS, "-o", "name"]));
     assert!(none.trim().is_empty(), "fedrun approved nothing: {none}");
 
     // The playbook may approve.
-    let approve = playbook(dir.path(), "approve.rhai", "mesh::operators(cluster(\"aro\"), #{ approval: \"Manual\", approve: true });\n");
+    let approve = playbook(
+        dir.path(),
+        "approve.rhai",
+        "mesh::operators(cluster(\"aro\"), #{ approval: \"Manual\", approve: true });\n",
+    );
     let run = fedrun(&sim, &approve);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
-    let approved = ok(sim.kubectl("aro", &["get", "installplan", "-n", NS, "-o", "jsonpath={.items[*].spec.approved}"]));
-    assert!(!approved.is_empty() && approved.split(' ').all(|a| a == "true"), "{approved}");
+    let approved = ok(sim.kubectl(
+        "aro",
+        &[
+            "get",
+            "installplan",
+            "-n",
+            NS,
+            "-o",
+            "jsonpath={.items[*].spec.approved}",
+        ],
+    ));
+    assert!(
+        !approved.is_empty() && approved.split(' ').all(|a| a == "true"),
+        "{approved}"
+    );
 }

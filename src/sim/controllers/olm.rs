@@ -175,8 +175,10 @@ pub fn package_manifest(pkg: &Package, catalog: &Value) -> Value {
     });
     let channels: Vec<Value> = channels
         .iter()
-        .map(|c| json!({"name": c, "currentCSV": pkg.csv, "currentCSVDesc": desc,
-            "entries": [{"name": pkg.csv, "version": pkg.version}]}))
+        .map(|c| {
+            json!({"name": c, "currentCSV": pkg.csv, "currentCSVDesc": desc,
+            "entries": [{"name": pkg.csv, "version": pkg.version}]})
+        })
         .collect();
     let name = text(catalog, "/metadata/name");
     let ns = text(catalog, "/metadata/namespace");
@@ -318,7 +320,12 @@ impl Olm {
             let targets: Vec<String> = og
                 .pointer("/spec/targetNamespaces")
                 .and_then(Value::as_array)
-                .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut namespaces: Vec<String> = if !targets.is_empty() {
                 targets
@@ -442,8 +449,9 @@ impl Olm {
                         }
                     }
                     None => {}
-                    Some(plan) => match text(plan, "/status/phase") {
-                        phase @ ("" | "Planning" | "Installing" | "RequiresApproval") => {
+                    Some(plan) => {
+                        let phase = text(plan, "/status/phase");
+                        if matches!(phase, "" | "Planning" | "Installing" | "RequiresApproval") {
                             let reason = if phase.is_empty() {
                                 "InstallPlanNotYetReconciled"
                             } else {
@@ -459,14 +467,12 @@ impl Olm {
                                 ),
                             );
                         }
-                        _ => {}
-                    },
+                    }
                 }
             }
             let current = text(&status, "/currentCSV").to_string();
             if !current.is_empty()
-                && o
-                    .get(OLM_GROUP, "clusterserviceversions", ns, &current)
+                && o.get(OLM_GROUP, "clusterserviceversions", ns, &current)
                     .is_some()
             {
                 status["state"] = json!("AtLatestKnown");
@@ -491,9 +497,8 @@ impl Olm {
                 .iter()
                 .filter_map(|&i| unsatisfiable(&subs[i], catalogs))
                 .collect();
-            let failure = (!failing.is_empty()).then(|| {
-                format!("constraints not satisfiable: {}", failing.join(", "))
-            });
+            let failure = (!failing.is_empty())
+                .then(|| format!("constraints not satisfiable: {}", failing.join(", ")));
             // A failure already recorded is not resolved again until something changes
             // (OLM does not requeue an unsatisfiable namespace either).
             let recorded = failure.as_ref().is_some_and(|message| {
@@ -515,10 +520,8 @@ impl Olm {
                     Some(message) => {
                         for (sub, status) in subs.iter().zip(statuses.iter_mut()) {
                             let previous = sub.pointer("/status/conditions");
-                            let mut conditions: Vec<Value> = status["conditions"]
-                                .as_array()
-                                .cloned()
-                                .unwrap_or_default();
+                            let mut conditions: Vec<Value> =
+                                status["conditions"].as_array().cloned().unwrap_or_default();
                             put_condition(
                                 &mut conditions,
                                 sub_condition(
@@ -761,8 +764,7 @@ impl Olm {
             for target in namespaces.iter().filter(|t| t.as_str() != ns) {
                 wanted.insert((target.clone(), name.to_string()));
                 let copy = copy_of(csv, target);
-                if o
-                    .ensure(OLM_GROUP, "clusterserviceversions", copy.clone())
+                if o.ensure(OLM_GROUP, "clusterserviceversions", copy.clone())
                     .is_ok()
                 {
                     o.set_status(
@@ -796,7 +798,10 @@ fn install_plan(
 ) -> Option<(Value, i64)> {
     let generation = subs
         .iter()
-        .filter_map(|s| s.pointer("/status/installPlanGeneration").and_then(Value::as_i64))
+        .filter_map(|s| {
+            s.pointer("/status/installPlanGeneration")
+                .and_then(Value::as_i64)
+        })
         .chain(
             plans
                 .iter()
@@ -817,9 +822,11 @@ fn install_plan(
         .collect();
     let owners: Vec<Value> = subs
         .iter()
-        .map(|s| json!({"apiVersion": "operators.coreos.com/v1alpha1", "kind": "Subscription",
+        .map(|s| {
+            json!({"apiVersion": "operators.coreos.com/v1alpha1", "kind": "Subscription",
             "name": text(s, "/metadata/name"), "uid": text(s, "/metadata/uid"),
-            "blockOwnerDeletion": false, "controller": false}))
+            "blockOwnerDeletion": false, "controller": false})
+        })
         .collect();
     let rt = cluster.store.find(OLM_GROUP, "installplans")?;
     let existing = plans
@@ -841,12 +848,29 @@ fn install_plan(
             for (pkg, source) in &packages {
                 sources.insert(source.to_string());
                 for crd in (pkg.crds)() {
-                    steps.push(step(pkg, source, "apiextensions.k8s.io", "v1", "CustomResourceDefinition",
-                        text(crd, "/metadata/name")));
+                    steps.push(step(
+                        pkg,
+                        source,
+                        "apiextensions.k8s.io",
+                        "v1",
+                        "CustomResourceDefinition",
+                        text(crd, "/metadata/name"),
+                    ));
                 }
-                steps.push(step(pkg, source, OLM_GROUP, "v1alpha1", "ClusterServiceVersion", pkg.csv));
+                steps.push(step(
+                    pkg,
+                    source,
+                    OLM_GROUP,
+                    "v1alpha1",
+                    "ClusterServiceVersion",
+                    pkg.csv,
+                ));
             }
-            let phase = if manual { "RequiresApproval" } else { "Installing" };
+            let phase = if manual {
+                "RequiresApproval"
+            } else {
+                "Installing"
+            };
             Objects::of(cluster).set_status(
                 OLM_GROUP,
                 "installplans",
@@ -927,7 +951,12 @@ fn supports(ns: &str, group: &Value) -> Result<(), String> {
 }
 
 /// Writes a CSV's phase, appending it to the CSV's condition history.
-fn set_phase(o: &Objects, csv: &Value, pkg: &Package, (phase, reason, message): (&str, &str, &str)) {
+fn set_phase(
+    o: &Objects,
+    csv: &Value,
+    pkg: &Package,
+    (phase, reason, message): (&str, &str, &str),
+) {
     let t = now();
     let mut history = csv
         .pointer("/status/conditions")

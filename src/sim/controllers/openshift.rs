@@ -211,7 +211,12 @@ pub fn register(cluster: &SimCluster) {
         );
     }
     // What the package server lists from the catalog (see `olm::package_manifest`).
-    if let Some(catalog) = o.get(OLM_GROUP, "catalogsources", MARKETPLACE_NAMESPACE, olm::CATALOG) {
+    if let Some(catalog) = o.get(
+        OLM_GROUP,
+        "catalogsources",
+        MARKETPLACE_NAMESPACE,
+        olm::CATALOG,
+    ) {
         for pkg in olm::PACKAGES {
             create_if_absent(
                 &o,
