@@ -279,7 +279,14 @@ impl Env {
     fn operators(&self, cluster: &Cluster, opts: &Map) -> Result<()> {
         check_options(
             opts,
-            &["channel", "source", "source_namespace", "timeout"],
+            &[
+                "channel",
+                "source",
+                "source_namespace",
+                "timeout",
+                "approval",
+                "approve",
+            ],
             "mesh::operators",
         )?;
         let channel = text(opts, "channel")?.unwrap_or_else(|| "stable".into());
@@ -287,55 +294,95 @@ impl Env {
         let source_ns =
             text(opts, "source_namespace")?.unwrap_or_else(|| "openshift-marketplace".into());
         let timeout = self.timeout(text(opts, "timeout")?.as_deref())?;
+        let approval = text(opts, "approval")?.unwrap_or_else(|| "Automatic".into());
+        if approval != "Automatic" && approval != "Manual" {
+            return Err(PrimitiveError::new(format!(
+                "mesh::operators: `approval` must be \"Automatic\" or \"Manual\", not \"{approval}\""
+            ))
+            .into());
+        }
+        let approve = match opts.get("approve") {
+            None => false,
+            Some(v) => v.as_bool().map_err(|t| {
+                PrimitiveError::new(format!("`approve` must be true or false, not {t}"))
+            })?,
+        };
         let subscriptions = OPERATORS
             .iter()
             .map(|name| {
                 json!({
                     "apiVersion": "operators.coreos.com/v1alpha1", "kind": "Subscription",
                     "metadata": {"name": name, "namespace": OPERATORS_NAMESPACE},
-                    "spec": {"channel": channel, "name": name, "source": source, "sourceNamespace": source_ns, "installPlanApproval": "Automatic"},
+                    "spec": {"channel": channel, "name": name, "source": source, "sourceNamespace": source_ns, "installPlanApproval": approval},
                 })
             })
             .collect();
         self.apply_objects(cluster, subscriptions, None)?;
 
         // The four operators install in parallel on the cluster; wait for them together (one
-        // watch of the namespace's Subscriptions and one of its CSVs, from the start), and for
-        // the webhook meanwhile: a CSV that succeeded does not mean its webhook serves yet.
+        // watch each of the namespace's Subscriptions, CSVs and InstallPlans). A plan waiting for
+        // approval is approved here only when the playbook says so, then the wait goes on.
         let client = &cluster.client;
         let interrupt = &self.ctx.interrupt;
-        let serving = WaitCondition::parse("jsonpath={.subsets[0].addresses[0].ip}")
-            .map_err(|e| fail(cluster.name(), e))?;
+        let deadline = std::time::Instant::now() + timeout;
         let watched = [
             Watched::all("subscription", Some(OPERATORS_NAMESPACE)),
             Watched::all("csv", Some(OPERATORS_NAMESPACE)),
+            Watched::all("installplan", Some(OPERATORS_NAMESPACE)),
         ];
-        let what = |ns: &str| {
-            format!(
-                "the operators {}{ns} to be installed (Subscription installedCSV, CSV Succeeded)",
-                OPERATORS.join(", ")
-            )
-        };
-        let operators = client.wait_until(&watched, what, timeout, interrupt, |seen| {
-            let pending: Vec<String> = OPERATORS
-                .iter()
-                .filter_map(|name| installing(name, &seen[0], &seen[1]))
-                .collect();
-            if pending.is_empty() {
-                Ok(())
-            } else {
-                Err(pending.join("; "))
+        loop {
+            let what = |ns: &str| {
+                format!(
+                    "the operators {}{ns} to be installed (Subscription installedCSV, CSV Succeeded)",
+                    OPERATORS.join(", ")
+                )
+            };
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let outcome = self.call(
+                cluster,
+                client.wait_until(&watched, what, left, interrupt, |seen| {
+                    operators_outcome(&seen[0], &seen[1], &seen[2], approve)
+                }),
+            )?;
+            match outcome {
+                Outcome::Installed => break,
+                Outcome::Failed(message) => {
+                    return Err(PrimitiveError::new(format!(
+                        "the operators cannot be installed: {message}"
+                    ))
+                    .with_cluster(cluster.name())
+                    .into());
+                }
+                Outcome::Approve(plans) => {
+                    for plan in plans {
+                        self.call(
+                            cluster,
+                            client.patch_merge(
+                                "installplan",
+                                Some(OPERATORS_NAMESPACE),
+                                &plan,
+                                json!({"spec": {"approved": true}}),
+                            ),
+                        )?;
+                    }
+                }
             }
-        });
-        let webhook = client.wait(
-            "endpoints",
-            Some(OPERATORS_NAMESPACE),
-            WEBHOOK_SERVICE,
-            &serving,
-            timeout,
-            interrupt,
-        );
-        self.call(cluster, futures::future::try_join(operators, webhook))?;
+        }
+        // A CSV that succeeded does not mean its webhook serves yet.
+        let serving = WaitCondition::parse("jsonpath={.subsets[0].addresses[0].ip}")
+            .map_err(|e| fail(cluster.name(), e))?;
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        self.call(
+            cluster,
+            client.wait(
+                "endpoints",
+                Some(OPERATORS_NAMESPACE),
+                WEBHOOK_SERVICE,
+                &serving,
+                left,
+                interrupt,
+            ),
+        )?;
         Ok(())
     }
 
@@ -589,34 +636,158 @@ impl Env {
     }
 }
 
-/// How far the operator subscribed to as `name` is from installed (`None`: installed), by its
-/// Subscription and the CSV that names as installed.
-fn installing(name: &str, subscriptions: &Seen, csvs: &Seen) -> Option<String> {
+/// Where the install of the operators stands, once the wait can stop.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Installed,
+    /// Resolution failed: the server's message. Waiting would not help.
+    Failed(String),
+    /// InstallPlans to approve (the playbook said `approve: true`).
+    Approve(Vec<String>),
+}
+
+/// Checks the operators against what OLM wrote: `Ok` when the wait can stop, `Err` describing
+/// what is still pending (what a time-out reports).
+fn operators_outcome(
+    subscriptions: &Seen,
+    csvs: &Seen,
+    plans: &Seen,
+    approve: bool,
+) -> std::result::Result<Outcome, String> {
+    let mut pending = Vec::new();
+    let mut to_approve = BTreeSet::new();
+    for name in OPERATORS {
+        match installing(name, subscriptions, csvs, plans) {
+            Progress::Installed => {}
+            Progress::Failed(message) => return Ok(Outcome::Failed(message)),
+            Progress::NeedsApproval(plan) if approve => {
+                to_approve.insert(plan);
+            }
+            Progress::NeedsApproval(plan) => pending.push(format!(
+                "{name}: InstallPlan {plan} in {OPERATORS_NAMESPACE} requires approval \
+                 (installPlanApproval: Manual); approve it with `kubectl patch installplan {plan} \
+                 -n {OPERATORS_NAMESPACE} --type merge -p '{{\"spec\":{{\"approved\":true}}}}'`, \
+                 or let the playbook approve with mesh::operators(cluster, #{{ approve: true }})"
+            )),
+            Progress::Waiting(what) => pending.push(what),
+        }
+    }
+    if !to_approve.is_empty() {
+        return Ok(Outcome::Approve(to_approve.into_iter().collect()));
+    }
+    if pending.is_empty() {
+        Ok(Outcome::Installed)
+    } else {
+        // The same plan serves several operators: say it once.
+        pending.dedup();
+        Err(pending.join("; "))
+    }
+}
+
+/// How far one operator is from installed.
+#[derive(Debug, PartialEq)]
+enum Progress {
+    Installed,
+    Failed(String),
+    NeedsApproval(String),
+    Waiting(String),
+}
+
+/// How far the operator subscribed to as `name` is from installed, by its Subscription, the
+/// InstallPlan it references and the CSV it names as installed (in its own namespace: copies
+/// of the CSV elsewhere are not the operator).
+fn installing(name: &str, subscriptions: &Seen, csvs: &Seen, plans: &Seen) -> Progress {
     let Some(subscription) = subscriptions.get(name) else {
-        return Some(format!("{name}: no Subscription"));
+        return Progress::Waiting(format!("{name}: no Subscription"));
     };
-    let Some(csv_name) = subscription
-        .pointer("/status/installedCSV")
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty())
-    else {
-        let state = subscription
-            .pointer("/status/state")
+    if let Some(message) = resolution_failure(subscription, subscriptions) {
+        return Progress::Failed(message);
+    }
+    let field = |pointer: &str| {
+        subscription
+            .pointer(pointer)
             .and_then(Value::as_str)
-            .unwrap_or("no state yet");
-        return Some(format!("{name}: Subscription {state}, no installed CSV"));
+            .filter(|c| !c.is_empty())
+    };
+    let Some(csv_name) = field("/status/installedCSV") else {
+        let plan = field("/status/installPlanRef/name").and_then(|p| plans.get(p).map(|o| (p, o)));
+        if let Some((plan_name, plan)) = plan
+            && plan.pointer("/spec/approved") == Some(&Value::Bool(false))
+        {
+            return Progress::NeedsApproval(plan_name.to_string());
+        }
+        let state = field("/status/state").unwrap_or("no state yet");
+        return Progress::Waiting(match plan {
+            Some((plan_name, plan)) => format!(
+                "{name}: Subscription {state}, InstallPlan {plan_name} {}",
+                plan.pointer("/status/phase")
+                    .and_then(Value::as_str)
+                    .unwrap_or("not started")
+            ),
+            None => format!("{name}: Subscription {state}, no installed CSV"),
+        });
     };
     match csvs
         .get(csv_name)
         .map(|c| c.pointer("/status/phase").and_then(Value::as_str))
     {
-        Some(Some("Succeeded")) => None,
-        Some(phase) => Some(format!(
-            "{name}: CSV {csv_name} phase {}",
-            phase.unwrap_or("not set")
-        )),
-        None => Some(format!("{name}: CSV {csv_name} not found")),
+        Some(Some("Succeeded")) => Progress::Installed,
+        Some(phase) => {
+            let reason = csvs
+                .get(csv_name)
+                .and_then(|c| c.pointer("/status/message"))
+                .and_then(Value::as_str)
+                .filter(|_| phase == Some("Failed"))
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default();
+            Progress::Waiting(format!(
+                "{name}: CSV {csv_name} phase {}{reason}",
+                phase.unwrap_or("not set")
+            ))
+        }
+        None => Progress::Waiting(format!("{name}: CSV {csv_name} not found")),
     }
+}
+
+/// The message of a Subscription's `ResolutionFailed` condition when it is about the
+/// Subscriptions as they are now. OLM resolves a namespace's Subscriptions together, so one of
+/// them failing blocks all; and it keeps the condition until a new resolution (after the bundles
+/// are unpacked) succeeds, so a condition about a spec since corrected is not a failure.
+fn resolution_failure(subscription: &Value, subscriptions: &Seen) -> Option<String> {
+    let message = subscription
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|c| c["type"] == "ResolutionFailed" && c["status"] == "True")?
+        .get("message")
+        .and_then(Value::as_str)?;
+    let spec = |s: &Value, f: &str| {
+        s.pointer(&format!("/spec/{f}"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    // The resolver's wording (operator-lifecycle-manager `pkg/controller/registry/resolver/resolver.go`).
+    let stale = subscriptions.iter().any(|(name, s)| {
+        let named = format!("referenced by subscription {name}");
+        if !message.contains(&named) {
+            return false;
+        }
+        let (source, source_ns, package, channel) = (
+            spec(s, "source"),
+            spec(s, "sourceNamespace"),
+            spec(s, "name"),
+            spec(s, "channel"),
+        );
+        ![
+            format!("from catalog {source} in namespace {source_ns} {named}"),
+            format!("in package {package} in the catalog {named}"),
+            format!("in channel {channel} of package {package} in the catalog {named}"),
+        ]
+        .iter()
+        .any(|current| message.contains(current.as_str()))
+    });
+    (!stale).then(|| message.to_string())
 }
 
 fn gateways_map(spec: &MeshSpec) -> Map {
@@ -680,14 +851,24 @@ mod api {
 
     /// Installs the Service Mesh operators (Subscriptions to elasticsearch-operator,
     /// jaeger-product, kiali-ossm and servicemeshoperator in openshift-operators, channel
-    /// `stable`, source `redhat-operators`) and waits until their CSVs succeed and the Service
-    /// Mesh admission webhook serves (an SMCP created before that is refused). Idempotent.
+    /// `stable`, source `redhat-operators`, automatic approval) and waits until their CSVs
+    /// succeed and the Service Mesh admission webhook serves (an SMCP created before that is
+    /// refused). Fails at once when OLM cannot resolve a Subscription (unknown channel, package
+    /// or catalog), with OLM's message. Idempotent.
     #[rhai_fn(return_raw)]
     pub fn operators(call: NativeCallContext, cluster: Cluster) -> Result<()> {
         operators_with(call, cluster, Map::new())
     }
 
-    /// As above, with `channel`, `source`, `source_namespace` and `timeout` options.
+    /// As above, with options: `channel`, `source`, `source_namespace`, `timeout` (the whole
+    /// install, e.g. "10m"), `approval` ("Automatic", the default, or "Manual": OLM then waits
+    /// for someone to approve the InstallPlan) and `approve` (true: fedrun approves the pending
+    /// InstallPlans itself; default false). fedrun approves nothing on its own: with Manual
+    /// approval and without `approve: true`, the wait names the InstallPlan and the command that
+    /// approves it (`kubectl patch installplan install-xxxxx -n openshift-operators --type merge
+    /// -p '{"spec":{"approved":true}}'`), and fails with that at the timeout.
+    ///
+    /// `mesh::operators(rosa, #{ approval: "Manual", approve: true })`
     #[rhai_fn(name = "operators", return_raw)]
     pub fn operators_with(call: NativeCallContext, cluster: Cluster, opts: Map) -> Result<()> {
         Env::with(&call, |env| env.operators(&cluster, &opts))

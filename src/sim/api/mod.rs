@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::cluster::SimCluster;
+use super::controllers::openshift::{MARKETPLACE_NAMESPACE, PACKAGES_GROUP};
 use super::resources::ResourceType;
 use super::status::ApiError;
 
@@ -120,10 +121,21 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
         return proxy::serve(&cluster, &method, ns, spec, rest, &query);
     }
 
-    let target = match resolve(&cluster, &segments) {
+    let mut target = match resolve(&cluster, &segments) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
+    // OLM's package server (operator-lifecycle-manager `pkg/package-server/provider/registry.go`)
+    // serves get/list/watch only, and lists the global catalogs' packages in every namespace.
+    // Approximated: the items keep the catalog's namespace instead of taking the requested one.
+    if target.rt.group == PACKAGES_GROUP {
+        if method != Method::GET {
+            return ApiError::method_not_allowed(method.as_str()).into_response();
+        }
+        if target.namespace.is_some() {
+            target.namespace = Some(MARKETPLACE_NAMESPACE.to_string());
+        }
+    }
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {

@@ -3,7 +3,8 @@
 //!
 //! Imitates: openshift-apiserver (Route, Project/ProjectRequest — the latter answered by
 //! `sim::api::projects`), OLM's API (Subscription, ClusterServiceVersion, InstallPlan,
-//! CatalogSource, OperatorGroup — served built-in, as OLM's CRDs are present from install time),
+//! CatalogSource, OperatorGroup — CRDs present from install time — and the package server's
+//! PackageManifests),
 //! the cloud controller manager (LoadBalancer addresses: ELB hostnames on AWS, IPs on Azure/GCP,
 //! registered in the world's network), the ingress operator (Route hosts under
 //! `apps.<cluster>.example.com`, admitted by the `default` router), the deployment controller and
@@ -20,7 +21,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::delays::Timers;
-use super::{Changes, Controller, Next, Objects};
+use super::{Changes, Controller, Next, Objects, olm};
+use kube::CustomResourceExt;
+
 use crate::sim::cluster::{Provider, SimCluster};
 use crate::sim::resources::ResourceType;
 use crate::sim::store::{Part, text};
@@ -32,6 +35,7 @@ pub const OLM_GROUP: &str = "operators.coreos.com";
 pub const ROUTE_GROUP: &str = "route.openshift.io";
 pub const PROJECT_GROUP: &str = "project.openshift.io";
 pub const CONFIG_GROUP: &str = "config.openshift.io";
+pub const PACKAGES_GROUP: &str = "packages.operators.coreos.com";
 
 /// Namespaces every OpenShift 4 cluster has.
 const PLATFORM_NAMESPACES: &[&str] = &[
@@ -147,6 +151,25 @@ pub fn platform_types() -> Vec<ResourceType> {
             &[],
             &[],
         ),
+        // OLM's package server (an aggregated API, no CRD) serves packagemanifests; the type's
+        // schema and printer columns come from the same Go type (`crate::types::olm`).
+        ResourceType {
+            status_subresource: false,
+            ..serde_json::to_value(crate::types::olm::PackageManifest::crd())
+                .ok()
+                .and_then(|c| ResourceType::from_crd(&c).ok())
+                .unwrap_or_else(|| {
+                    platform_type(
+                        PACKAGES_GROUP,
+                        &["v1"],
+                        "PackageManifest",
+                        "packagemanifests",
+                        true,
+                        &[],
+                        &[],
+                    )
+                })
+        },
     ]
 }
 
@@ -199,6 +222,22 @@ pub fn register(cluster: &SimCluster) {
             }),
         );
     }
+    // What the package server lists from the catalog (see `olm::package_manifest`).
+    if let Some(catalog) = o.get(
+        OLM_GROUP,
+        "catalogsources",
+        MARKETPLACE_NAMESPACE,
+        olm::CATALOG,
+    ) {
+        for pkg in olm::PACKAGES {
+            create_if_absent(
+                &o,
+                PACKAGES_GROUP,
+                "packagemanifests",
+                olm::package_manifest(pkg, &catalog),
+            );
+        }
+    }
     // The cluster's platform, as the installer records it (openshift/api
     // config/v1/types_infrastructure.go: `status.platformStatus.type` is AWS, Azure, GCP...).
     let (platform, details) = match cluster.provider {
@@ -226,6 +265,8 @@ pub fn register(cluster: &SimCluster) {
                 "controlPlaneTopology": "HighlyAvailable", "infrastructureTopology": "HighlyAvailable"},
         }),
     );
+    // OpenShift's global OperatorGroup: no target namespaces, so all of them (its status is
+    // written by the OLM controller, as OLM does).
     create_if_absent(
         &o,
         OLM_GROUP,
@@ -233,7 +274,6 @@ pub fn register(cluster: &SimCluster) {
         json!({
             "metadata": {"name": "global-operators", "namespace": OPERATORS_NAMESPACE},
             "spec": {"upgradeStrategy": "Default"},
-            "status": {"namespaces": [""]},
         }),
     );
 }

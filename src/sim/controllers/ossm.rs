@@ -27,7 +27,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::delays::Timers;
-use super::olm::{SERVICE_MESH_CSV, WEBHOOK_CLUSTER_IP, WEBHOOK_SERVICE};
+use super::olm::{self, SERVICE_MESH_CSV, WEBHOOK_CLUSTER_IP, WEBHOOK_SERVICE};
 use super::openshift::{OLM_GROUP, ROUTE_GROUP, create_if_absent, pod_ip};
 use super::{Changes, Controller, Next, Objects, condition};
 use crate::sim::cluster::{Admission, Operation, SimCluster};
@@ -360,7 +360,7 @@ impl Ossm {
         let csv = o
             .list(OLM_GROUP, "clusterserviceversions", None)
             .into_iter()
-            .find(|c| text(c, "/metadata/name") == SERVICE_MESH_CSV);
+            .find(|c| text(c, "/metadata/name") == SERVICE_MESH_CSV && !olm::is_copy(c));
         let key = format!("webhook/{}", cluster.name);
         let Some(csv) = csv.filter(|c| text(c, "/status/phase") == "Succeeded") else {
             flag.store(false, Ordering::SeqCst);
