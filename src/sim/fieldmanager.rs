@@ -281,7 +281,11 @@ impl Comparison {
 }
 
 /// Compares `old` and `new` at one path: the (added, removed, modified) subtrees for it.
-fn compare(old: Option<&Value>, new: Option<&Value>, shape: &Shape) -> (FieldSet, FieldSet, FieldSet) {
+fn compare(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    shape: &Shape,
+) -> (FieldSet, FieldSet, FieldSet) {
     let mut added = FieldSet::default();
     let mut removed = FieldSet::default();
     let mut modified = FieldSet::default();
@@ -313,7 +317,11 @@ fn compare(old: Option<&Value>, new: Option<&Value>, shape: &Shape) -> (FieldSet
                     let e = children
                         .entry(format!("f:{k}"))
                         .or_insert_with(|| (None, None, shape.field(k)));
-                    if side == 0 { e.0 = Some(c) } else { e.1 = Some(c) }
+                    if side == 0 {
+                        e.0 = Some(c)
+                    } else {
+                        e.1 = Some(c)
+                    }
                 }
             }
         }
@@ -321,11 +329,20 @@ fn compare(old: Option<&Value>, new: Option<&Value>, shape: &Shape) -> (FieldSet
             let list = shape.list_type();
             let item_shape = shape.item();
             for (side, v) in [(0, old), (1, new)] {
-                for (i, c) in v.and_then(Value::as_array).into_iter().flatten().enumerate() {
+                for (i, c) in v
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     let e = children
                         .entry(item_pe(&list, i, c))
                         .or_insert_with(|| (None, None, item_shape.clone()));
-                    if side == 0 { e.0 = Some(c) } else { e.1 = Some(c) }
+                    if side == 0 {
+                        e.0 = Some(c)
+                    } else {
+                        e.1 = Some(c)
+                    }
                 }
             }
         }
@@ -522,14 +539,27 @@ fn decode(entries: &Value) -> Vec<Entry> {
 fn encode(mut entries: Vec<Entry>) -> Value {
     entries.retain(|e| !e.fields.is_empty());
     entries.sort_by(|a, b| {
-        let time = |e: &Entry| e.time.as_ref().and_then(Value::as_str).unwrap_or("").to_string();
-        (&a.operation, time(a), &a.manager, &a.api_version, &a.subresource).cmp(&(
-            &b.operation,
-            time(b),
-            &b.manager,
-            &b.api_version,
-            &b.subresource,
-        ))
+        let time = |e: &Entry| {
+            e.time
+                .as_ref()
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        (
+            &a.operation,
+            time(a),
+            &a.manager,
+            &a.api_version,
+            &a.subresource,
+        )
+            .cmp(&(
+                &b.operation,
+                time(b),
+                &b.manager,
+                &b.api_version,
+                &b.subresource,
+            ))
     });
     Value::Array(entries.iter().map(Entry::to_json).collect())
 }
@@ -552,10 +582,10 @@ fn without_managed(object: &Value) -> Value {
 
 fn set_managed(object: &mut Value, entries: Vec<Entry>) {
     let encoded = encode(entries);
-    let Some(meta) = object.as_object_mut().map(|o| {
-        o.entry("metadata")
-            .or_insert_with(|| json!({}))
-    }) else {
+    let Some(meta) = object
+        .as_object_mut()
+        .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+    else {
         return;
     };
     if let Some(meta) = meta.as_object_mut() {
@@ -634,8 +664,7 @@ pub fn record_update(
     let live = live.map(without_managed);
     let bare = without_managed(new);
     let comparison = with_shape(rt, |shape| {
-        let (added, removed, modified) =
-            compare(live.as_ref(), Some(&bare), &shape);
+        let (added, removed, modified) = compare(live.as_ref(), Some(&bare), &shape);
         Comparison {
             added: owned_part(&added, rt, subresource),
             removed: owned_part(&removed, rt, subresource),
@@ -644,7 +673,12 @@ pub fn record_update(
     });
     let me = Entry {
         // `buildmanagerinfo.go`: a write without a manager or user agent.
-        manager: if manager.is_empty() { "unknown" } else { manager }.to_string(),
+        manager: if manager.is_empty() {
+            "unknown"
+        } else {
+            manager
+        }
+        .to_string(),
         operation: "Update".into(),
         api_version: api_version.to_string(),
         subresource: subresource.to_string(),
@@ -730,8 +764,7 @@ pub fn apply(
                 .fold(set.clone(), |all, e| all.union(&e.fields));
             prune(&mut merged, &last.fields, Some(&owned), &shape);
         }
-        let (added, removed, modified) =
-            compare(live_bare.as_ref(), Some(&merged), &shape);
+        let (added, removed, modified) = compare(live_bare.as_ref(), Some(&merged), &shape);
         let changed = owned_part(&modified.union(&added), rt, subresource);
         let removed = owned_part(&removed, rt, subresource);
         let conflicts: Vec<(String, Vec<String>)> = entries
@@ -768,7 +801,10 @@ fn conflict_error(mut conflicts: Vec<(String, Vec<String>)>) -> ApiError {
     let count: usize = conflicts.iter().map(|(_, p)| p.len()).sum();
     let message = match conflicts.as_slice() {
         [(manager, paths)] if paths.len() == 1 => {
-            format!("Apply failed with 1 conflict: conflict with {manager}: {}", paths[0])
+            format!(
+                "Apply failed with 1 conflict: conflict with {manager}: {}",
+                paths[0]
+            )
         }
         _ => {
             let lines: Vec<String> = conflicts
@@ -793,6 +829,49 @@ fn conflict_error(mut conflicts: Vec<(String, Vec<String>)>) -> ApiError {
         code: 409,
         reason: "Conflict",
         message,
-        details: Some(Box::new((String::new(), String::new(), String::new(), causes))),
+        details: Some(Box::new((
+            String::new(),
+            String::new(),
+            String::new(),
+            causes,
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::resources::builtin_types;
+
+    fn kind(plural: &str) -> ResourceType {
+        builtin_types()
+            .into_iter()
+            .find(|t| t.plural == plural)
+            .unwrap()
+    }
+
+    fn cm(data: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "s"}, "data": data})
+    }
+
+    #[test]
+    fn a_changed_field_of_another_applier_conflicts() {
+        let rt = kind("configmaps");
+        let first = apply(&rt, None, &cm(json!({"k": "1"})), "one", "v1", "", false).unwrap();
+        let err = apply(
+            &rt,
+            Some(&first),
+            &cm(json!({"k": "2"})),
+            "two",
+            "v1",
+            "",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Apply failed with 1 conflict: conflict with \"one\": .data.k"
+        );
+        assert_eq!(err.code, 409);
     }
 }

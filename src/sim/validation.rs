@@ -582,7 +582,8 @@ impl<'a> Shape<'a> {
         if !keys.is_empty() {
             return ListType::Map(keys);
         }
-        let builtin_set = (!self.custom || matches!(self.path.first(), Some(Step::Field(f)) if f == "metadata"))
+        let builtin_set = (!self.custom
+            || matches!(self.path.first(), Some(Step::Field(f)) if f == "metadata"))
             && matches!(self.path.last(), Some(Step::Field(f)) if f == "finalizers");
         match schema.get("x-kubernetes-list-type").and_then(Value::as_str) {
             Some("set") => ListType::Set,
@@ -596,7 +597,10 @@ impl<'a> Shape<'a> {
     /// Service's `+mapType=atomic` selector in k8s.io/api).
     pub fn atomic_map(&self) -> bool {
         let declared = self.node.is_some_and(|n| {
-            n.schema.get("x-kubernetes-map-type").and_then(Value::as_str) == Some("atomic")
+            n.schema
+                .get("x-kubernetes-map-type")
+                .and_then(Value::as_str)
+                == Some("atomic")
         });
         declared
             || (!self.custom

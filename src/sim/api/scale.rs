@@ -24,10 +24,10 @@ use serde_json::{Map, Value, json};
 use super::body::{apply_patch, decode_applied, decode_object};
 use super::{Query, Target, content_type, json_response, table};
 use crate::sim::cluster::{Operation, SimCluster};
+use crate::sim::fieldmanager;
 use crate::sim::resources::ResourceType;
 use crate::sim::selector::LabelSelector;
 use crate::sim::status::ApiError;
-use crate::sim::fieldmanager;
 use crate::sim::store::{Part, text};
 use crate::sim::validation::Cause;
 
