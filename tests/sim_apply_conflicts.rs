@@ -350,3 +350,92 @@ fn the_conflict_reaches_kube_rs_as_a_status_with_causes() {
         assert_eq!(owners, vec!["two"]);
     });
 }
+
+/// fedrun's own apply: a field another manager set is reported with the object, the manager
+/// and the field, not retried, and taken over only with `force`.
+#[tokio::test]
+async fn fedrun_reports_whose_fields_an_apply_would_change() {
+    use fedrun::kube::{ApplyOptions, Clusters, KubeError};
+    use fedrun::sim::api::router;
+    use fedrun::sim::cluster::{Provider, SimCluster};
+    use fedrun::sim::store::Store;
+    use kube::api::{Api, DynamicObject, Patch, PatchParams};
+    use kube::core::{ApiResource, GroupVersionKind};
+    use std::sync::Arc;
+
+    let cluster = Arc::new(SimCluster::new(
+        "rosa",
+        Provider::Aws,
+        Arc::new(Store::new()),
+    ));
+    let raw = kube::Client::new(router(cluster.clone()), "default");
+    let rosa = Clusters::from_clients(vec![("rosa".into(), raw.clone())])
+        .cluster("rosa")
+        .await
+        .unwrap();
+    let opts = ApplyOptions {
+        namespace: Some("demo".into()),
+        ..ApplyOptions::for_playbook("test")
+    };
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}});
+    let cm = |v: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"k": v}});
+    rosa.apply(vec![ns, cm("one")], &opts).await.unwrap();
+
+    // An operator changes the field by hand (a merge patch, as `kubectl patch` sends).
+    let configmaps: Api<DynamicObject> = Api::namespaced_with(
+        raw,
+        "demo",
+        &ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", "ConfigMap")),
+    );
+    let by_hand = PatchParams {
+        field_manager: Some("kubectl-patch".into()),
+        ..PatchParams::default()
+    };
+    configmaps
+        .patch(
+            "settings",
+            &by_hand,
+            &Patch::Merge(json!({"data": {"k": "hand"}})),
+        )
+        .await
+        .unwrap();
+
+    let requests = cluster.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let err = rosa.apply(vec![cm("two")], &opts).await.unwrap_err();
+    let KubeError::Refused {
+        document: 0,
+        source,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(**source, KubeError::ApplyConflict { .. }),
+        "{source:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "cluster rosa: ConfigMap demo/settings: the apply would change fields other managers own: \
+         .data.k (owned by \"kubectl-patch\" using v1)"
+    );
+    assert!(err.hint().unwrap().contains("force: true"));
+    // Read and one apply: a conflict is not retried.
+    assert!(cluster.requests.load(std::sync::atomic::Ordering::Relaxed) - requests <= 2);
+    let got = configmaps.get("settings").await.unwrap();
+    assert_eq!(got.data["data"]["k"], "hand");
+
+    let forced = ApplyOptions {
+        force: true,
+        ..opts.clone()
+    };
+    let applied = rosa.apply(vec![cm("two")], &forced).await.unwrap();
+    assert_eq!(applied[0].object["data"]["k"], "two");
+    let owners: Vec<&str> = applied[0].object["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["fieldsV1"]["f:data"].get("f:k").is_some())
+        .map(|e| e["manager"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, vec!["fedrun"]);
+}

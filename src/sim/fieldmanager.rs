@@ -874,4 +874,59 @@ mod tests {
         );
         assert_eq!(err.code, 409);
     }
+
+    #[test]
+    fn an_update_takes_the_fields_it_changes_and_records_added_maps_whole() {
+        let rt = kind("configmaps");
+        let mut created = json!({"metadata": {"name": "s", "labels": {"app": "x"}}, "data": {"a": "1", "b": "2"}});
+        record_update(&rt, None, &mut created, "kubectl-create", "v1", "");
+        assert_eq!(
+            created["metadata"]["managedFields"][0]["fieldsV1"],
+            json!({"f:data": {".": {}, "f:a": {}, "f:b": {}}, "f:metadata": {"f:labels": {".": {}, "f:app": {}}}})
+        );
+        let mut edited = created.clone();
+        edited["data"]["a"] = json!("changed");
+        record_update(&rt, Some(&created), &mut edited, "kubectl-edit", "v1", "");
+        let owners: Vec<(&str, &Value)> = edited["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["manager"].as_str().unwrap(), &e["fieldsV1"]))
+            .collect();
+        assert_eq!(
+            owners,
+            vec![
+                (
+                    "kubectl-create",
+                    &json!({"f:data": {".": {}, "f:b": {}}, "f:metadata": {"f:labels": {".": {}, "f:app": {}}}})
+                ),
+                ("kubectl-edit", &json!({"f:data": {"f:a": {}}})),
+            ]
+        );
+    }
+
+    #[test]
+    fn set_items_are_owned_by_value_and_pruned_when_released() {
+        let rt = kind("configmaps");
+        let with = |f: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "s", "finalizers": f}});
+        let first = apply(&rt, None, &with(json!(["a", "b"])), "one", "v1", "", false).unwrap();
+        assert_eq!(
+            first["metadata"]["managedFields"][0]["fieldsV1"],
+            json!({"f:metadata": {"f:finalizers": {"v:\"a\"": {}, "v:\"b\"": {}}}})
+        );
+        let second = apply(
+            &rt,
+            Some(&first),
+            &with(json!(["b", "c"])),
+            "two",
+            "v1",
+            "",
+            false,
+        )
+        .unwrap();
+        assert_eq!(second["metadata"]["finalizers"], json!(["a", "b", "c"]));
+        // `one` releases both: `a` goes, `b` stays with `two`.
+        let third = apply(&rt, Some(&second), &with(json!([])), "one", "v1", "", false).unwrap();
+        assert_eq!(third["metadata"]["finalizers"], json!(["b", "c"]));
+    }
 }
