@@ -28,6 +28,9 @@ const APPLY_AT_ONCE: usize = 16;
 /// The label naming the playbook that created an object, so a teardown can find it.
 pub const PLAYBOOK_LABEL: &str = "fedrun.io/playbook";
 
+/// Objects per page when fedrun lists: kubectl's default `--chunk-size`.
+const PAGE: u32 = 500;
+
 /// The field manager fedrun's writes are recorded under.
 pub const FIELD_MANAGER: &str = "fedrun";
 
@@ -42,6 +45,10 @@ pub struct ApplyOptions {
     /// e.g. `app.kubernetes.io/managed-by=fedrun` and `fedrun.io/playbook=<name>`, so that a
     /// teardown can find what a playbook created.
     pub labels: BTreeMap<String, String>,
+    /// Take over fields other managers own instead of failing on them (server-side apply's
+    /// `force`): off by default, as with kubectl, so that fedrun never silently overrides what
+    /// an operator or controller set.
+    pub force: bool,
 }
 
 impl Default for ApplyOptions {
@@ -50,6 +57,7 @@ impl Default for ApplyOptions {
             namespace: None,
             field_manager: FIELD_MANAGER.to_string(),
             labels: BTreeMap::new(),
+            force: false,
         }
     }
 }
@@ -259,6 +267,35 @@ impl ClusterClient {
         with_retries(&self.inner.policy, label, &self.inner.interrupt, op).await
     }
 
+    /// Every object of a list, read in pages of [`PAGE`] as kubectl reads them (`--chunk-size`),
+    /// so that no single response grows with the cluster. A continue token that expired while
+    /// paging (410) restarts with one full list, as client-go's pager does
+    /// (kubernetes/client-go `tools/pager/pager.go`, FullListIfExpired).
+    async fn list_paged(
+        &self,
+        label: &str,
+        api: &Api<DynamicObject>,
+        params: &ListParams,
+    ) -> Result<Vec<DynamicObject>, KubeError> {
+        let mut items = Vec::new();
+        let mut page = params.clone().limit(PAGE);
+        loop {
+            match self.retried(label, || api.list(&page)).await {
+                Ok(list) => {
+                    items.extend(list.items);
+                    match list.metadata.continue_.filter(|c| !c.is_empty()) {
+                        Some(token) => page = page.continue_token(&token),
+                        None => return Ok(items),
+                    }
+                }
+                Err(e) if e.code() == Some(410) && page.continue_token.is_some() => {
+                    return Ok(self.retried(label, || api.list(params)).await?.items);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Resolves a kind as the user typed it (`cm`, `smcp`, `ConfigMap`, `plural.group`).
     pub async fn resolve(&self, kind: &str) -> Result<KindInfo, KubeError> {
         let label = self.label();
@@ -393,8 +430,8 @@ impl ClusterClient {
             params = params.fields(f);
         }
         let label = self.label();
-        let list = self.retried(&label, || api.list(&params)).await?;
-        list.items
+        self.list_paged(&label, &api, &params)
+            .await?
             .into_iter()
             .map(|o| to_value(&label, o, &info))
             .collect()
@@ -591,16 +628,17 @@ impl ClusterClient {
             if !first_contact {
                 return BTreeMap::new();
             }
+            let label = &label;
             let reads = shared.iter().map(|group| async move {
                 let (g, v) = group.0.rsplit_once('/').unwrap_or(("", group.0.as_str()));
                 let resource = ApiResource::from_gvk(&GroupVersionKind::gvk(g, v, &group.1));
                 let api: Api<DynamicObject> =
                     Api::namespaced_with(self.inner.client.clone(), &group.2, &resource);
-                let listed = interruptible(api.list(&ListParams::default()), &self.inner.interrupt)
+                let listed = self
+                    .list_paged(label, &api, &ListParams::default())
                     .await
-                    .ok()?
                     .ok()?;
-                Some((group.clone(), (resource.plural, by_name(listed.items))))
+                Some((group.clone(), (resource.plural, by_name(listed))))
             });
             futures::future::join_all(reads)
                 .await
@@ -645,9 +683,8 @@ impl ClusterClient {
                     }
                     let api: Api<DynamicObject> =
                         Api::namespaced_with(self.inner.client.clone(), &group.2, &resource);
-                    let params = ListParams::default();
-                    let list = self.retried(label, || api.list(&params)).await?;
-                    Ok::<_, KubeError>((group, by_name(list.items)))
+                    let listed = self.list_paged(label, &api, &ListParams::default()).await?;
+                    Ok::<_, KubeError>((group, by_name(listed)))
                 }
             }))
             .await?
@@ -712,12 +749,28 @@ impl ClusterClient {
             labels.insert(PLAYBOOK_LABEL.to_string(), Value::String(creator));
         }
         let before_rv = before.and_then(|o| o.meta().resource_version.clone());
-        let params = PatchParams::apply(&opts.field_manager).force();
+        let mut params = PatchParams::apply(&opts.field_manager);
+        if opts.force {
+            params = params.force();
+        }
         let patch = Patch::Apply(&doc);
         let after = self
             .retried(&label, || api.patch(name, &params, &patch))
             .await
             .map_err(|e| match e {
+                KubeError::ApplyConflict {
+                    cluster, conflicts, ..
+                } => KubeError::Refused {
+                    document: index,
+                    source: Box::new(KubeError::ApplyConflict {
+                        cluster,
+                        object: match ns.as_str() {
+                            "" => format!("{kind} {name}"),
+                            ns => format!("{kind} {ns}/{name}"),
+                        },
+                        conflicts,
+                    }),
+                },
                 e @ KubeError::Api { .. } => KubeError::Refused {
                     document: index,
                     source: Box::new(e),

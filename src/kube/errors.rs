@@ -36,6 +36,19 @@ pub enum KubeError {
         source: Box<KubeError>,
     },
 
+    /// A server-side apply would change fields other field managers own (409 Conflict with
+    /// `FieldManagerConflict` causes). Never retried: the same apply meets the same owners.
+    #[error("cluster {cluster}: {}", apply_conflict_message(object, conflicts))]
+    ApplyConflict {
+        /// The cluster's name in the playbook.
+        cluster: String,
+        /// The object, `ConfigMap default/settings` (empty until the apply names it).
+        object: String,
+        /// Each field and its owner as the server names it: (`"kubectl-edit" using v1`,
+        /// `.data.k`).
+        conflicts: Vec<(String, String)>,
+    },
+
     /// 401: the credentials in the kubeconfig were rejected. The token is never shown.
     #[error(
         "authentication failed on cluster {cluster}: the server rejected the credentials (401 Unauthorized); \
@@ -166,6 +179,11 @@ impl KubeError {
                 Some("check the namespace and the name; the object may not have been created yet (use wait)".into())
             }
             KubeError::Api { .. } => None,
+            KubeError::ApplyConflict { .. } => Some(
+                "to take these fields over, apply with the option `force: true` (the other manager may set them back); \
+                 to leave them to their manager, remove them from the manifest, or set them to the current value to share them"
+                    .into(),
+            ),
             KubeError::Unauthorized { cluster } => Some(format!(
                 "log in again (e.g. `oc login`) or refresh the token of the context used for {cluster}"
             )),
@@ -198,6 +216,7 @@ impl KubeError {
         match self {
             KubeError::Api { code, .. } => Some(*code),
             KubeError::Unauthorized { .. } => Some(401),
+            KubeError::ApplyConflict { .. } => Some(409),
             _ => None,
         }
     }
@@ -229,6 +248,24 @@ fn unknown_kind_message(
         message.push_str(&format!("; did you mean {}?", suggestions.join(" or ")));
     }
     message
+}
+
+/// `ConfigMap default/settings: the apply would change fields other managers own: .data.k
+/// (owned by "a"), .spec.replicas (owned by "kubectl" with subresource "scale" using apps/v1)`.
+fn apply_conflict_message(object: &str, conflicts: &[(String, String)]) -> String {
+    let fields: Vec<String> = conflicts
+        .iter()
+        .map(|(manager, field)| format!("{field} (owned by {manager})"))
+        .collect();
+    let object = if object.is_empty() {
+        String::new()
+    } else {
+        format!("{object}: ")
+    };
+    format!(
+        "{object}the apply would change fields other managers own: {}",
+        fields.join(", ")
+    )
 }
 
 fn unknown_context_message(name: &str, available: &[String], kubeconfig: &str) -> String {

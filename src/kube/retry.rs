@@ -103,6 +103,23 @@ fn named_fields(status: &::kube::core::Status) -> Vec<String> {
     fields
 }
 
+/// The (owner, field) pairs of an apply conflict's causes (`conflict with "a"`, `.data.k`).
+fn apply_conflicts(status: &::kube::core::Status) -> Vec<(String, String)> {
+    status
+        .details
+        .iter()
+        .flat_map(|d| &d.causes)
+        .filter(|c| c.reason == "FieldManagerConflict")
+        .map(|c| {
+            let owner = c
+                .message
+                .strip_prefix("conflict with ")
+                .unwrap_or(&c.message);
+            (owner.to_string(), c.field.clone())
+        })
+        .collect()
+}
+
 /// Sorts a kube-rs error into transient, conflict or permanent, naming `cluster` in the result.
 pub(crate) fn classify(cluster: &str, error: ::kube::Error) -> Failure {
     match error {
@@ -146,6 +163,16 @@ pub(crate) fn classify(cluster: &str, error: ::kube::Error) -> Failure {
                         message,
                         retry_after,
                     }
+                }
+                // A server-side apply's conflict with other field managers is no race: the same
+                // apply meets the same owners (kubernetes/apimachinery pkg/util/managedfields/
+                // internal/conflict.go, one `FieldManagerConflict` cause per field).
+                409 if !apply_conflicts(&status).is_empty() => {
+                    Failure::Permanent(KubeError::ApplyConflict {
+                        cluster: cluster.to_string(),
+                        object: String::new(),
+                        conflicts: apply_conflicts(&status),
+                    })
                 }
                 409 if status.reason == "Conflict" => Failure::Conflict(api()),
                 _ => Failure::Permanent(api()),

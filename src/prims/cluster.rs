@@ -96,7 +96,7 @@ impl Env {
         docs: Vec<Value>,
         namespace: Option<String>,
     ) -> Result<Vec<Applied>> {
-        self.apply_located(cluster, docs, namespace, None)
+        self.apply_located(cluster, docs, namespace, false, None)
     }
 
     /// [`Env::apply_documents`] of the objects of `manifest`, whose refusals point at its lines.
@@ -105,10 +105,12 @@ impl Env {
         cluster: &Cluster,
         docs: Vec<Value>,
         namespace: Option<String>,
+        force: bool,
         manifest: Option<&Manifest>,
     ) -> Result<Vec<Applied>> {
         let opts = ApplyOptions {
             namespace,
+            force,
             ..ApplyOptions::for_playbook(&self.ctx.playbook)
         };
         self.ctx.check_interrupt()?;
@@ -363,8 +365,14 @@ fn apply(
     opts: &Map,
     limits: DataLimits,
 ) -> Result<Array> {
-    check_options(opts, &["namespace", "vars"], "apply")?;
+    check_options(opts, &["namespace", "vars", "force"], "apply")?;
     let namespace = string_opt(opts, "namespace")?;
+    let force = match opts.get("force") {
+        None => false,
+        Some(v) => v.as_bool().map_err(|t| {
+            PrimitiveError::new(format!("option `force` must be true or false, not {t}"))
+        })?,
+    };
     let vars = match opts.get("vars") {
         None => None,
         Some(v) => Some(
@@ -376,7 +384,7 @@ fn apply(
     let mut manifest = documents(env, source, vars.as_ref())?;
     check_summary_fits(&manifest.docs, limits)?;
     let docs = std::mem::take(&mut manifest.docs);
-    let applied = env.apply_located(cluster, docs, namespace, Some(&manifest))?;
+    let applied = env.apply_located(cluster, docs, namespace, force, Some(&manifest))?;
     Ok(applied.iter().map(summary).collect())
 }
 
@@ -557,7 +565,9 @@ mod api {
     /// map whose values replace `${NAME}` placeholders (an undefined one fails with its position,
     /// with or without `vars`; `$${` writes a literal `${`). Each value becomes one YAML value:
     /// it cannot add keys or documents; a whole placeholder that is a plain number or
-    /// `true`/`false` stays typed, anything else is a string.
+    /// `true`/`false` stays typed, anything else is a string. A field another manager owns
+    /// (someone's `kubectl edit`, a controller) fails the apply, naming the manager and the
+    /// field; `force: true` takes such fields over.
     ///
     /// ```rhai
     /// rosa.apply("manifests/smp.yaml", #{ namespace: "rosa-prod-mesh", vars: #{ ADDRESS: addr } });

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod controllers;
 pub mod dataplane;
 pub mod faults;
+pub mod fieldmanager;
 pub mod kubeconfig;
 pub mod patch;
 pub mod protobuf;

@@ -213,7 +213,14 @@ impl ApiError {
             "code": self.code,
         });
         if let Some((name, group, kind, causes)) = self.details.as_deref() {
-            let mut details = json!({ "name": name, "kind": kind });
+            // Go's `omitempty`: an apply conflict's details carry only causes.
+            let mut details = json!({});
+            if !name.is_empty() {
+                details["name"] = json!(name);
+            }
+            if !kind.is_empty() {
+                details["kind"] = json!(kind);
+            }
             if !group.is_empty() {
                 details["group"] = json!(group);
             }

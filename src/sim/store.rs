@@ -331,10 +331,7 @@ impl Store {
     ) -> Result<Arc<Value>, ApiError> {
         self.modify_as(rt, namespace, name, part, false, write, |current| {
             let current = current.ok_or_else(|| ApiError::not_found(rt, name))?;
-            let wanted = text(&object, "/metadata/resourceVersion");
-            if !wanted.is_empty() && wanted != text(current, "/metadata/resourceVersion") {
-                return Err(ApiError::conflict(rt, name));
-            }
+            check_version(rt, name, current, &object)?;
             Ok(object)
         })
         .map(|(o, _)| o)
@@ -621,6 +618,20 @@ fn scope(rt: &ResourceType, namespace: &str) -> String {
     }
 }
 
+/// An update's optimistic concurrency: a `resourceVersion` in the body must be the current one.
+pub(crate) fn check_version(
+    rt: &ResourceType,
+    name: &str,
+    current: &Value,
+    object: &Value,
+) -> Result<(), ApiError> {
+    let wanted = text(object, "/metadata/resourceVersion");
+    if !wanted.is_empty() && wanted != text(current, "/metadata/resourceVersion") {
+        return Err(ApiError::conflict(rt, name));
+    }
+    Ok(())
+}
+
 pub(crate) fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
@@ -753,7 +764,15 @@ fn prepare(
                     Part::Main => copy_field(old, &mut new, "status"),
                     Part::Status => {
                         let status = new.get("status").cloned();
+                        // The field manager recorded the write's owner on the new object.
+                        let managed = new.pointer("/metadata/managedFields").cloned();
                         new = old.clone();
+                        if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+                            match managed {
+                                Some(managed) => m.insert("managedFields".into(), managed),
+                                None => m.remove("managedFields"),
+                            };
+                        }
                         match status {
                             Some(s) => new["status"] = s,
                             None => {

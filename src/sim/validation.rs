@@ -360,42 +360,8 @@ impl Walk<'_> {
         }
     }
 
-    /// The key fields of the list at the current path: a CRD declares them
-    /// (`x-kubernetes-list-map-keys`); for built-ins they are those of Kubernetes' own OpenAPI
-    /// (`listType: map` / `patchMergeKey` in k8s.io/api), which k8s-openapi's schemas lack.
     fn list_keys(&self, schema: &Value) -> Vec<String> {
-        if let Some(keys) = schema
-            .get("x-kubernetes-list-map-keys")
-            .and_then(Value::as_array)
-        {
-            return keys
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect();
-        }
-        if self.custom {
-            return Vec::new();
-        }
-        let in_container = self.path.0.len() >= 2
-            && matches!(&self.path.0[self.path.0.len() - 2], Step::Index(..))
-            && matches!(self.path.0.iter().rev().nth(2), Some(Step::Field(f)) if f.ends_with("ontainers"));
-        let keys: &[&str] = match self.path.0.last() {
-            Some(Step::Field(f)) => match f.as_str() {
-                "containers"
-                | "initContainers"
-                | "ephemeralContainers"
-                | "env"
-                | "volumes"
-                | "imagePullSecrets" => &["name"],
-                "volumeMounts" => &["mountPath"],
-                "ports" if in_container => &["containerPort", "protocol"],
-                "ports" => &["port", "protocol"],
-                _ => &[],
-            },
-            _ => &[],
-        };
-        keys.iter().map(|k| k.to_string()).collect()
+        list_keys(&self.path.0, self.custom, schema)
     }
 
     fn enum_and_range(&mut self, value: &Value, schema: &Value) {
@@ -456,6 +422,189 @@ impl Walk<'_> {
         self.findings
             .causes
             .push(Cause::type_invalid(&field, openapi_type(value), expected));
+    }
+}
+
+/// The key fields of the list at `path`: a CRD declares them (`x-kubernetes-list-map-keys`); for
+/// built-ins (and every kind's `metadata`) they are those of Kubernetes' own OpenAPI
+/// (`listType: map` / `patchMergeKey` in k8s.io/api), which k8s-openapi's schemas lack.
+fn list_keys(path: &[Step], custom: bool, schema: &Value) -> Vec<String> {
+    if let Some(keys) = schema
+        .get("x-kubernetes-list-map-keys")
+        .and_then(Value::as_array)
+    {
+        return keys
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+    }
+    if custom && !matches!(path.first(), Some(Step::Field(f)) if f == "metadata") {
+        return Vec::new();
+    }
+    let in_container = path.len() >= 2
+        && matches!(&path[path.len() - 2], Step::Index(..))
+        && matches!(path.iter().rev().nth(2), Some(Step::Field(f)) if f.ends_with("ontainers"));
+    let keys: &[&str] = match path.last() {
+        Some(Step::Field(f)) => match f.as_str() {
+            "containers"
+            | "initContainers"
+            | "ephemeralContainers"
+            | "env"
+            | "volumes"
+            | "imagePullSecrets" => &["name"],
+            "volumeMounts" => &["mountPath"],
+            "ownerReferences" => &["uid"],
+            "ports" if in_container => &["containerPort", "protocol"],
+            "ports" => &["port", "protocol"],
+            _ => &[],
+        },
+        _ => &[],
+    };
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
+/// How server-side apply merges and tracks a list: structured-merge-diff's element
+/// relationship (kubernetes-sigs/structured-merge-diff `schema/elements.go`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListType {
+    /// Replaced and owned as a whole (a CRD's default, and built-in lists without a merge key).
+    Atomic,
+    /// Items are scalars owned one by one (`x-kubernetes-list-type: set`, `metadata.finalizers`).
+    Set,
+    /// Items are owned one by one, named by their key fields.
+    Map(Vec<String>),
+}
+
+/// A position in a kind's schema, as server-side apply reads it: which fields a map declares
+/// and how its lists and maps merge. Kinds without a schema are deduced as structured-merge-diff
+/// deduces them (maps field by field, lists atomic).
+#[derive(Clone)]
+pub struct Shape<'a> {
+    node: Option<Node<'a>>,
+    path: Vec<Step>,
+    custom: bool,
+}
+
+/// Calls `f` with the shape of `rt`'s objects at their root.
+pub fn with_shape<R>(rt: &ResourceType, f: impl FnOnce(Shape) -> R) -> R {
+    let builtin = builtin_schema(&rt.group, &rt.kind);
+    let (root, custom) = match (&rt.schema, &builtin) {
+        (Some(schema), _) => (Some(schema), true),
+        (None, Some(schema)) => (Some(&**schema), false),
+        (None, None) => (None, true),
+    };
+    let node = root.map(|schema| {
+        Node {
+            schema,
+            definitions: definitions(schema),
+            go_struct: None,
+        }
+        .resolve()
+    });
+    f(Shape {
+        node,
+        path: Vec::new(),
+        custom,
+    })
+}
+
+impl<'a> Shape<'a> {
+    /// The shape of a map's field (or of a value of a map without declared fields).
+    pub fn field(&self, name: &str) -> Shape<'a> {
+        let mut path = self.path.clone();
+        path.push(Step::Field(name.to_string()));
+        // A CRD's schema declares `metadata` as a bare object; the server reads it as ObjectMeta.
+        if self.custom && self.path.is_empty() && name == "metadata" {
+            let node = Node {
+                schema: &OBJECT_META,
+                definitions: definitions(&OBJECT_META),
+                go_struct: Some("ObjectMeta"),
+            };
+            return Shape {
+                node: Some(node.resolve()),
+                path,
+                custom: self.custom,
+            };
+        }
+        let node = self.node.and_then(|node| {
+            let schema = node.schema;
+            let sub = schema
+                .get("properties")
+                .and_then(|p| p.get(name))
+                .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()))?;
+            Some(node.child(sub))
+        });
+        Shape {
+            node,
+            path,
+            custom: self.custom,
+        }
+    }
+
+    /// The shape of a list's items.
+    pub fn item(&self) -> Shape<'a> {
+        let mut path = self.path.clone();
+        path.push(Step::Index(0, None));
+        let node = self
+            .node
+            .and_then(|node| node.schema.get("items").map(|items| node.child(items)));
+        Shape {
+            node,
+            path,
+            custom: self.custom,
+        }
+    }
+
+    /// Whether `name` is a declared field of this map (a struct field, not a map key): only
+    /// undeclared keys are owned as items in their own right.
+    pub fn declares(&self, name: &str) -> bool {
+        self.node.is_some_and(|node| {
+            node.schema
+                .get("properties")
+                .is_some_and(|p| p.get(name).is_some())
+        })
+    }
+
+    /// Whether this is a k8s.io/api struct (declared fields): such a field exists, zero-valued,
+    /// even when a request leaves it out, so adding it adds only its fields.
+    pub fn is_struct(&self) -> bool {
+        !self.custom
+            && self
+                .node
+                .is_some_and(|node| node.schema.get("properties").is_some())
+    }
+
+    /// How the list here merges.
+    pub fn list_type(&self) -> ListType {
+        let schema = self.node.map_or(&Value::Null, |n| n.schema);
+        let keys = list_keys(&self.path, self.custom, schema);
+        if !keys.is_empty() {
+            return ListType::Map(keys);
+        }
+        let builtin_set = (!self.custom
+            || matches!(self.path.first(), Some(Step::Field(f)) if f == "metadata"))
+            && matches!(self.path.last(), Some(Step::Field(f)) if f == "finalizers");
+        match schema.get("x-kubernetes-list-type").and_then(Value::as_str) {
+            Some("set") => ListType::Set,
+            _ if builtin_set => ListType::Set,
+            _ => ListType::Atomic,
+        }
+    }
+
+    /// Whether the map here is replaced and owned as a whole (`x-kubernetes-map-type: atomic`;
+    /// among built-ins, the label selectors: `+structType=atomic` LabelSelector and the
+    /// Service's `+mapType=atomic` selector in k8s.io/api).
+    pub fn atomic_map(&self) -> bool {
+        let declared = self.node.is_some_and(|n| {
+            n.schema
+                .get("x-kubernetes-map-type")
+                .and_then(Value::as_str)
+                == Some("atomic")
+        });
+        declared
+            || (!self.custom
+                && matches!(self.path.as_slice(), [Step::Field(s), Step::Field(f)] if s == "spec" && f == "selector"))
     }
 }
 

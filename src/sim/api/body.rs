@@ -1,20 +1,14 @@
 //! Request bodies: decoding (JSON, YAML, kubectl's protobuf) and the four kinds of PATCH.
-//!
-//! Server-side apply is a documented approximation of kube-apiserver's: each field manager's
-//! applied fields are recorded in `managedFields` (FieldsV1); re-applying merges the new
-//! configuration (maps recursively, lists atomically) and removes the fields this manager applied
-//! before but no longer does. Conflicts between managers are not reported (as with `force=true`);
-//! fedrun and kubectl are the only appliers a simulated cluster sees.
+//! Server-side apply itself, with field ownership and conflicts, is `sim::fieldmanager`.
 
 use axum::http::HeaderMap;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::content_type;
 use crate::sim::patch;
 use crate::sim::protobuf;
 use crate::sim::resources::ResourceType;
 use crate::sim::status::ApiError;
-use crate::sim::store::now;
 
 /// The object in a POST or PUT body.
 pub fn decode_object(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
@@ -85,173 +79,4 @@ pub fn decode_applied(body: &[u8]) -> Result<Value, ApiError> {
         ));
     }
     Ok(value)
-}
-
-/// Server-side apply of `applied` by `manager` onto `current` (absent: a create).
-pub fn server_side_apply(current: Option<&Value>, applied: Value, manager: &str) -> Value {
-    let fields = field_set(&applied, true);
-    let mut result = match current {
-        None => applied.clone(),
-        Some(current) => {
-            let mut result = current.clone();
-            if let Some(previous) = managed_fields_of(current, manager) {
-                remove_released(&mut result, &previous, &fields);
-            }
-            merge_applied(&mut result, &applied);
-            result
-        }
-    };
-    let api_version = applied.get("apiVersion").cloned().unwrap_or(Value::Null);
-    let entry = json!({
-        "manager": manager, "operation": "Apply", "apiVersion": api_version,
-        "time": now(), "fieldsType": "FieldsV1", "fieldsV1": fields,
-    });
-    let meta = match result.get_mut("metadata") {
-        Some(Value::Object(m)) => m,
-        _ => {
-            result["metadata"] = json!({});
-            result["metadata"].as_object_mut().expect("just set")
-        }
-    };
-    let mut managed: Vec<Value> = meta
-        .get("managedFields")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| !(e["manager"] == manager && e["operation"] == "Apply"))
-        .collect();
-    managed.push(entry);
-    meta.insert("managedFields".into(), Value::Array(managed));
-    result
-}
-
-fn managed_fields_of(object: &Value, manager: &str) -> Option<Value> {
-    object
-        .pointer("/metadata/managedFields")?
-        .as_array()?
-        .iter()
-        .find(|e| e["manager"] == manager && e["operation"] == "Apply")
-        .and_then(|e| e.get("fieldsV1").cloned())
-}
-
-/// The FieldsV1 set of an applied configuration: `{"f:spec": {"f:replicas": {}}}`.
-/// Lists are owned as a whole; identity fields (name, namespace, apiVersion, kind) are not owned.
-fn field_set(value: &Value, root: bool) -> Value {
-    let Value::Object(map) = value else {
-        return json!({});
-    };
-    let mut set = Map::new();
-    for (k, v) in map {
-        if root && matches!(k.as_str(), "apiVersion" | "kind") {
-            continue;
-        }
-        if root && k == "metadata" {
-            let mut meta = Map::new();
-            for owned in ["labels", "annotations"] {
-                if let Some(m) = v.get(owned) {
-                    meta.insert(format!("f:{owned}"), field_set(m, false));
-                }
-            }
-            if !meta.is_empty() {
-                set.insert("f:metadata".into(), Value::Object(meta));
-            }
-            continue;
-        }
-        let child = if v.is_object() {
-            field_set(v, false)
-        } else {
-            json!({})
-        };
-        set.insert(format!("f:{k}"), child);
-    }
-    Value::Object(set)
-}
-
-/// Removes from `object` the fields in `previous` that are not in `now` (released by the manager).
-fn remove_released(object: &mut Value, previous: &Value, now: &Value) {
-    let (Some(prev), Some(obj)) = (previous.as_object(), object.as_object_mut()) else {
-        return;
-    };
-    for (fk, prev_child) in prev {
-        let Some(key) = fk.strip_prefix("f:") else {
-            continue;
-        };
-        match now.get(fk) {
-            None => {
-                obj.remove(key);
-            }
-            Some(now_child) => {
-                if let Some(child) = obj.get_mut(key) {
-                    remove_released(child, prev_child, now_child);
-                }
-            }
-        }
-    }
-}
-
-/// Merges an applied configuration: maps recursively, everything else replaced, `null` removes.
-fn merge_applied(target: &mut Value, applied: &Value) {
-    match (target, applied) {
-        (Value::Object(t), Value::Object(a)) => {
-            for (k, v) in a {
-                if v.is_null() {
-                    t.remove(k);
-                } else if let Some(existing) =
-                    t.get_mut(k).filter(|e| e.is_object() && v.is_object())
-                {
-                    merge_applied(existing, v);
-                } else {
-                    t.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        (t, a) => *t = a.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reapplying_without_a_field_removes_it_but_keeps_others_fields() {
-        let first = server_side_apply(
-            None,
-            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"a": "1", "b": "2"}}),
-            "fedrun",
-        );
-        let mut edited = first.clone();
-        edited["data"]["other"] = json!("kept");
-        let second = server_side_apply(
-            Some(&edited),
-            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"a": "1"}}),
-            "fedrun",
-        );
-        assert_eq!(second["data"], json!({"a": "1", "other": "kept"}));
-        assert!(
-            second["metadata"]
-                .get("labels")
-                .is_none_or(|l| l.get("x").is_none())
-        );
-        assert_eq!(
-            second["metadata"]["managedFields"]
-                .as_array()
-                .unwrap()
-                .len(),
-            1
-        );
-    }
-
-    #[test]
-    fn field_sets_own_lists_whole() {
-        let set = field_set(
-            &json!({"metadata": {"name": "a"}, "spec": {"members": ["x"], "a": {"b": 1}}}),
-            true,
-        );
-        assert_eq!(
-            set,
-            json!({"f:spec": {"f:members": {}, "f:a": {"f:b": {}}}})
-        );
-    }
 }

@@ -6,15 +6,16 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::body::{apply_patch, decode_applied, decode_object, server_side_apply};
+use super::body::{apply_patch, decode_applied, decode_object};
 use super::paging;
 use super::table;
 use super::{Query, Target, content_type, is_true, json_response};
 use crate::sim::cluster::{Operation, SimCluster};
+use crate::sim::fieldmanager;
 use crate::sim::resources::ResourceType;
 use crate::sim::selector::{FieldSelector, LabelSelector};
 use crate::sim::status::ApiError;
-use crate::sim::store::{Part, Write, text};
+use crate::sim::store::{self, Part, Write, text};
 use crate::sim::validation::{self, Cause, Directive};
 
 /// An object as the requested version shows it (versions share one storage form).
@@ -49,6 +50,22 @@ fn namespace(target: &Target) -> &str {
 
 fn name(target: &Target) -> &str {
     target.name.as_deref().unwrap_or("")
+}
+
+/// The write's field manager: `fieldManager`, else the user agent's product name.
+fn manager(query: &Query, headers: &HeaderMap) -> String {
+    fieldmanager::manager_or_user_agent(
+        query.get("fieldManager").map(String::as_str),
+        headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    )
+}
+
+/// The subresource a write's managedFields entry names.
+fn subresource(target: &Target) -> &str {
+    target.subresource.as_deref().unwrap_or("")
 }
 
 fn part(target: &Target) -> Part {
@@ -182,6 +199,14 @@ pub fn create(
     }
     let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
     cluster.admit(&target.rt, Operation::Create, &object)?;
+    fieldmanager::record_update(
+        &target.rt,
+        None,
+        &mut object,
+        &manager(query, headers),
+        &target.rt.api_version(&target.version),
+        "",
+    );
     let created = cluster
         .store
         .create_as(&target.rt, namespace(target), object, write)?;
@@ -201,13 +226,27 @@ pub fn update(
     check_kind(&target.rt, &target.version, &object)?;
     let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
     cluster.admit(&target.rt, Operation::Update, &object)?;
-    let updated = cluster.store.update_as(
+    let manager = manager(query, headers);
+    let (updated, _) = cluster.store.modify_as(
         &target.rt,
         namespace(target),
         name(target),
-        object,
         part(target),
+        false,
         write,
+        |current| {
+            let current = current.ok_or_else(|| ApiError::not_found(&target.rt, name(target)))?;
+            store::check_version(&target.rt, name(target), current, &object)?;
+            fieldmanager::record_update(
+                &target.rt,
+                Some(current),
+                &mut object,
+                &manager,
+                &target.rt.api_version(&target.version),
+                subresource(target),
+            );
+            Ok(object)
+        },
     )?;
     Ok(ok_warned(200, &updated, target, &warnings))
 }
@@ -224,6 +263,7 @@ pub fn patch(
     let ct = content_type(headers);
     let rt = &target.rt;
     let mut warnings = Vec::new();
+    let api_version = rt.api_version(&target.version);
     let (object, created) = if ct == "application/apply-patch+yaml" {
         let manager = query
             .get("fieldManager")
@@ -246,7 +286,7 @@ pub fn patch(
             )));
         }
         validation::admit_apply_body(rt, &applied)?;
-        let _force = is_true(query, "force");
+        let force = is_true(query, "force");
         cluster.store.modify_as(
             rt,
             namespace(target),
@@ -255,7 +295,15 @@ pub fn patch(
             true,
             write,
             |current| {
-                let mut desired = server_side_apply(current, applied, manager);
+                let mut desired = fieldmanager::apply(
+                    rt,
+                    current,
+                    &applied,
+                    manager,
+                    &api_version,
+                    subresource(target),
+                    force,
+                )?;
                 validation::admit_merged(rt, &mut desired)?;
                 let op = if current.is_some() {
                     Operation::Update
@@ -267,6 +315,7 @@ pub fn patch(
             },
         )?
     } else {
+        let manager = manager(query, headers);
         cluster.store.modify_as(
             rt,
             namespace(target),
@@ -279,6 +328,14 @@ pub fn patch(
                 let mut desired = apply_patch(rt, current, &ct, body)?;
                 warnings = validation::admit_request(rt, &target.version, directive, &mut desired)?;
                 cluster.admit(rt, Operation::Update, &desired)?;
+                fieldmanager::record_update(
+                    rt,
+                    Some(current),
+                    &mut desired,
+                    &manager,
+                    &api_version,
+                    subresource(target),
+                );
                 Ok(desired)
             },
         )?

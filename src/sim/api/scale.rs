@@ -24,6 +24,7 @@ use serde_json::{Map, Value, json};
 use super::body::{apply_patch, decode_applied, decode_object};
 use super::{Query, Target, content_type, json_response, table};
 use crate::sim::cluster::{Operation, SimCluster};
+use crate::sim::fieldmanager;
 use crate::sim::resources::ResourceType;
 use crate::sim::selector::LabelSelector;
 use crate::sim::status::ApiError;
@@ -50,6 +51,18 @@ pub(super) fn serve(
             "dryRun is not supported by the fedrun simulator",
         ));
     }
+    // kubernetes/apimachinery pkg/util/managedfields/scalehandler.go: the writer owns the
+    // Deployment's `.spec.replicas` under an entry naming the `scale` subresource.
+    let manager = fieldmanager::manager_or_user_agent(
+        query.get("fieldManager").map(String::as_str),
+        headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    let write = |new_scale: &dyn Fn(&Value) -> Result<Value, ApiError>| {
+        write(cluster, rt, namespace, name, &manager, new_scale)
+    };
     let updated = match *method {
         Method::GET => {
             let table = table::requested(headers, query)?;
@@ -69,7 +82,7 @@ pub(super) fn serve(
             // Decoding and the name check come before the Deployment is read.
             check_name(&scale, namespace, name)?;
             spec_replicas(&scale)?;
-            write(cluster, rt, namespace, name, |_| Ok(scale))?
+            write(&|_| Ok(scale.clone()))?
         }
         Method::PATCH => {
             let ct = content_type(headers);
@@ -82,15 +95,13 @@ pub(super) fn serve(
                 }
                 let applied = decode_applied(body)?;
                 check_kind(&applied)?;
-                write(cluster, rt, namespace, name, |current| {
+                write(&|current| {
                     let mut scale = current.clone();
                     crate::sim::patch::merge_patch(&mut scale, &applied);
                     Ok(scale)
                 })?
             } else {
-                write(cluster, rt, namespace, name, |current| {
-                    apply_patch(rt, current, &ct, body)
-                })?
+                write(&|current| apply_patch(rt, current, &ct, body))?
             }
         }
         _ => return Err(ApiError::method_not_allowed(method.as_str())),
@@ -217,7 +228,8 @@ fn write(
     rt: &ResourceType,
     namespace: &str,
     name: &str,
-    new_scale: impl FnOnce(&Value) -> Result<Value, ApiError>,
+    manager: &str,
+    new_scale: &dyn Fn(&Value) -> Result<Value, ApiError>,
 ) -> Result<std::sync::Arc<Value>, ApiError> {
     let (deployment, _) =
         cluster
@@ -256,6 +268,14 @@ fn write(
                 let mut desired = current.clone();
                 desired["spec"]["replicas"] = json!(replicas);
                 cluster.admit(rt, Operation::Update, &desired)?;
+                fieldmanager::record_update(
+                    rt,
+                    Some(current),
+                    &mut desired,
+                    manager,
+                    &rt.api_version(rt.storage_version()),
+                    "scale",
+                );
                 Ok(desired)
             })?;
     Ok(deployment)
