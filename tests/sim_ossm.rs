@@ -487,7 +487,7 @@ fn the_webhook_validates_versions_and_gateway_names() {
         &smcp("rosa-prod-mesh", "aro-stg-mesh", "aro-stg", "v2.9"),
     ));
     assert!(
-        err.contains("admission webhook \"smcp.validation.maistra.io\" denied the request: invalid Version specified; supported versions are: [v2.0 v2.1 v2.2 v2.3 v2.4 v2.5 v2.6]"),
+        err.contains("admission webhook \"smcp.validation.maistra.io\" denied the request: invalid Version specified; supported versions are: [v2.3 v2.4 v2.5 v2.6]"),
         "{err}"
     );
     let err = fails(sim.kubectl_stdin(
@@ -1030,7 +1030,7 @@ fn a_control_plane_not_ready_in_time_is_reported_with_its_state_then_converges()
     );
     // The roll's state, and the control plane's: where the time goes.
     assert!(
-        text.contains("last seen: conditions Ready=False (SMCPReconciling: Initial service mesh installation has not completed); control plane rosa-prod-mesh: exists, with no status yet"),
+        text.contains("last seen: conditions Ready=False (ReconcileError: The following namespaces are not yet configured: [prod-bookinfo]); control plane rosa-prod-mesh: conditions Installed=False (ResourceCreated: Installing mesh generation 1)"),
         "{text}"
     );
     ok(run("30s"));

@@ -181,7 +181,13 @@ pub fn create(
         ));
     }
     let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
-    cluster.admit(&target.rt, Operation::Create, &object)?;
+    cluster.admission(&target.rt, None).admit(
+        &target.rt,
+        Operation::Create,
+        namespace(target),
+        None,
+        &mut object,
+    )?;
     let created = cluster
         .store
         .create_as(&target.rt, namespace(target), object, write)?;
@@ -200,7 +206,20 @@ pub fn update(
     let mut object = decode_object(headers, body)?;
     check_kind(&target.rt, &target.version, &object)?;
     let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
-    cluster.admit(&target.rt, Operation::Update, &object)?;
+    // The webhook gets the stored object as `oldObject`.
+    let old = cluster
+        .store
+        .get(&target.rt, namespace(target), name(target))
+        .ok();
+    cluster
+        .admission(&target.rt, target.subresource.as_deref())
+        .admit(
+            &target.rt,
+            Operation::Update,
+            namespace(target),
+            old.as_deref(),
+            &mut object,
+        )?;
     let updated = cluster.store.update_as(
         &target.rt,
         namespace(target),
@@ -247,6 +266,7 @@ pub fn patch(
         }
         validation::admit_apply_body(rt, &applied)?;
         let _force = is_true(query, "force");
+        let admission = cluster.admission(rt, target.subresource.as_deref());
         cluster.store.modify_as(
             rt,
             namespace(target),
@@ -262,11 +282,12 @@ pub fn patch(
                 } else {
                     Operation::Create
                 };
-                cluster.admit(rt, op, &desired)?;
+                admission.admit(rt, op, namespace(target), current, &mut desired)?;
                 Ok(desired)
             },
         )?
     } else {
+        let admission = cluster.admission(rt, target.subresource.as_deref());
         cluster.store.modify_as(
             rt,
             namespace(target),
@@ -278,7 +299,13 @@ pub fn patch(
                 let current = current.ok_or_else(|| ApiError::not_found(rt, name(target)))?;
                 let mut desired = apply_patch(rt, current, &ct, body)?;
                 warnings = validation::admit_request(rt, &target.version, directive, &mut desired)?;
-                cluster.admit(rt, Operation::Update, &desired)?;
+                admission.admit(
+                    rt,
+                    Operation::Update,
+                    namespace(target),
+                    Some(current),
+                    &mut desired,
+                )?;
                 Ok(desired)
             },
         )?

@@ -219,6 +219,8 @@ fn write(
     name: &str,
     new_scale: impl FnOnce(&Value) -> Result<Value, ApiError>,
 ) -> Result<std::sync::Arc<Value>, ApiError> {
+    // Admission sees the write as one to `deployments/scale`.
+    let admission = cluster.admission(rt, Some("scale"));
     let (deployment, _) =
         cluster
             .store
@@ -255,7 +257,7 @@ fn write(
                 }
                 let mut desired = current.clone();
                 desired["spec"]["replicas"] = json!(replicas);
-                cluster.admit(rt, Operation::Update, &desired)?;
+                admission.admit(rt, Operation::Update, namespace, Some(current), &mut desired)?;
                 Ok(desired)
             })?;
     Ok(deployment)
