@@ -1035,3 +1035,125 @@ fn a_control_plane_not_ready_in_time_is_reported_with_its_state_then_converges()
     );
     ok(run("30s"));
 }
+
+/// The list's resourceVersion: the store's, which any write anywhere raises.
+fn store_version(sim: &TestSim, ctx: &str) -> String {
+    let list: Value =
+        serde_json::from_str(&ok(sim.kubectl(ctx, &["get", "--raw", "/api/v1/namespaces"])))
+            .unwrap();
+    list["metadata"]["resourceVersion"].as_str().unwrap().to_string()
+}
+
+fn get(sim: &TestSim, ctx: &str, args: &[&str], path: &str) -> String {
+    let mut all = vec!["get"];
+    all.extend_from_slice(args);
+    let jsonpath = format!("jsonpath={path}");
+    all.extend_from_slice(&["-o", &jsonpath]);
+    ok(sim.kubectl(ctx, &all))
+}
+
+#[test]
+fn the_operator_defaults_finalizes_refuses_a_second_mesh_reports_members_and_settles() {
+    let sim = TestSim::with_clusters("rosa:aws");
+    install_operators(&sim, "rosa");
+    let mesh = "rosa-prod-mesh";
+    install_mesh(&sim, "rosa", mesh, "prod-bookinfo", "aro-stg-mesh", "aro-stg");
+    let smcp_args = ["smcp", mesh, "-n", mesh];
+
+    // The mutating webhook filled the profiles; the operator put its finalizer on both.
+    assert_eq!(get(&sim, "rosa", &smcp_args, "{.spec.profiles}"), r#"["default"]"#);
+    for what in [&smcp_args[..], &["smmr", "default", "-n", mesh]] {
+        assert_eq!(
+            get(&sim, "rosa", what, "{.metadata.finalizers}"),
+            r#"["maistra.io/istio-operator"]"#
+        );
+    }
+    // Status as the operator writes it.
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.status.conditions[*].reason}"),
+        "InstallSuccessful InstallSuccessful ComponentsReady"
+    );
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.status.components[*].resource}"),
+        "grafana istio-discovery istio-egress istio-ingress kiali mesh-config prometheus telemetry-common tracing"
+    );
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.status.annotations.readyComponentCount}"),
+        "9/9"
+    );
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.status.appliedSpec.version} {.status.appliedValues.istio.meshConfig.trustDomain} {.status.chartVersion}"),
+        "v2.6 rosa-prod-mesh.local 2.6.4"
+    );
+    // The addons: grafana's objects, the Kiali and Jaeger resources, and their Routes.
+    assert_eq!(
+        get(&sim, "rosa", &["routes", "-n", mesh], "{.items[*].metadata.name}"),
+        "grafana istio-ingressgateway jaeger kiali"
+    );
+    assert_eq!(
+        get(&sim, "rosa", &["kiali,jaeger", "-n", mesh], "{.items[*].metadata.name}"),
+        "kiali jaeger"
+    );
+    // The member roll made a ServiceMeshMember in its member namespace.
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &["smm", "default", "-n", "prod-bookinfo"],
+            "{.spec.controlPlaneRef.namespace}/{.spec.controlPlaneRef.name} {.metadata.annotations.maistra\\.io/created-by} {.status.conditions[*].status}"
+        ),
+        "rosa-prod-mesh/rosa-prod-mesh servicemeshmemberroll-controller True True"
+    );
+
+    // One mesh per namespace, none in the operator's namespace.
+    let second = smcp(mesh, "aro-stg-mesh", "aro-stg", "v2.6").replace(
+        &format!("name: {mesh}\n  namespace"),
+        "name: second\n  namespace",
+    );
+    let err = fails(sim.kubectl_stdin("rosa", &["apply", "-f", "-"], &second));
+    assert!(
+        err.contains("admission webhook \"smcp.validation.maistra.io\" denied the request: only one service mesh may be installed per project/namespace"),
+        "{err}"
+    );
+    let here = "apiVersion: maistra.io/v2\nkind: ServiceMeshControlPlane\nmetadata: {name: basic, namespace: openshift-operators}\nspec: {}\n";
+    let err = fails(sim.kubectl_stdin("rosa", &["create", "-f", "-"], here));
+    assert!(
+        err.contains("service mesh may not be installed in the same project/namespace as the operator"),
+        "{err}"
+    );
+
+    // A member namespace that does not exist: the roll says which, the member status why.
+    ok(sim.kubectl(
+        "rosa",
+        &["patch", "smmr", "default", "-n", mesh, "--type", "merge", "-p", r#"{"spec":{"members":["prod-bookinfo","ghost"]}}"#],
+    ));
+    ok(sim.kubectl(
+        "rosa",
+        &["wait", "--for", "condition=Ready=False", "smmr/default", "-n", mesh, "--timeout", "30s"],
+    ));
+    let roll = ["smmr", "default", "-n", mesh];
+    assert_eq!(
+        get(&sim, "rosa", &roll, "{.status.conditions[0].reason}: {.status.conditions[0].message}"),
+        "ReconcileError: The following namespaces are not yet configured: [ghost]"
+    );
+    assert_eq!(
+        get(&sim, "rosa", &roll, "{.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].reason}: {.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].message}"),
+        "NamespaceNotExists: Namespace ghost does not exist"
+    );
+    assert_eq!(
+        get(&sim, "rosa", &roll, "{.status.members} {.status.configuredMembers} {.status.pendingMembers} {.status.annotations.configuredMemberCount}"),
+        r#"["ghost","prod-bookinfo"] ["prod-bookinfo"] ["ghost"] 1/2"#
+    );
+
+    // Settled: with no client writing, no controller writes either.
+    let before = store_version(&sim, "rosa");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(store_version(&sim, "rosa"), before, "a controller keeps writing");
+
+    // Deleting the control plane takes its components (and its finalizer) with it.
+    ok(sim.kubectl("rosa", &["delete", "smcp", mesh, "-n", mesh, "--wait"]));
+    ok(sim.kubectl(
+        "rosa",
+        &["wait", "--for=delete", "deployment/grafana", "route/kiali", "kiali/kiali", "-n", mesh, "--timeout", "30s"],
+    ));
+}
