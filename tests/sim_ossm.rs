@@ -997,8 +997,8 @@ async fn the_same_flow_through_kube_rs_in_process() {
 
 #[test]
 fn a_control_plane_not_ready_in_time_is_reported_with_its_state_then_converges() {
-    // Time scale 0.05: the operators install in about a second, a control plane 250 ms after it
-    // is applied; a 100 ms wait for it times out while it installs.
+    // Time scale 0.05: the operators install in about a second, a control plane about 2 s after
+    // it is applied; a 100 ms wait for it times out while it installs.
     let dir = tempfile::tempdir().unwrap();
     let mut options = SimOptions::new(dir.path().join("state"));
     options.clusters = Some(parse_clusters("rosa:aws").unwrap());
@@ -1038,10 +1038,14 @@ fn a_control_plane_not_ready_in_time_is_reported_with_its_state_then_converges()
 
 /// The list's resourceVersion: the store's, which any write anywhere raises.
 fn store_version(sim: &TestSim, ctx: &str) -> String {
-    let list: Value =
-        serde_json::from_str(&ok(sim.kubectl(ctx, &["get", "--raw", "/api/v1/namespaces"])))
-            .unwrap();
-    list["metadata"]["resourceVersion"].as_str().unwrap().to_string()
+    let list: Value = serde_json::from_str(&ok(
+        sim.kubectl(ctx, &["get", "--raw", "/api/v1/namespaces"])
+    ))
+    .unwrap();
+    list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn get(sim: &TestSim, ctx: &str, args: &[&str], path: &str) -> String {
@@ -1057,11 +1061,21 @@ fn the_operator_defaults_finalizes_refuses_a_second_mesh_reports_members_and_set
     let sim = TestSim::with_clusters("rosa:aws");
     install_operators(&sim, "rosa");
     let mesh = "rosa-prod-mesh";
-    install_mesh(&sim, "rosa", mesh, "prod-bookinfo", "aro-stg-mesh", "aro-stg");
+    install_mesh(
+        &sim,
+        "rosa",
+        mesh,
+        "prod-bookinfo",
+        "aro-stg-mesh",
+        "aro-stg",
+    );
     let smcp_args = ["smcp", mesh, "-n", mesh];
 
     // The mutating webhook filled the profiles; the operator put its finalizer on both.
-    assert_eq!(get(&sim, "rosa", &smcp_args, "{.spec.profiles}"), r#"["default"]"#);
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.spec.profiles}"),
+        r#"["default"]"#
+    );
     for what in [&smcp_args[..], &["smmr", "default", "-n", mesh]] {
         assert_eq!(
             get(&sim, "rosa", what, "{.metadata.finalizers}"),
@@ -1078,20 +1092,40 @@ fn the_operator_defaults_finalizes_refuses_a_second_mesh_reports_members_and_set
         "grafana istio-discovery istio-egress istio-ingress kiali mesh-config prometheus telemetry-common tracing"
     );
     assert_eq!(
-        get(&sim, "rosa", &smcp_args, "{.status.annotations.readyComponentCount}"),
+        get(
+            &sim,
+            "rosa",
+            &smcp_args,
+            "{.status.annotations.readyComponentCount}"
+        ),
         "9/9"
     );
     assert_eq!(
-        get(&sim, "rosa", &smcp_args, "{.status.appliedSpec.version} {.status.appliedValues.istio.meshConfig.trustDomain} {.status.chartVersion}"),
+        get(
+            &sim,
+            "rosa",
+            &smcp_args,
+            "{.status.appliedSpec.version} {.status.appliedValues.istio.meshConfig.trustDomain} {.status.chartVersion}"
+        ),
         "v2.6 rosa-prod-mesh.local 2.6.4"
     );
     // The addons: grafana's objects, the Kiali and Jaeger resources, and their Routes.
     assert_eq!(
-        get(&sim, "rosa", &["routes", "-n", mesh], "{.items[*].metadata.name}"),
+        get(
+            &sim,
+            "rosa",
+            &["routes", "-n", mesh],
+            "{.items[*].metadata.name}"
+        ),
         "grafana istio-ingressgateway jaeger kiali"
     );
     assert_eq!(
-        get(&sim, "rosa", &["kiali,jaeger", "-n", mesh], "{.items[*].metadata.name}"),
+        get(
+            &sim,
+            "rosa",
+            &["kiali,jaeger", "-n", mesh],
+            "{.items[*].metadata.name}"
+        ),
         "kiali jaeger"
     );
     // The member roll made a ServiceMeshMember in its member namespace.
@@ -1118,42 +1152,92 @@ fn the_operator_defaults_finalizes_refuses_a_second_mesh_reports_members_and_set
     let here = "apiVersion: maistra.io/v2\nkind: ServiceMeshControlPlane\nmetadata: {name: basic, namespace: openshift-operators}\nspec: {}\n";
     let err = fails(sim.kubectl_stdin("rosa", &["create", "-f", "-"], here));
     assert!(
-        err.contains("service mesh may not be installed in the same project/namespace as the operator"),
+        err.contains(
+            "service mesh may not be installed in the same project/namespace as the operator"
+        ),
         "{err}"
     );
 
     // A member namespace that does not exist: the roll says which, the member status why.
     ok(sim.kubectl(
         "rosa",
-        &["patch", "smmr", "default", "-n", mesh, "--type", "merge", "-p", r#"{"spec":{"members":["prod-bookinfo","ghost"]}}"#],
+        &[
+            "patch",
+            "smmr",
+            "default",
+            "-n",
+            mesh,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"members":["prod-bookinfo","ghost"]}}"#,
+        ],
     ));
     ok(sim.kubectl(
         "rosa",
-        &["wait", "--for", "condition=Ready=False", "smmr/default", "-n", mesh, "--timeout", "30s"],
+        &[
+            "wait",
+            "--for",
+            "condition=Ready=False",
+            "smmr/default",
+            "-n",
+            mesh,
+            "--timeout",
+            "30s",
+        ],
     ));
     let roll = ["smmr", "default", "-n", mesh];
     assert_eq!(
-        get(&sim, "rosa", &roll, "{.status.conditions[0].reason}: {.status.conditions[0].message}"),
+        get(
+            &sim,
+            "rosa",
+            &roll,
+            "{.status.conditions[0].reason}: {.status.conditions[0].message}"
+        ),
         "ReconcileError: The following namespaces are not yet configured: [ghost]"
     );
     assert_eq!(
-        get(&sim, "rosa", &roll, "{.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].reason}: {.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].message}"),
+        get(
+            &sim,
+            "rosa",
+            &roll,
+            "{.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].reason}: {.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].message}"
+        ),
         "NamespaceNotExists: Namespace ghost does not exist"
     );
     assert_eq!(
-        get(&sim, "rosa", &roll, "{.status.members} {.status.configuredMembers} {.status.pendingMembers} {.status.annotations.configuredMemberCount}"),
+        get(
+            &sim,
+            "rosa",
+            &roll,
+            "{.status.members} {.status.configuredMembers} {.status.pendingMembers} {.status.annotations.configuredMemberCount}"
+        ),
         r#"["ghost","prod-bookinfo"] ["prod-bookinfo"] ["ghost"] 1/2"#
     );
 
     // Settled: with no client writing, no controller writes either.
     let before = store_version(&sim, "rosa");
     std::thread::sleep(std::time::Duration::from_millis(400));
-    assert_eq!(store_version(&sim, "rosa"), before, "a controller keeps writing");
+    assert_eq!(
+        store_version(&sim, "rosa"),
+        before,
+        "a controller keeps writing"
+    );
 
     // Deleting the control plane takes its components (and its finalizer) with it.
     ok(sim.kubectl("rosa", &["delete", "smcp", mesh, "-n", mesh, "--wait"]));
     ok(sim.kubectl(
         "rosa",
-        &["wait", "--for=delete", "deployment/grafana", "route/kiali", "kiali/kiali", "-n", mesh, "--timeout", "30s"],
+        &[
+            "wait",
+            "--for=delete",
+            "deployment/grafana",
+            "route/kiali",
+            "kiali/kiali",
+            "-n",
+            mesh,
+            "--timeout",
+            "30s",
+        ],
     ));
 }

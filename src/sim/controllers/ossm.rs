@@ -1,22 +1,32 @@
 //! The Red Hat OpenShift Service Mesh 2.x operator (Maistra istio-operator) and istiod's CA.
 //!
-//! Imitates: the operator's admission webhook (`smcp.mutation.maistra.io`,
-//! `smcp.validation.maistra.io`, `smmr.validation.maistra.io`), which serves one delay after the
-//! operator's CSV succeeds — before that, SMCP/SMMR writes fail with the API server's real
-//! "failed calling webhook ... connection refused" error; the ServiceMeshControlPlane controller
-//! (istiod, the default ingress/egress gateways with the `istio-ingressgateway` Route, every
-//! `additionalIngress`/`additionalEgress` gateway with its Service, labels, ports, type and
-//! `<gateway>-service-account`, Prometheus, the mesh ConfigMap, status conditions
-//! Installed/Reconciled/Ready and `readiness.components`); istiod's self-signed root CA (a real
-//! X.509 CA with `O=<trust domain>`, kept in Secret `istio-ca-secret` like istiod's, published as
-//! ConfigMap `istio-ca-root-cert` in the mesh and member namespaces); and the
-//! ServiceMeshMemberRoll controller (member labels, configured/pending members, reasons as
-//! maistra's `memberroll_controller.go`).
+//! Imitates (maistra/istio-operator, branch maistra-2.5, the newest public one; status types
+//! from maistra/api maistra-2.6 `core/v1/status.go`, `core/v2/controlplane_types.go`):
+//! - the admission webhooks (`pkg/controller/servicemesh/webhooks`), serving one delay after the
+//!   operator's CSV succeeds — before that, writes fail with the API server's real "failed
+//!   calling webhook ... connection refused". The mutating ones default an SMCP's `version` and
+//!   `profiles` and drop the mesh namespace from an SMMR's members; the validating ones refuse a
+//!   second SMCP in a namespace, one in the operator's namespace, unknown and unsupported
+//!   versions, and the SMMR checks of `memberroll.go`, reading the operator's cache;
+//! - the SMCP controller: finalizer `maistra.io/istio-operator`, "installing" status, then the
+//!   charts' objects (istiod, the default and additional gateways with their Services, labels,
+//!   ports and `<gateway>-service-account`, the `istio-ingressgateway` Route, Prometheus,
+//!   Grafana with its Route, the `Kiali` and `Jaeger` resources, the mesh ConfigMap) and the
+//!   status the operator writes (conditions, `components`, `readiness`, `appliedSpec`,
+//!   `appliedValues`, versions, `readyComponentCount`); a later SMCP of a namespace is skipped;
+//! - istiod's self-signed root CA (a real X.509 CA with `O=<trust domain>`, kept in Secret
+//!   `istio-ca-secret` like istiod's, published as ConfigMap `istio-ca-root-cert` in the mesh and
+//!   member namespaces);
+//! - the member roll and member controllers: a ServiceMeshMember `default` per existing member
+//!   namespace, the `maistra.io/member-of` label, the roll's member lists and reasons.
 //!
-//! Approximated: no Pods, no sidecar injection, no Kiali/Grafana/Jaeger instances; readiness is
-//! grouped by chart (`istio-discovery`, `istio-ingress`, `istio-egress`, `prometheus`); the SMMR is
-//! Ready only once the SMCP is Ready (the walkthrough waits on it as "mesh installed"); the webhook
-//! cannot check what needs the store (one SMCP per namespace, the operator namespace).
+//! Approximated: profiles are not applied (only what the spec says is on counts, so
+//! `appliedSpec` is the spec with its defaults and `appliedValues` a small part of the real
+//! values); no sidecar injection; the Kiali and Jaeger operators are not simulated, so this
+//! controller writes their Deployment, Service and Route; a member counts as up to date (and
+//! the roll Ready) only once the SMCP is Ready, as the walkthrough's wait on the roll means
+//! "mesh installed"; the webhook's permission checks always pass; its upgrade/downgrade rules
+//! are not simulated.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -44,7 +54,9 @@ pub const OPERATOR_VERSION: &str = "2.6.4-1";
 pub const OPERATOR_NAMESPACE: &str = "openshift-operators";
 /// Every control plane version the operator knows (maistra/istio-operator
 /// `pkg/controller/versions/versions.go`, `versionToString`; 2.6 adds v2.6).
-const KNOWN_VERSIONS: &[&str] = &["v1.1", "v2.0", "v2.1", "v2.2", "v2.3", "v2.4", "v2.5", "v2.6"];
+const KNOWN_VERSIONS: &[&str] = &[
+    "v1.1", "v2.0", "v2.1", "v2.2", "v2.3", "v2.4", "v2.5", "v2.6",
+];
 /// The versions it supports: from its build's minimum (`build/build.sh`
 /// `MINIMUM_SUPPORTED_VERSION`: v2.2 on the maistra-2.5 branch, whose operator supports four
 /// versions; the maistra-2.6 branch is not public, so 2.6 is taken to move the window by one,
@@ -62,8 +74,19 @@ const MEMBER_ROLL_CONTROLLER: &str = "servicemeshmemberroll-controller";
 const CA_SECRET: &str = "istio-ca-secret";
 const CA_CONFIGMAP: &str = "istio-ca-root-cert";
 
+/// From the CSV's Succeeded to the webhook serving: the operator registers its webhook
+/// configurations and its Service gets endpoints once its pod is ready. No published figure;
+/// a few seconds, as the "connection refused" window users report is short.
 const WEBHOOK_DELAY: Duration = Duration::from_secs(5);
-const INSTALL_DELAY: Duration = Duration::from_secs(5);
+/// From a generation's first sight to its rendering. The operator installs its charts in
+/// groups, waiting for each group's Deployments before the next (`reconciler.go`,
+/// pauseReconciliation), so a first install takes about a minute before the last group's
+/// Deployments start; the Deployments' own readiness (image pulls) comes on top, for the
+/// 1–3 minutes an SMCP usually takes to be Ready. No published figure: Red Hat's docs only say
+/// to wait for `ComponentsReady`; this is the usual observation, not a measurement.
+const INSTALL_DELAY: Duration = Duration::from_secs(45);
+/// A later generation re-renders every chart but finds most objects unchanged (no source).
+const UPDATE_DELAY: Duration = Duration::from_secs(15);
 
 /// Registers the operator's admission webhook (off until the controller turns it on).
 pub fn register(cluster: &SimCluster) {
@@ -239,7 +262,10 @@ fn validate_member_roll(req: &Request, smmr: &Value) -> Result<(), ApiError> {
         return Ok(());
     }
     if text(smmr, "/metadata/name") != "default" {
-        return Err(denied(hook, "ServiceMeshMemberRoll must be named 'default'"));
+        return Err(denied(
+            hook,
+            "ServiceMeshMemberRoll must be named 'default'",
+        ));
     }
     if req.namespace == OPERATOR_NAMESPACE {
         return Err(denied(
@@ -262,7 +288,9 @@ fn validate_member_roll(req: &Request, smmr: &Value) -> Result<(), ApiError> {
         if *m != "*" && crate::names::dns1123_label(m).is_err() {
             return Err(denied(
                 hook,
-                format!(".spec.members contains invalid value '{m}'. Must be a valid namespace name."),
+                format!(
+                    ".spec.members contains invalid value '{m}'. Must be a valid namespace name."
+                ),
             ));
         }
         if !seen.insert(*m) {
@@ -296,7 +324,10 @@ fn validate_member_roll(req: &Request, smmr: &Value) -> Result<(), ApiError> {
             ));
         }
         if *m == req.namespace {
-            return Err(denied(hook, "mesh project/namespace cannot be listed as a member"));
+            return Err(denied(
+                hook,
+                "mesh project/namespace cannot be listed as a member",
+            ));
         }
     }
     Ok(())
@@ -592,10 +623,11 @@ fn int(v: &Value, pointer: &str) -> Option<i64> {
 fn addon_enabled(spec: &Value, addon: &str) -> bool {
     match addon {
         "tracing" => text(spec, "/tracing/type") == "Jaeger",
-        _ => spec
-            .pointer(&format!("/addons/{addon}/enabled"))
-            .and_then(Value::as_bool)
-            == Some(true),
+        _ => {
+            spec.pointer(&format!("/addons/{addon}/enabled"))
+                .and_then(Value::as_bool)
+                == Some(true)
+        }
     }
 }
 
@@ -766,14 +798,20 @@ impl Ossm {
                 condition(c, "Ready", false, "ErrMultipleSMCPs", message),
             ]);
             if status.get("readiness").is_none() {
-                status["readiness"] = json!({"components": {"pending": [], "ready": [], "unready": []}});
+                status["readiness"] =
+                    json!({"components": {"pending": [], "ready": [], "unready": []}});
             }
             o.set_status(GROUP, "servicemeshcontrolplanes", &ns, &name, status);
             return;
         }
         let key = format!("install/{}/{ns}/{name}/{generation}", cluster.name);
         if observed != Some(generation) {
-            if !self.timers.due(&key, world.delay(INSTALL_DELAY), next) {
+            let delay = if observed.is_none() {
+                INSTALL_DELAY
+            } else {
+                UPDATE_DELAY
+            };
+            if !self.timers.due(&key, world.delay(delay), next) {
                 wanted.frozen.insert((ns.clone(), name.clone()));
                 self.announce(&o, smcp, &previous, generation, observed);
                 return;
@@ -819,7 +857,8 @@ impl Ossm {
         };
         status["conditions"] = json!(conditions);
         if status.get("readiness").is_none() {
-            status["readiness"] = json!({"components": {"pending": [], "ready": [], "unready": []}});
+            status["readiness"] =
+                json!({"components": {"pending": [], "ready": [], "unready": []}});
         }
         o.set_status(
             GROUP,
@@ -866,10 +905,11 @@ impl Ossm {
                 .insert((plural, ns.clone(), obj_name.to_string()));
         };
         let deployment_ready = |obj_name: &str| {
-            o.get("apps", "deployments", &ns, obj_name).is_some_and(|d| {
-                d.pointer("/status/observedGeneration") == d.pointer("/metadata/generation")
-                    && int(&d, "/status/availableReplicas").unwrap_or(0) >= 1
-            })
+            o.get("apps", "deployments", &ns, obj_name)
+                .is_some_and(|d| {
+                    d.pointer("/status/observedGeneration") == d.pointer("/metadata/generation")
+                        && int(&d, "/status/availableReplicas").unwrap_or(0) >= 1
+                })
         };
 
         // Component (chart) -> whether all its Deployments are available.
@@ -933,7 +973,11 @@ impl Ossm {
             let entry = components.entry(w.component).or_insert(true);
             *entry &= deployment_ready(&w.name);
         }
-        let route = |wanted: &mut Wanted, route_name: &str, service: &str, target: Value, tls: bool| {
+        let route = |wanted: &mut Wanted,
+                     route_name: &str,
+                     service: &str,
+                     target: Value,
+                     tls: bool| {
             let mut route_meta = meta(route_name, &labels(&[("app", service)]), &Map::new());
             route_meta["annotations"] = json!({"openshift.io/host.generated": "true"});
             let mut spec = json!({"to": {"kind": "Service", "name": service, "weight": 100},
@@ -941,7 +985,12 @@ impl Ossm {
             if tls {
                 spec["tls"] = json!({"termination": "reencrypt", "insecureEdgeTerminationPolicy": "Redirect"});
             }
-            create_if_absent(o, ROUTE_GROUP, "routes", json!({"metadata": route_meta, "spec": spec}));
+            create_if_absent(
+                o,
+                ROUTE_GROUP,
+                "routes",
+                json!({"metadata": route_meta, "spec": spec}),
+            );
             wanted
                 .objects
                 .insert(("routes", ns.clone(), route_name.to_string()));
@@ -950,7 +999,13 @@ impl Ossm {
             && !disabled(spec.pointer("/gateways/ingress"))
             && !disabled(spec.pointer("/gateways/openshiftRoute"));
         if ingress_enabled {
-            route(wanted, "istio-ingressgateway", "istio-ingressgateway", json!(8080), false);
+            route(
+                wanted,
+                "istio-ingressgateway",
+                "istio-ingressgateway",
+                json!(8080),
+                false,
+            );
         }
         if addon_enabled(spec, "grafana") {
             route(wanted, "grafana", "grafana", json!("http"), true);
@@ -959,8 +1014,18 @@ impl Ossm {
         // Jaeger operators turn into a Deployment, a Service and a Route. Their operators are
         // not simulated: this controller writes those three objects for them (approximation).
         for (addon, chart, group, plural, kind, version, cr) in [
-            ("kiali", "kiali", "kiali.io", "kialis", "Kiali", "v1alpha1", "kiali"),
-            ("tracing", "tracing", "jaegertracing.io", "jaegers", "Jaeger", "v1", "jaeger"),
+            (
+                "kiali", "kiali", "kiali.io", "kialis", "Kiali", "v1alpha1", "kiali",
+            ),
+            (
+                "tracing",
+                "tracing",
+                "jaegertracing.io",
+                "jaegers",
+                "Jaeger",
+                "v1",
+                "jaeger",
+            ),
         ] {
             if !addon_enabled(spec, addon) {
                 continue;
@@ -999,14 +1064,18 @@ impl Ossm {
                         "template": {"metadata": {"labels": app},
                             "spec": {"containers": [{"name": cr, "image": format!("registry.redhat.io/openshift-service-mesh/{cr}-rhel8:{CHART_VERSION}")}]}}}}),
             );
-            wanted.objects.insert(("deployments", ns.clone(), cr.to_string()));
+            wanted
+                .objects
+                .insert(("deployments", ns.clone(), cr.to_string()));
             let _ = o.ensure(
                 "",
                 "services",
                 json!({"metadata": meta(service, &app, &Map::new()),
                     "spec": {"type": "ClusterIP", "selector": app, "ports": [port(port_name, port_number, port_number)]}}),
             );
-            wanted.objects.insert(("services", ns.clone(), service.to_string()));
+            wanted
+                .objects
+                .insert(("services", ns.clone(), service.to_string()));
             route(wanted, cr, service, json!(port_name), true);
         }
 
@@ -1042,7 +1111,14 @@ impl Ossm {
         components.insert("telemetry-common", true);
 
         let status = self.status(
-            smcp, previous, generation, observed, version, &trust, &components, &errors,
+            smcp,
+            previous,
+            generation,
+            observed,
+            version,
+            &trust,
+            &components,
+            &errors,
         );
         o.set_status(GROUP, "servicemeshcontrolplanes", &ns, &name, status);
     }
@@ -1076,14 +1152,21 @@ impl Ossm {
                 if !rendering && let Some(before) = before {
                     return json!({"resource": chart, "conditions": before});
                 }
-                let installed = before
-                    .and_then(Value::as_array)
-                    .is_some_and(|l| l.iter().any(|x| x["type"] == "Installed" && x["status"] == "True"));
+                let installed = before.and_then(Value::as_array).is_some_and(|l| {
+                    l.iter()
+                        .any(|x| x["type"] == "Installed" && x["status"] == "True")
+                });
                 let done = "Component installed successfully";
                 let conditions = if installed {
                     vec![
                         condition(before, "Installed", true, "InstallSuccessful", done),
-                        condition(before, "Reconciled", true, "ReconcileSuccessful", "Successfully reconciled"),
+                        condition(
+                            before,
+                            "Reconciled",
+                            true,
+                            "ReconcileSuccessful",
+                            "Successfully reconciled",
+                        ),
                     ]
                 } else {
                     vec![
@@ -1094,17 +1177,26 @@ impl Ossm {
                 json!({"resource": chart, "conditions": conditions})
             })
             .collect();
-        let ready: Vec<&str> = components.iter().filter(|(_, r)| **r).map(|(c, _)| *c).collect();
-        let unready: Vec<&str> = components.iter().filter(|(_, r)| !**r).map(|(c, _)| *c).collect();
+        let ready: Vec<&str> = components
+            .iter()
+            .filter(|(_, r)| **r)
+            .map(|(c, _)| *c)
+            .collect();
+        let unready: Vec<&str> = components
+            .iter()
+            .filter(|(_, r)| !**r)
+            .map(|(c, _)| *c)
+            .collect();
         let always: Vec<&str> = components
             .keys()
             .copied()
             .filter(|c| ALWAYS_READY.contains(c))
             .collect();
 
-        let installed_before = c
-            .and_then(Value::as_array)
-            .is_some_and(|l| l.iter().any(|x| x["type"] == "Installed" && x["status"] == "True"));
+        let installed_before = c.and_then(Value::as_array).is_some_and(|l| {
+            l.iter()
+                .any(|x| x["type"] == "Installed" && x["status"] == "True")
+        });
         let installed = condition(
             c,
             "Installed",
@@ -1138,7 +1230,10 @@ impl Ossm {
                 "Reconciled",
                 true,
                 "InstallSuccessful",
-                &format!("Successfully installed version {}", reconciled_version(generation)),
+                &format!(
+                    "Successfully installed version {}",
+                    reconciled_version(generation)
+                ),
             )
         };
         let ready_condition = if reconciled["status"] != "True" {
@@ -1150,7 +1245,13 @@ impl Ossm {
                 text(&reconciled, "/message"),
             )
         } else if unready.is_empty() {
-            condition(c, "Ready", true, "ComponentsReady", "All component deployments are Available")
+            condition(
+                c,
+                "Ready",
+                true,
+                "ComponentsReady",
+                "All component deployments are Available",
+            )
         } else {
             condition(
                 c,
@@ -1219,13 +1320,21 @@ impl Ossm {
             .iter()
             .filter(|c| text(c, "/metadata/namespace") == ns)
             .collect();
-        let not_ready = |reason: &str, message: &str| json!([condition(previous, "Ready", false, reason, message)]);
+        let not_ready = |reason: &str, message: &str| {
+            json!([condition(previous, "Ready", false, reason, message)])
+        };
         if name != "default" {
             status["conditions"] = not_ready(
                 "ErrInvalidName",
                 "the ServiceMeshMemberRoll name is invalid; must be \"default\"",
             );
-            o.set_status(GROUP, "servicemeshmemberrolls", &ns, &name, with_count(status));
+            o.set_status(
+                GROUP,
+                "servicemeshmemberrolls",
+                &ns,
+                &name,
+                with_count(status),
+            );
             return;
         }
         if mesh.len() > 1 {
@@ -1233,11 +1342,19 @@ impl Ossm {
                 "ErrMultipleSMCPs",
                 "Multiple ServiceMeshControlPlane resources exist in the namespace",
             );
-            o.set_status(GROUP, "servicemeshmemberrolls", &ns, &name, with_count(status));
+            o.set_status(
+                GROUP,
+                "servicemeshmemberrolls",
+                &ns,
+                &name,
+                with_count(status),
+            );
             return;
         }
         let smcp = mesh.first().filter(|c| !deleting(c));
-        let previous_statuses = smmr.pointer("/status/memberStatuses").and_then(Value::as_array);
+        let previous_statuses = smmr
+            .pointer("/status/memberStatuses")
+            .and_then(Value::as_array);
         let member_conditions = |m: &str| {
             previous_statuses
                 .and_then(|l| l.iter().find(|s| s["namespace"] == m))
@@ -1246,13 +1363,15 @@ impl Ossm {
         let mut configured = BTreeSet::new();
         let mut up_to_date = BTreeSet::new();
         let mut statuses = Vec::new();
-        let reconciled = smcp.and_then(|c| {
-            int(c, "/status/observedGeneration").map(reconciled_version)
-        });
+        let reconciled =
+            smcp.and_then(|c| int(c, "/status/observedGeneration").map(reconciled_version));
         let mesh_ready = smcp.is_some_and(|c| {
             c.pointer("/status/conditions")
                 .and_then(Value::as_array)
-                .is_some_and(|cs| cs.iter().any(|x| x["type"] == "Ready" && x["status"] == "True"))
+                .is_some_and(|cs| {
+                    cs.iter()
+                        .any(|x| x["type"] == "Ready" && x["status"] == "True")
+                })
         });
         for m in &listed {
             if let Some(smcp) = smcp {
@@ -1296,25 +1415,37 @@ impl Ossm {
             all.insert(m.clone());
             if deleting(&member) {
                 terminating.insert(m.clone());
-            } else if smcp.is_some_and(|c| text(&member, "/spec/controlPlaneRef/name") == text(c, "/metadata/name"))
-                && member
-                    .pointer("/status/conditions")
-                    .and_then(Value::as_array)
-                    .is_some_and(|cs| cs.iter().any(|x| x["type"] == "Reconciled" && x["status"] == "True"))
+            } else if smcp.is_some_and(|c| {
+                text(&member, "/spec/controlPlaneRef/name") == text(c, "/metadata/name")
+            }) && member
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .is_some_and(|cs| {
+                    cs.iter()
+                        .any(|x| x["type"] == "Reconciled" && x["status"] == "True")
+                })
             {
                 configured.insert(m.clone());
                 // Approximation: members count as up to date once the control plane is Ready
                 // (the real check compares the member's meshReconciledVersion), so that the
                 // walkthrough's wait on the SMMR means "mesh installed".
                 if mesh_ready
-                    && member.pointer("/status/meshReconciledVersion").and_then(Value::as_str)
+                    && member
+                        .pointer("/status/meshReconciledVersion")
+                        .and_then(Value::as_str)
                         == reconciled.as_deref()
                 {
                     up_to_date.insert(m.clone());
                 }
             }
-            if let Some(conditions) = member.pointer("/status/conditions").and_then(Value::as_array) {
-                let reconciled: Vec<&Value> = conditions.iter().filter(|x| x["type"] == "Reconciled").collect();
+            if let Some(conditions) = member
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+            {
+                let reconciled: Vec<&Value> = conditions
+                    .iter()
+                    .filter(|x| x["type"] == "Reconciled")
+                    .collect();
                 statuses.retain(|s| s["namespace"] != m.as_str());
                 statuses.push(json!({"namespace": m, "conditions": reconciled}));
             }
@@ -1348,17 +1479,35 @@ impl Ossm {
             }
         }
         status["conditions"] = if smcp.is_none() {
-            not_ready("ErrSMCPMissing", "No ServiceMeshControlPlane exists in the namespace")
+            not_ready(
+                "ErrSMCPMissing",
+                "No ServiceMeshControlPlane exists in the namespace",
+            )
         } else if !pending.is_empty() {
             let list: Vec<&str> = pending.iter().map(|s| s.as_str()).collect();
             not_ready(
                 "ReconcileError",
-                &format!("The following namespaces are not yet configured: [{}]", list.join(" ")),
+                &format!(
+                    "The following namespaces are not yet configured: [{}]",
+                    list.join(" ")
+                ),
             )
         } else {
-            json!([condition(previous, "Ready", true, "Configured", "All namespaces have been configured successfully")])
+            json!([condition(
+                previous,
+                "Ready",
+                true,
+                "Configured",
+                "All namespaces have been configured successfully"
+            )])
         };
-        o.set_status(GROUP, "servicemeshmemberrolls", &ns, &name, with_count(status));
+        o.set_status(
+            GROUP,
+            "servicemeshmemberrolls",
+            &ns,
+            &name,
+            with_count(status),
+        );
     }
 
     /// The member controller (`member/controller.go`): finalizer, the namespace's member-of
@@ -1385,18 +1534,24 @@ impl Ossm {
                 text(c, "/metadata/namespace") == mesh_ns && text(c, "/metadata/name") == mesh_name
             });
             let (ok, reason, message) = if name != "default" {
-                (false, "InvalidName", "the ServiceMeshMember name is invalid; must be \"default\"".to_string())
+                (
+                    false,
+                    "InvalidName",
+                    "the ServiceMeshMember name is invalid; must be \"default\"".to_string(),
+                )
             } else if smcp.is_none() {
-                (false, "ErrorControlPlaneMissing", "the referenced ServiceMeshControlPlane object does not exist".to_string())
+                (
+                    false,
+                    "ErrorControlPlaneMissing",
+                    "the referenced ServiceMeshControlPlane object does not exist".to_string(),
+                )
             } else {
                 members_of.insert(ns.clone(), mesh_ns.clone());
                 (true, "", String::new())
             };
-            if let Some(c) = smcp {
-                if let Some(g) = int(c, "/status/observedGeneration") {
-                    status["meshGeneration"] = json!(g);
-                    status["meshReconciledVersion"] = json!(reconciled_version(g));
-                }
+            if let Some(g) = smcp.and_then(|c| int(c, "/status/observedGeneration")) {
+                status["meshGeneration"] = json!(g);
+                status["meshReconciledVersion"] = json!(reconciled_version(g));
             }
             status["conditions"] = json!([
                 condition(previous, "Reconciled", ok, reason, &message),
@@ -1516,16 +1671,18 @@ impl Ossm {
         }
     }
 
-    /// Drops the finalizer of the objects being deleted once what they installed is gone.
+    /// Drops the finalizer of the objects being deleted once what they installed is gone
+    /// (this reconcile's sweep removed it). The member controller's own clean-up of the
+    /// namespace (its label) follows from the member no longer being counted.
     fn finish(&self, cluster: &SimCluster) {
         let o = Objects::of(cluster);
-        for (plural, ready) in [
-            ("servicemeshmembers", true),
-            ("servicemeshcontrolplanes", true),
-            ("servicemeshmemberrolls", true),
+        for plural in [
+            "servicemeshmembers",
+            "servicemeshcontrolplanes",
+            "servicemeshmemberrolls",
         ] {
             for obj in o.list(GROUP, plural, None) {
-                if ready && deleting(&obj) {
+                if deleting(&obj) {
                     set_finalizer(&o, GROUP, plural, &obj, false);
                 }
             }
@@ -1662,7 +1819,10 @@ mod tests {
         assert!(err.message.ends_with(":443: connect: connection refused"));
         hook.serving.store(true, Ordering::SeqCst);
         admit(&hook, Operation::Create, "istio-system", &mut smcp).unwrap();
-        assert_eq!(smcp["spec"], json!({"version": "v2.6", "profiles": ["default"]}));
+        assert_eq!(
+            smcp["spec"],
+            json!({"version": "v2.6", "profiles": ["default"]})
+        );
         let mut bad = json!({"metadata": {"name": "basic"}, "spec": {"version": "v2.9"}});
         let err = admit(&hook, Operation::Update, "istio-system", &mut bad).unwrap_err();
         assert_eq!(err.code, 400);
@@ -1678,7 +1838,9 @@ mod tests {
         );
         let mut here = json!({"metadata": {"name": "basic"}, "spec": {}});
         let err = admit(&hook, Operation::Create, OPERATOR_NAMESPACE, &mut here).unwrap_err();
-        assert!(err.message.ends_with("service mesh may not be installed in the same project/namespace as the operator"));
+        assert!(err.message.ends_with(
+            "service mesh may not be installed in the same project/namespace as the operator"
+        ));
         let mut bad = json!({"metadata": {"name": "basic"}, "spec": {"gateways": {"additionalIngress": {"Bad_GW": {}}}}});
         let err = admit(&hook, Operation::Create, "istio-system", &mut bad).unwrap_err();
         assert!(
