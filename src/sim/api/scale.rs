@@ -257,7 +257,13 @@ fn write(
                 }
                 let mut desired = current.clone();
                 desired["spec"]["replicas"] = json!(replicas);
-                admission.admit(rt, Operation::Update, namespace, Some(current), &mut desired)?;
+                admission.admit(
+                    rt,
+                    Operation::Update,
+                    namespace,
+                    Some(current),
+                    &mut desired,
+                )?;
                 Ok(desired)
             })?;
     Ok(deployment)
