@@ -487,7 +487,7 @@ fn the_webhook_validates_versions_and_gateway_names() {
         &smcp("rosa-prod-mesh", "aro-stg-mesh", "aro-stg", "v2.9"),
     ));
     assert!(
-        err.contains("admission webhook \"smcp.validation.maistra.io\" denied the request: invalid Version specified; supported versions are: [v2.0 v2.1 v2.2 v2.3 v2.4 v2.5 v2.6]"),
+        err.contains("admission webhook \"smcp.validation.maistra.io\" denied the request: invalid Version specified; supported versions are: [v2.3 v2.4 v2.5 v2.6]"),
         "{err}"
     );
     let err = fails(sim.kubectl_stdin(
@@ -997,8 +997,8 @@ async fn the_same_flow_through_kube_rs_in_process() {
 
 #[test]
 fn a_control_plane_not_ready_in_time_is_reported_with_its_state_then_converges() {
-    // Time scale 0.05: the operators install in about a second, a control plane 250 ms after it
-    // is applied; a 100 ms wait for it times out while it installs.
+    // Time scale 0.05: the operators install in about a second, a control plane about 2 s after
+    // it is applied; a 100 ms wait for it times out while it installs.
     let dir = tempfile::tempdir().unwrap();
     let mut options = SimOptions::new(dir.path().join("state"));
     options.clusters = Some(parse_clusters("rosa:aws").unwrap());
@@ -1030,8 +1030,214 @@ fn a_control_plane_not_ready_in_time_is_reported_with_its_state_then_converges()
     );
     // The roll's state, and the control plane's: where the time goes.
     assert!(
-        text.contains("last seen: conditions Ready=False (SMCPReconciling: Initial service mesh installation has not completed); control plane rosa-prod-mesh: exists, with no status yet"),
+        text.contains("last seen: conditions Ready=False (ReconcileError: The following namespaces are not yet configured: [prod-bookinfo]); control plane rosa-prod-mesh: conditions Installed=False (ResourceCreated: Installing mesh generation 1)"),
         "{text}"
     );
     ok(run("30s"));
+}
+
+/// The list's resourceVersion: the store's, which any write anywhere raises.
+fn store_version(sim: &TestSim, ctx: &str) -> String {
+    let list: Value = serde_json::from_str(&ok(
+        sim.kubectl(ctx, &["get", "--raw", "/api/v1/namespaces"])
+    ))
+    .unwrap();
+    list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn get(sim: &TestSim, ctx: &str, args: &[&str], path: &str) -> String {
+    let mut all = vec!["get"];
+    all.extend_from_slice(args);
+    let jsonpath = format!("jsonpath={path}");
+    all.extend_from_slice(&["-o", &jsonpath]);
+    ok(sim.kubectl(ctx, &all))
+}
+
+#[test]
+fn the_operator_defaults_finalizes_refuses_a_second_mesh_reports_members_and_settles() {
+    let sim = TestSim::with_clusters("rosa:aws");
+    install_operators(&sim, "rosa");
+    let mesh = "rosa-prod-mesh";
+    install_mesh(
+        &sim,
+        "rosa",
+        mesh,
+        "prod-bookinfo",
+        "aro-stg-mesh",
+        "aro-stg",
+    );
+    let smcp_args = ["smcp", mesh, "-n", mesh];
+
+    // The mutating webhook filled the profiles; the operator put its finalizer on both.
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.spec.profiles}"),
+        r#"["default"]"#
+    );
+    for what in [&smcp_args[..], &["smmr", "default", "-n", mesh]] {
+        assert_eq!(
+            get(&sim, "rosa", what, "{.metadata.finalizers}"),
+            r#"["maistra.io/istio-operator"]"#
+        );
+    }
+    // Status as the operator writes it.
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.status.conditions[*].reason}"),
+        "InstallSuccessful InstallSuccessful ComponentsReady"
+    );
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.status.components[*].resource}"),
+        "grafana istio-discovery istio-egress istio-ingress kiali mesh-config prometheus telemetry-common tracing"
+    );
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &smcp_args,
+            "{.status.annotations.readyComponentCount}"
+        ),
+        "9/9"
+    );
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &smcp_args,
+            "{.status.appliedSpec.version} {.status.appliedValues.istio.meshConfig.trustDomain} {.status.chartVersion}"
+        ),
+        "v2.6 rosa-prod-mesh.local 2.6.4"
+    );
+    // The addons: grafana's objects, the Kiali and Jaeger resources, and their Routes.
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &["routes", "-n", mesh],
+            "{.items[*].metadata.name}"
+        ),
+        "grafana istio-ingressgateway jaeger kiali"
+    );
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &["kiali,jaeger", "-n", mesh],
+            "{.items[*].metadata.name}"
+        ),
+        "kiali jaeger"
+    );
+    // The member roll made a ServiceMeshMember in its member namespace.
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &["smm", "default", "-n", "prod-bookinfo"],
+            "{.spec.controlPlaneRef.namespace}/{.spec.controlPlaneRef.name} {.metadata.annotations.maistra\\.io/created-by} {.status.conditions[*].status}"
+        ),
+        "rosa-prod-mesh/rosa-prod-mesh servicemeshmemberroll-controller True True"
+    );
+
+    // One mesh per namespace, none in the operator's namespace.
+    let second = smcp(mesh, "aro-stg-mesh", "aro-stg", "v2.6").replace(
+        &format!("name: {mesh}\n  namespace"),
+        "name: second\n  namespace",
+    );
+    let err = fails(sim.kubectl_stdin("rosa", &["apply", "-f", "-"], &second));
+    assert!(
+        err.contains("admission webhook \"smcp.validation.maistra.io\" denied the request: only one service mesh may be installed per project/namespace"),
+        "{err}"
+    );
+    let here = "apiVersion: maistra.io/v2\nkind: ServiceMeshControlPlane\nmetadata: {name: basic, namespace: openshift-operators}\nspec: {}\n";
+    let err = fails(sim.kubectl_stdin("rosa", &["create", "-f", "-"], here));
+    assert!(
+        err.contains(
+            "service mesh may not be installed in the same project/namespace as the operator"
+        ),
+        "{err}"
+    );
+
+    // A member namespace that does not exist: the roll says which, the member status why.
+    ok(sim.kubectl(
+        "rosa",
+        &[
+            "patch",
+            "smmr",
+            "default",
+            "-n",
+            mesh,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"members":["prod-bookinfo","ghost"]}}"#,
+        ],
+    ));
+    ok(sim.kubectl(
+        "rosa",
+        &[
+            "wait",
+            "--for",
+            "condition=Ready=False",
+            "smmr/default",
+            "-n",
+            mesh,
+            "--timeout",
+            "30s",
+        ],
+    ));
+    let roll = ["smmr", "default", "-n", mesh];
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &roll,
+            "{.status.conditions[0].reason}: {.status.conditions[0].message}"
+        ),
+        "ReconcileError: The following namespaces are not yet configured: [ghost]"
+    );
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &roll,
+            "{.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].reason}: {.status.memberStatuses[?(@.namespace==\"ghost\")].conditions[0].message}"
+        ),
+        "NamespaceNotExists: Namespace ghost does not exist"
+    );
+    assert_eq!(
+        get(
+            &sim,
+            "rosa",
+            &roll,
+            "{.status.members} {.status.configuredMembers} {.status.pendingMembers} {.status.annotations.configuredMemberCount}"
+        ),
+        r#"["ghost","prod-bookinfo"] ["prod-bookinfo"] ["ghost"] 1/2"#
+    );
+
+    // Settled: with no client writing, no controller writes either.
+    let before = store_version(&sim, "rosa");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(
+        store_version(&sim, "rosa"),
+        before,
+        "a controller keeps writing"
+    );
+
+    // Deleting the control plane takes its components (and its finalizer) with it.
+    ok(sim.kubectl("rosa", &["delete", "smcp", mesh, "-n", mesh, "--wait"]));
+    ok(sim.kubectl(
+        "rosa",
+        &[
+            "wait",
+            "--for=delete",
+            "deployment/grafana",
+            "route/kiali",
+            "kiali/kiali",
+            "-n",
+            mesh,
+            "--timeout",
+            "30s",
+        ],
+    ));
 }

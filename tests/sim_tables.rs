@@ -555,7 +555,7 @@ fn service_mesh_kinds_print_the_columns_of_their_crds() {
         smcp[1..4],
         [
             "servicemeshcontrolplane.maistra.io/basic",
-            "5/5",
+            "6/6",
             "ComponentsReady"
         ],
         "{out}"

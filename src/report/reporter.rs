@@ -221,7 +221,9 @@ impl Reporter {
     pub fn wait_began(&self, slot: Option<usize>, id: u64, cluster: &str, what: &str) {
         let mut state = self.state();
         let since = time::OffsetDateTime::now_utc()
-            .format(time::macros::format_description!("[hour]:[minute]:[second]"))
+            .format(time::macros::format_description!(
+                "[hour]:[minute]:[second]"
+            ))
             .unwrap_or_default();
         let text = format!("waiting for {what} on {cluster} (since {since} UTC)");
         let bar = state.bar(slot);
@@ -461,9 +463,18 @@ mod tests {
     fn a_long_wait_says_what_it_waits_for_since_when_and_what_it_saw() {
         let r = Reporter::buffer(false);
         r.step_started(0, 0, "Control planes");
-        r.wait_began(Some(0), 7, "rosa", "smcp/basic in istio-system to be condition=Ready");
+        r.wait_began(
+            Some(0),
+            7,
+            "rosa",
+            "smcp/basic in istio-system to be condition=Ready",
+        );
         r.wait_going_on(7, "");
-        assert_eq!(r.output(), "step: Control planes\n", "short waits stay quiet");
+        assert_eq!(
+            r.output(),
+            "step: Control planes\n",
+            "short waits stay quiet"
+        );
         // As if the wait had begun a while ago.
         r.state().waits[0].started -= FIRST_WAIT_LINE + Duration::from_secs(1);
         r.wait_going_on(7, "Ready=False (ComponentsNotReady)");
@@ -475,7 +486,9 @@ mod tests {
         assert_eq!(lines.len(), 2, "{out}");
         let line = lines[1];
         assert!(
-            line.starts_with("  waiting for smcp/basic in istio-system to be condition=Ready on rosa (since "),
+            line.starts_with(
+                "  waiting for smcp/basic in istio-system to be condition=Ready on rosa (since "
+            ),
             "{line}"
         );
         assert!(

@@ -198,7 +198,14 @@ pub fn create(
         ));
     }
     let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
-    cluster.admit(&target.rt, Operation::Create, &object)?;
+    cluster.admission(&target.rt, None).admit(
+        &target.rt,
+        Operation::Create,
+        namespace(target),
+        None,
+        &mut object,
+    )?;
+    // After admission: what a mutating webhook sets belongs to the writer, as on a real server.
     fieldmanager::record_update(
         &target.rt,
         None,
@@ -225,8 +232,9 @@ pub fn update(
     let mut object = decode_object(headers, body)?;
     check_kind(&target.rt, &target.version, &object)?;
     let warnings = validation::admit_request(&target.rt, &target.version, directive, &mut object)?;
-    cluster.admit(&target.rt, Operation::Update, &object)?;
     let manager = manager(query, headers);
+    // Taken before the store lock: the webhook reads the operator's cache, not the store.
+    let admission = cluster.admission(&target.rt, target.subresource.as_deref());
     let (updated, _) = cluster.store.modify_as(
         &target.rt,
         namespace(target),
@@ -237,6 +245,13 @@ pub fn update(
         |current| {
             let current = current.ok_or_else(|| ApiError::not_found(&target.rt, name(target)))?;
             store::check_version(&target.rt, name(target), current, &object)?;
+            admission.admit(
+                &target.rt,
+                Operation::Update,
+                namespace(target),
+                Some(current),
+                &mut object,
+            )?;
             fieldmanager::record_update(
                 &target.rt,
                 Some(current),
@@ -287,6 +302,7 @@ pub fn patch(
         }
         validation::admit_apply_body(rt, &applied)?;
         let force = is_true(query, "force");
+        let admission = cluster.admission(rt, target.subresource.as_deref());
         cluster.store.modify_as(
             rt,
             namespace(target),
@@ -310,12 +326,13 @@ pub fn patch(
                 } else {
                     Operation::Create
                 };
-                cluster.admit(rt, op, &desired)?;
+                admission.admit(rt, op, namespace(target), current, &mut desired)?;
                 Ok(desired)
             },
         )?
     } else {
         let manager = manager(query, headers);
+        let admission = cluster.admission(rt, target.subresource.as_deref());
         cluster.store.modify_as(
             rt,
             namespace(target),
@@ -327,7 +344,13 @@ pub fn patch(
                 let current = current.ok_or_else(|| ApiError::not_found(rt, name(target)))?;
                 let mut desired = apply_patch(rt, current, &ct, body)?;
                 warnings = validation::admit_request(rt, &target.version, directive, &mut desired)?;
-                cluster.admit(rt, Operation::Update, &desired)?;
+                admission.admit(
+                    rt,
+                    Operation::Update,
+                    namespace(target),
+                    Some(current),
+                    &mut desired,
+                )?;
                 fieldmanager::record_update(
                     rt,
                     Some(current),

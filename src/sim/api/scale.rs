@@ -231,6 +231,8 @@ fn write(
     manager: &str,
     new_scale: &dyn Fn(&Value) -> Result<Value, ApiError>,
 ) -> Result<std::sync::Arc<Value>, ApiError> {
+    // Admission sees the write as one to `deployments/scale`.
+    let admission = cluster.admission(rt, Some("scale"));
     let (deployment, _) =
         cluster
             .store
@@ -267,7 +269,13 @@ fn write(
                 }
                 let mut desired = current.clone();
                 desired["spec"]["replicas"] = json!(replicas);
-                cluster.admit(rt, Operation::Update, &desired)?;
+                admission.admit(
+                    rt,
+                    Operation::Update,
+                    namespace,
+                    Some(current),
+                    &mut desired,
+                )?;
                 fieldmanager::record_update(
                     rt,
                     Some(current),

@@ -420,7 +420,10 @@ impl OpenShift {
             let address = match current {
                 Some(a) => a,
                 None => {
-                    if !self.timers.due(&key, world.delay(lb_delay(cluster.provider)), next) {
+                    if !self
+                        .timers
+                        .due(&key, world.delay(lb_delay(cluster.provider)), next)
+                    {
                         continue;
                     }
                     let nlb = svc
