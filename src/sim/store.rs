@@ -297,9 +297,7 @@ impl Store {
         inner
             .objects
             .iter()
-            .filter_map(|((group, plural), objs)| {
-                Some((inner.registry.find(group, plural)?, objs))
-            })
+            .filter_map(|((group, plural), objs)| Some((inner.registry.find(group, plural)?, objs)))
             .flat_map(|(rt, objs)| {
                 objs.values()
                     .filter(|o| keep(o))
@@ -1072,16 +1070,19 @@ fn deletion_rules(
         return Ok(());
     };
     meta.insert("deletionTimestamp".into(), since.clone());
-    if meta.get("deletionGracePeriodSeconds").is_none_or(Value::is_null)
+    if meta
+        .get("deletionGracePeriodSeconds")
+        .is_none_or(Value::is_null)
         && let Some(grace) = old_meta.and_then(|m| m.get("deletionGracePeriodSeconds"))
     {
         meta.insert("deletionGracePeriodSeconds".into(), grace.clone());
     }
     let before = finalizers_of(old);
-    let mut added: Vec<String> = finalizers_of(&json!({"metadata": {"finalizers": meta.get("finalizers")}}))
-        .into_iter()
-        .filter(|f| !before.contains(f))
-        .collect();
+    let mut added: Vec<String> =
+        finalizers_of(&json!({"metadata": {"finalizers": meta.get("finalizers")}}))
+            .into_iter()
+            .filter(|f| !before.contains(f))
+            .collect();
     if added.is_empty() {
         return Ok(());
     }
@@ -1108,8 +1109,12 @@ fn terminating_namespace(rt: &ResourceType, name: &str, namespace: &str) -> ApiE
     ApiError::forbidden_about(
         rt,
         name,
-        &format!("unable to create new content in namespace {namespace} because it is being terminated"),
-        vec![json!({"reason": "NamespaceTerminating", "message": format!("namespace {namespace} is being terminated"), "field": "metadata.namespace"})],
+        &format!(
+            "unable to create new content in namespace {namespace} because it is being terminated"
+        ),
+        vec![
+            json!({"reason": "NamespaceTerminating", "message": format!("namespace {namespace} is being terminated"), "field": "metadata.namespace"}),
+        ],
     )
 }
 
@@ -1489,9 +1494,11 @@ mod tests {
                 .unwrap()
                 .into_object();
             assert_eq!(dry["metadata"]["finalizers"], json!([finalizer]));
-            assert!(s.get(&cm, "demo", name).unwrap()["metadata"]
-                .get("deletionTimestamp")
-                .is_none());
+            assert!(
+                s.get(&cm, "demo", name).unwrap()["metadata"]
+                    .get("deletionTimestamp")
+                    .is_none()
+            );
             let marked = s
                 .delete_with(&cm, "demo", name, Some(policy), Write::Commit)
                 .unwrap();
@@ -1499,7 +1506,13 @@ mod tests {
         }
         // Background takes the collector's finalizer away again: the object goes.
         let gone = s
-            .delete_with(&cm, "demo", "f", Some(Propagation::Background), Write::Commit)
+            .delete_with(
+                &cm,
+                "demo",
+                "f",
+                Some(Propagation::Background),
+                Write::Commit,
+            )
             .unwrap();
         assert!(matches!(gone, Deletion::Gone(_)));
     }
@@ -1511,7 +1524,10 @@ mod tests {
             .unwrap();
         let marked = s.delete(&ns, "", "demo").unwrap();
         assert_eq!(marked["status"]["phase"], "Terminating");
-        assert!(s.get(&cm, "demo", "a").is_ok(), "the controller removes content");
+        assert!(
+            s.get(&cm, "demo", "a").is_ok(),
+            "the controller removes content"
+        );
         let err = s
             .create(&cm, "demo", json!({"metadata": {"name": "b"}}))
             .unwrap_err();

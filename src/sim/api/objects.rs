@@ -325,9 +325,8 @@ fn delete_options(query: &Query, body: &[u8]) -> Result<(Option<Propagation>, Wr
         .get("orphanDependents")
         .map(|v| v == "true")
         .or_else(|| options.get("orphanDependents").and_then(Value::as_bool));
-    let invalid = |cause: Cause| {
-        ApiError::invalid_causes("DeleteOptions.meta.k8s.io", "", None, vec![cause])
-    };
+    let invalid =
+        |cause: Cause| ApiError::invalid_causes("DeleteOptions.meta.k8s.io", "", None, vec![cause]);
     let propagation = match (policy.as_deref(), orphan) {
         (Some(p), Some(_)) => {
             return Err(invalid(Cause::invalid(

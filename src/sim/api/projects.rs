@@ -176,13 +176,11 @@ fn delete(cluster: &SimCluster, name: &str) -> Result<Response, ApiError> {
     let rt = namespaces(cluster)?;
     // The Namespace terminates (see `Store::delete_with`): openshift-apiserver's project storage
     // deletes through it and passes on its refusals (a second delete is a 409).
-    cluster.store.delete(&rt, "", name).map_err(|e| {
-        if e.code == 404 {
-            not_found(name)
-        } else {
-            e
-        }
-    })?;
+    cluster.store.delete(&rt, "", name).map_err(
+        |e| {
+            if e.code == 404 { not_found(name) } else { e }
+        },
+    )?;
     Ok(json_response(
         200,
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",

@@ -28,8 +28,7 @@ use super::{Changes, Controller, Next, Objects, condition, terminating};
 use crate::sim::cluster::SimCluster;
 use crate::sim::resources::ResourceType;
 use crate::sim::store::{
-    Deletion, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Part, Propagation, Write, finalizers_of,
-    text,
+    Deletion, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Part, Propagation, Write, finalizers_of, text,
 };
 use crate::sim::world::World;
 
@@ -276,12 +275,24 @@ fn collect_garbage(cluster: &SimCluster) {
             }
         }
     }
-    for (rt, dependent) in &dependents {
+    for (rt, listed) in &dependents {
+        // As it is now: the owners' pass above may have changed it.
+        let Ok(dependent) = store.get(
+            rt,
+            text(listed, "/metadata/namespace"),
+            text(listed, "/metadata/name"),
+        ) else {
+            continue;
+        };
+        let dependent = &dependent;
         // `attemptToDeleteItem`: a dependent already going is left to its own finalizers.
         if terminating(dependent) {
             continue;
         }
         let refs = owner_references(dependent);
+        if refs.is_empty() {
+            continue;
+        }
         let states: Vec<(String, Owner)> = refs
             .iter()
             .map(|r| {
@@ -334,9 +345,7 @@ fn owner_references(object: &Value) -> &[Value] {
 /// taken as there (the real collector cannot resolve it either, and retries rather than delete).
 fn owner_state(cluster: &SimCluster, dependent: &Value, reference: &Value) -> Owner {
     let api_version = text(reference, "/apiVersion");
-    let group = api_version
-        .split_once('/')
-        .map_or("", |(group, _)| group);
+    let group = api_version.split_once('/').map_or("", |(group, _)| group);
     let Some(rt) = cluster.store.find_kind(group, text(reference, "/kind")) else {
         return Owner::Solid;
     };
@@ -345,10 +354,7 @@ fn owner_state(cluster: &SimCluster, dependent: &Value, reference: &Value) -> Ow
     } else {
         ""
     };
-    match cluster
-        .store
-        .get(&rt, namespace, text(reference, "/name"))
-    {
+    match cluster.store.get(&rt, namespace, text(reference, "/name")) {
         Ok(owner) if text(&owner, "/metadata/uid") == text(reference, "/uid") => {
             if terminating(&owner)
                 && finalizers_of(&owner)
