@@ -390,3 +390,54 @@ fn delete_collection_deletes_what_the_selector_matches() {
         assert!(!left.iter().any(|(n, _)| n == "a" || n == "b"), "{left:?}");
     });
 }
+
+/// fedrun's apply does not patch an object that is being deleted: it waits for the deletion to
+/// finish, then creates the object afresh.
+#[tokio::test]
+async fn fedrun_apply_waits_for_a_deletion_then_creates_afresh() {
+    use fedrun::kube::{ApplyOptions, Clusters, Outcome};
+    use fedrun::sim::cluster::{Provider, SimCluster};
+    use fedrun::sim::store::Store;
+    use kube::api::{Patch, PatchParams};
+    use std::sync::Arc;
+
+    let cluster = Arc::new(SimCluster::new("t", Provider::Aws, Arc::new(Store::new())));
+    let raw = kube::Client::new(fedrun::sim::api::router(cluster), "default");
+    let clusters = Clusters::from_clients(vec![("t".into(), raw.clone())]);
+    let t = clusters.cluster("t").await.expect("cluster");
+    let opts = ApplyOptions {
+        namespace: Some("demo".into()),
+        ..ApplyOptions::for_playbook("test")
+    };
+    let doc = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "kept", "finalizers": ["example.com/cleanup"]}, "data": {"k": "v"}});
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}});
+    t.apply(vec![namespace, doc.clone()], &opts)
+        .await
+        .expect("first apply");
+    let api: Api<ConfigMap> = Api::namespaced(raw, "demo");
+    let old_uid = api.get("kept").await.expect("get").metadata.uid;
+    api.delete("kept", &DeleteParams::default())
+        .await
+        .expect("delete");
+
+    let mut fresh = doc.clone();
+    fresh["metadata"]["finalizers"] = json!([]);
+    let apply = tokio::spawn(async move { t.apply(vec![fresh], &opts).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if apply.is_finished() {
+        panic!("the apply did not wait: {:?}", apply.await);
+    }
+    api.patch(
+        "kept",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .expect("finalizer removed");
+    let applied = apply.await.expect("task").expect("apply");
+    assert_eq!(applied[0].outcome, Outcome::Created);
+    let now = api.get("kept").await.expect("recreated");
+    assert!(now.metadata.deletion_timestamp.is_none());
+    assert_ne!(now.metadata.uid, old_uid);
+}
