@@ -34,6 +34,10 @@ const PAGE: u32 = 500;
 /// The field manager fedrun's writes are recorded under.
 pub const FIELD_MANAGER: &str = "fedrun";
 
+/// How long an apply waits for an object being deleted to go (namespaces with content and
+/// finalizers take minutes on real clusters) before it reports the object stuck.
+pub const TERMINATION_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// How [`ClusterClient::apply`] writes.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -735,6 +739,17 @@ impl ClusterClient {
             Some(before) => before,
             None => self.retried(&label, || api.get_opt(name)).await?,
         };
+        // An object being deleted (finalizers still pending) is not patched back to life: as a
+        // careful operator would, fedrun waits for it to go, then creates it afresh. A namespace
+        // the playbook declares is applied in an earlier wave, so its content waits with it.
+        let before = match before {
+            Some(dying) if dying.metadata.deletion_timestamp.is_some() => {
+                let scope = info.namespaced.then_some(ns.as_str());
+                self.await_deletion(kind, scope, name).await?;
+                None
+            }
+            other => other,
+        };
         // An object another playbook created keeps its creator's label: playbooks that share
         // objects (one production mesh federated by two) must converge, not relabel in turn.
         let creator = before
@@ -798,6 +813,27 @@ impl ClusterClient {
                 outcome,
             },
         ))
+    }
+
+    /// Waits, with a watch (see [`super::wait`]), for a terminating object to be gone, at most
+    /// [`TERMINATION_WAIT`].
+    async fn await_deletion(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<(), KubeError> {
+        tracing::info!(cluster = %self.label(), kind = %kind, name = %name, "waiting for a deletion to finish before applying");
+        self.wait(
+            kind,
+            ns,
+            name,
+            &super::wait::WaitCondition::Delete,
+            TERMINATION_WAIT,
+            &self.inner.interrupt,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Waits for a condition; see [`super::wait`].

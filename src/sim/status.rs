@@ -99,6 +99,35 @@ impl ApiError {
         .about(rt, name)
     }
 
+    /// 409 with the reason the registry gives (`apierrors.NewConflict`).
+    pub fn conflict_because(rt: &ResourceType, name: &str, why: &str) -> Self {
+        Self::new(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {} \"{}\": {why}",
+                rt.qualified_plural(),
+                name
+            ),
+        )
+        .about(rt, name)
+    }
+
+    /// 403 from an admission plugin about one object (`apierrors.NewForbidden`): `plural "name"
+    /// is forbidden: why`, or `plural is forbidden: why` when the name is not known yet.
+    pub fn forbidden_about(rt: &ResourceType, name: &str, why: &str, causes: Vec<Value>) -> Self {
+        let message = if name.is_empty() {
+            format!("{} is forbidden: {why}", rt.qualified_plural())
+        } else {
+            format!("{} \"{name}\" is forbidden: {why}", rt.qualified_plural())
+        };
+        let mut e = Self::new(403, "Forbidden", message).about(rt, name);
+        if let Some(details) = e.details.as_mut() {
+            details.3 = causes;
+        }
+        e
+    }
+
     /// 422: the object is well-formed but not acceptable; `field` names what is wrong.
     pub fn invalid(
         rt: &ResourceType,

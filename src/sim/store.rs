@@ -19,7 +19,7 @@ use tokio::sync::{Notify, broadcast};
 
 use super::resources::{Registry, ResourceType, prune};
 use super::status::ApiError;
-use super::validation;
+use super::validation::{self, Cause};
 use crate::names;
 
 /// How many past events a watch can resume from before it gets 410 Gone.
@@ -83,6 +83,43 @@ struct Inner {
 pub enum Write {
     Commit,
     DryRun,
+}
+
+/// `DeleteOptions.propagationPolicy`: what happens to the dependents of a deleted object (those
+/// whose `ownerReferences` name it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Propagation {
+    /// The owner goes first; the garbage collector then deletes the dependents.
+    Background,
+    /// The owner stays (finalizer `foregroundDeletion`) until its blocking dependents are gone.
+    Foreground,
+    /// The dependents stay, their references to the owner removed (finalizer `orphan`).
+    Orphan,
+}
+
+/// The garbage collector's finalizers (`metav1.FinalizerOrphanDependents`,
+/// `metav1.FinalizerDeleteDependents`).
+pub const ORPHAN_FINALIZER: &str = "orphan";
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+
+/// Namespaces the NamespaceLifecycle admission plugin never lets go.
+const IMMORTAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
+
+/// What a DELETE did.
+#[derive(Clone, Debug)]
+pub enum Deletion {
+    /// The object is gone; this is its last state.
+    Gone(Arc<Value>),
+    /// The object stays, marked for deletion, until its finalizers are removed.
+    Terminating(Arc<Value>),
+}
+
+impl Deletion {
+    pub fn into_object(self) -> Arc<Value> {
+        match self {
+            Deletion::Gone(o) | Deletion::Terminating(o) => o,
+        }
+    }
 }
 
 /// A persisted copy of the store, written atomically by the simulator.
@@ -253,6 +290,32 @@ impl Store {
         (items, inner.rv)
     }
 
+    /// Objects of every kind that `keep` picks, with their types: what the garbage collector
+    /// and the namespace controller look through.
+    pub fn select(&self, keep: impl Fn(&Value) -> bool) -> Vec<(Arc<ResourceType>, Arc<Value>)> {
+        let inner = self.read();
+        inner
+            .objects
+            .iter()
+            .filter_map(|((group, plural), objs)| Some((inner.registry.find(group, plural)?, objs)))
+            .flat_map(|(rt, objs)| {
+                objs.values()
+                    .filter(|o| keep(o))
+                    .map(move |o| (rt.clone(), o.clone()))
+            })
+            .collect()
+    }
+
+    /// The served type of a kind in a group (what an ownerReference names).
+    pub fn find_kind(&self, group: &str, kind: &str) -> Option<Arc<ResourceType>> {
+        self.read()
+            .registry
+            .types()
+            .iter()
+            .find(|t| t.group == group && t.kind == kind)
+            .cloned()
+    }
+
     /// The oldest resource version the event log still holds: older ones are compacted away.
     pub fn oldest_version(&self) -> u64 {
         let inner = self.read();
@@ -399,6 +462,13 @@ impl Store {
                 if same_object(&old, &new) {
                     return Ok((old, false));
                 }
+                if ends_deletion(rt, &old, &new) {
+                    // The update is answered with the object as sent; watchers see it deleted.
+                    if write == Write::Commit {
+                        inner.remove(&self.events, &self.changed, rt, namespace, name);
+                    }
+                    return Ok((Arc::new(new), false));
+                }
                 if write == Write::DryRun {
                     // What the write would store; the version stays the current one.
                     return Ok((Arc::new(new), false));
@@ -411,7 +481,7 @@ impl Store {
         }
     }
 
-    /// Deletes an object; a namespace takes its contents with it, a CRD its kind and objects.
+    /// Deletes an object as a DELETE without options does (see [`Store::delete_with`]).
     pub fn delete(
         &self,
         rt: &ResourceType,
@@ -421,7 +491,7 @@ impl Store {
         self.delete_as(rt, namespace, name, Write::Commit)
     }
 
-    /// [`Store::delete`], or with [`Write::DryRun`] the object that would go, left in place.
+    /// [`Store::delete`], or with [`Write::DryRun`] what the deletion would answer, nothing changed.
     pub fn delete_as(
         &self,
         rt: &ResourceType,
@@ -429,51 +499,126 @@ impl Store {
         name: &str,
         write: Write,
     ) -> Result<Arc<Value>, ApiError> {
-        if write == Write::DryRun {
-            return self.get(rt, namespace, name);
-        }
+        self.delete_with(rt, namespace, name, None, write)
+            .map(Deletion::into_object)
+    }
+
+    /// A DELETE as kube-apiserver's registry makes it (kubernetes/kubernetes
+    /// `staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go`, `Delete`): the
+    /// propagation policy adds or removes the garbage collector's finalizers (`orphan`,
+    /// `foregroundDeletion`); an object left with finalizers is only marked (`deletionTimestamp`,
+    /// `deletionGracePeriodSeconds: 0`) and stays until they are removed; one without goes at
+    /// once. A namespace always terminates first (`Terminating`, its content removed by the
+    /// namespace controller); a CRD takes its kind and custom resources with it.
+    pub fn delete_with(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        propagation: Option<Propagation>,
+        write: Write,
+    ) -> Result<Deletion, ApiError> {
         let mut inner = self.write();
-        let removed = inner
-            .objects
-            .get_mut(&key(rt))
-            .and_then(|objs| objs.remove(&(scope(rt, namespace), name.to_string())))
+        let current = inner
+            .object(rt, namespace, name)
             .ok_or_else(|| ApiError::not_found(rt, name))?;
-        if rt.group.is_empty() && rt.plural == "namespaces" {
-            let doomed: Vec<(TypeKey, ObjKey)> = inner
-                .objects
-                .iter()
-                .flat_map(|(tk, objs)| {
-                    objs.keys()
-                        .filter(|(ns, _)| ns == name)
-                        .map(move |ok| (tk.clone(), ok.clone()))
-                })
-                .collect();
-            for (tk, ok) in doomed {
-                if let Some(obj) = inner.objects.get_mut(&tk).and_then(|objs| objs.remove(&ok)) {
-                    inner.record(&self.events, &tk, &ok.0, obj, EventKind::Deleted);
-                }
-            }
+        if is_namespace(rt) {
+            return self.terminate_namespace(&mut inner, rt, current, write);
         }
-        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
-            let group = text(&removed, "/spec/group").to_string();
-            let plural = text(&removed, "/spec/names/plural").to_string();
-            let tk = (group.clone(), plural.clone());
-            if let Some(objs) = inner.objects.remove(&tk) {
-                for ((ns, _), obj) in objs {
-                    inner.record(&self.events, &tk, &ns, obj, EventKind::Deleted);
-                }
+        let finalizers = deletion_finalizers(&current, propagation);
+        if finalizers.is_empty() {
+            if write == Write::DryRun {
+                return Ok(Deletion::Gone(current));
             }
-            inner.registry.unregister(&group, &plural);
+            return Ok(Deletion::Gone(inner.remove(
+                &self.events,
+                &self.changed,
+                rt,
+                namespace,
+                name,
+            )));
         }
-        let deleted = inner.record(
+        let mut marked = (*current).clone();
+        set_meta(&mut marked, "finalizers", json!(finalizers));
+        mark_as_deleting(&mut marked);
+        if same_object(&current, &marked) {
+            return Ok(Deletion::Terminating(current));
+        }
+        if write == Write::DryRun {
+            return Ok(Deletion::Terminating(Arc::new(marked)));
+        }
+        Ok(Deletion::Terminating(inner.commit(
             &self.events,
-            &key(rt),
-            &scope(rt, namespace),
-            removed,
-            EventKind::Deleted,
-        );
-        self.changed.notify_one();
-        Ok(deleted)
+            &self.changed,
+            rt,
+            marked,
+            EventKind::Modified,
+        )))
+    }
+
+    /// The namespace registry's own DELETE (kubernetes/kubernetes
+    /// `pkg/registry/core/namespace/storage/storage.go`): the first one sets `deletionTimestamp`
+    /// and phase `Terminating` and answers the namespace; while the `kubernetes` finalizer is
+    /// there (the namespace controller removes the content, then the namespace), another DELETE
+    /// is a 409. The immortal namespaces are refused by the NamespaceLifecycle admission plugin
+    /// (`staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go`).
+    fn terminate_namespace(
+        &self,
+        inner: &mut Inner,
+        rt: &ResourceType,
+        current: Arc<Value>,
+        write: Write,
+    ) -> Result<Deletion, ApiError> {
+        let name = text(&current, "/metadata/name").to_string();
+        if IMMORTAL_NAMESPACES.contains(&name.as_str()) {
+            return Err(ApiError::forbidden_about(
+                rt,
+                &name,
+                "this namespace may not be deleted",
+                Vec::new(),
+            ));
+        }
+        if current.pointer("/metadata/deletionTimestamp").is_some() {
+            return Err(ApiError::conflict_because(
+                rt,
+                &name,
+                "The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.",
+            ));
+        }
+        let mut marked = (*current).clone();
+        set_meta(&mut marked, "deletionTimestamp", json!(now()));
+        marked["status"]["phase"] = json!("Terminating");
+        if write == Write::DryRun {
+            return Ok(Deletion::Terminating(Arc::new(marked)));
+        }
+        Ok(Deletion::Terminating(inner.commit(
+            &self.events,
+            &self.changed,
+            rt,
+            marked,
+            EventKind::Modified,
+        )))
+    }
+
+    /// Removes a terminating namespace whose content is gone, as the namespace controller does
+    /// once it has finalized it; a namespace that still has `metadata.finalizers` stays until
+    /// they are removed. Returns whether the namespace is gone.
+    pub fn purge_namespace(&self, name: &str, uid: &str) -> bool {
+        let mut inner = self.write();
+        let rt = namespace_type(&inner);
+        let Some(current) = inner.object(&rt, "", name) else {
+            return true;
+        };
+        if text(&current, "/metadata/uid") != uid
+            || current.pointer("/metadata/deletionTimestamp").is_none()
+        {
+            return true;
+        }
+        if !finalizers_of(&current).is_empty() {
+            return false;
+        }
+        inner.remove(&self.events, &self.changed, &rt, "", name);
+        true
     }
 
     /// Events after `rv` (from the log) and a receiver for those that follow, taken atomically.
@@ -522,6 +667,50 @@ impl Store {
 }
 
 impl Inner {
+    fn object(&self, rt: &ResourceType, namespace: &str, name: &str) -> Option<Arc<Value>> {
+        self.objects
+            .get(&key(rt))
+            .and_then(|objs| objs.get(&(scope(rt, namespace), name.to_string())))
+            .cloned()
+    }
+
+    /// Takes an object out of the store and publishes its deletion; a CRD takes its kind and
+    /// custom resources with it. Returns the object's last state.
+    fn remove(
+        &mut self,
+        events: &broadcast::Sender<Arc<Event>>,
+        changed: &Notify,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+    ) -> Arc<Value> {
+        let removed = self
+            .objects
+            .get_mut(&key(rt))
+            .and_then(|objs| objs.remove(&(scope(rt, namespace), name.to_string())))
+            .unwrap_or_default();
+        if is_crd(rt) {
+            let group = text(&removed, "/spec/group").to_string();
+            let plural = text(&removed, "/spec/names/plural").to_string();
+            let tk = (group.clone(), plural.clone());
+            if let Some(objs) = self.objects.remove(&tk) {
+                for ((ns, _), obj) in objs {
+                    self.record(events, &tk, &ns, obj, EventKind::Deleted);
+                }
+            }
+            self.registry.unregister(&group, &plural);
+        }
+        let deleted = self.record(
+            events,
+            &key(rt),
+            &scope(rt, namespace),
+            removed,
+            EventKind::Deleted,
+        );
+        changed.notify_one();
+        deleted
+    }
+
     fn contains(&self, rt: &ResourceType, namespace: &str, name: &str) -> bool {
         self.objects
             .get(&key(rt))
@@ -698,8 +887,11 @@ fn prepare(
                 "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({namespace})"
             )));
         }
-        if !inner.contains(&namespace_type(inner), "", namespace) {
+        let Some(ns) = inner.object(&namespace_type(inner), "", namespace) else {
             return Err(ApiError::namespace_not_found(namespace));
+        };
+        if old.is_none() && ns.pointer("/metadata/deletionTimestamp").is_some() {
+            return Err(terminating_namespace(rt, &name, namespace));
         }
         set_meta(&mut new, "namespace", json!(namespace));
     } else if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -738,6 +930,9 @@ fn prepare(
     };
     match old {
         None => {
+            // `BeforeCreate` (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/registry/rest/create.go).
+            meta.remove("deletionTimestamp");
+            meta.remove("deletionGracePeriodSeconds");
             meta.insert("uid".into(), json!(uid()));
             meta.insert("creationTimestamp".into(), json!(now()));
             if tracks_generation(rt) {
@@ -758,6 +953,7 @@ fn prepare(
                     None => meta.remove(keep),
                 };
             }
+            deletion_rules(rt, &name, old, &mut meta)?;
             new["metadata"] = Value::Object(meta);
             if rt.status_subresource {
                 match part {
@@ -797,6 +993,148 @@ fn prepare(
         }
     }
     Ok(new)
+}
+
+fn is_namespace(rt: &ResourceType) -> bool {
+    rt.group.is_empty() && rt.plural == "namespaces"
+}
+
+/// An object's `metadata.finalizers`.
+pub fn finalizers_of(object: &Value) -> Vec<String> {
+    object
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The finalizers an object keeps when deleted with `propagation`
+/// (`deletionFinalizersForGarbageCollection` in the registry's store.go): an explicit policy
+/// replaces the garbage collector's finalizers; none keeps those already there, and every kind
+/// the simulator serves defaults to Background (apps/v1 and custom resources delete dependents).
+fn deletion_finalizers(object: &Value, propagation: Option<Propagation>) -> Vec<String> {
+    let mut finalizers = finalizers_of(object);
+    if let Some(policy) = propagation {
+        finalizers.retain(|f| f != ORPHAN_FINALIZER && f != FOREGROUND_FINALIZER);
+        match policy {
+            Propagation::Orphan => finalizers.push(ORPHAN_FINALIZER.into()),
+            Propagation::Foreground => finalizers.push(FOREGROUND_FINALIZER.into()),
+            Propagation::Background => {}
+        }
+    }
+    finalizers
+}
+
+/// `markAsDeleting` (store.go): the first deletion bumps a tracked generation and sets the
+/// timestamp; the grace period of a finalized deletion is zero.
+fn mark_as_deleting(object: &mut Value) {
+    if object.pointer("/metadata/deletionTimestamp").is_none() {
+        if let Some(generation) = object
+            .pointer("/metadata/generation")
+            .and_then(Value::as_i64)
+            .filter(|g| *g > 0)
+        {
+            set_meta(object, "generation", json!(generation + 1));
+        }
+        set_meta(object, "deletionTimestamp", json!(now()));
+    }
+    set_meta(object, "deletionGracePeriodSeconds", json!(0));
+}
+
+/// Whether an update ends a deletion: the object was marked without a grace period and the
+/// update removed its last finalizer (`ShouldDeleteDuringUpdate`, store.go). A namespace ends
+/// through its controller instead, once its content is gone.
+fn ends_deletion(rt: &ResourceType, old: &Value, new: &Value) -> bool {
+    !is_namespace(rt)
+        && old.pointer("/metadata/deletionTimestamp").is_some()
+        && old
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .is_none_or(|g| g == 0)
+        && finalizers_of(new).is_empty()
+}
+
+/// What an update may do to a deletion (kubernetes/kubernetes
+/// `staging/src/k8s.io/apiserver/pkg/registry/rest/update.go`, `BeforeUpdate`, and
+/// `staging/src/k8s.io/apimachinery/pkg/api/validation/objectmeta.go`): the timestamp and grace
+/// period of a deletion stay as they are, no update can start one, and an object being deleted
+/// takes no new finalizers.
+fn deletion_rules(
+    rt: &ResourceType,
+    name: &str,
+    old: &Value,
+    meta: &mut Map<String, Value>,
+) -> Result<(), ApiError> {
+    let old_meta = old.get("metadata");
+    let Some(since) = old_meta.and_then(|m| m.get("deletionTimestamp")) else {
+        if let Some(field) = ["deletionTimestamp", "deletionGracePeriodSeconds"]
+            .into_iter()
+            .find(|f| meta.get(*f).is_some_and(|v| !v.is_null()))
+        {
+            return Err(ApiError::invalid_fields(
+                rt,
+                name,
+                vec![Cause {
+                    reason: "FieldValueInvalid",
+                    field: format!("metadata.{field}"),
+                    message: format!("Invalid value: {}: field is immutable", meta[field]),
+                }],
+            ));
+        }
+        return Ok(());
+    };
+    meta.insert("deletionTimestamp".into(), since.clone());
+    if meta
+        .get("deletionGracePeriodSeconds")
+        .is_none_or(Value::is_null)
+        && let Some(grace) = old_meta.and_then(|m| m.get("deletionGracePeriodSeconds"))
+    {
+        meta.insert("deletionGracePeriodSeconds".into(), grace.clone());
+    }
+    let before = finalizers_of(old);
+    let mut added: Vec<String> =
+        finalizers_of(&json!({"metadata": {"finalizers": meta.get("finalizers")}}))
+            .into_iter()
+            .filter(|f| !before.contains(f))
+            .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    added.sort();
+    added.dedup();
+    let listed: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
+    Err(ApiError::invalid_fields(
+        rt,
+        name,
+        vec![Cause {
+            reason: "FieldValueForbidden",
+            field: "metadata.finalizers".into(),
+            message: format!(
+                "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+                listed.join(", ")
+            ),
+        }],
+    ))
+}
+
+/// The NamespaceLifecycle admission plugin's refusal of new content in a terminating namespace
+/// (`staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go`).
+fn terminating_namespace(rt: &ResourceType, name: &str, namespace: &str) -> ApiError {
+    ApiError::forbidden_about(
+        rt,
+        name,
+        &format!(
+            "unable to create new content in namespace {namespace} because it is being terminated"
+        ),
+        vec![
+            json!({"reason": "NamespaceTerminating", "message": format!("namespace {namespace} is being terminated"), "field": "metadata.namespace"}),
+        ],
+    )
 }
 
 fn namespace_type(inner: &Inner) -> ResourceType {
@@ -1127,19 +1465,104 @@ mod tests {
     }
 
     #[test]
-    fn namespace_deletion_cascades_with_events() {
+    fn an_object_with_finalizers_stays_until_an_update_removes_the_last() {
+        let (s, _, cm) = store();
+        s.create(
+            &cm,
+            "demo",
+            json!({"metadata": {"name": "a", "finalizers": ["example.com/keep"]}}),
+        )
+        .unwrap();
+        let mut rx = s.subscribe();
+        let marked = s.delete(&cm, "demo", "a").unwrap();
+        assert!(!text(&marked, "/metadata/deletionTimestamp").is_empty());
+        assert_eq!(marked["metadata"]["deletionGracePeriodSeconds"], 0);
+        assert_eq!(rx.try_recv().unwrap().kind, EventKind::Modified);
+        // A second DELETE answers the object again and changes nothing.
+        let again = s.delete(&cm, "demo", "a").unwrap();
+        assert_eq!(again["metadata"], marked["metadata"]);
+        assert!(rx.try_recv().is_err());
+
+        let mut more = (*marked).clone();
+        more["metadata"]["finalizers"] = json!(["example.com/keep", "b", "a"]);
+        more["metadata"]["deletionTimestamp"] = Value::Null;
+        let err = s.update(&cm, "demo", "a", more, Part::Main).unwrap_err();
+        assert_eq!(
+            err.message,
+            "ConfigMap \"a\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"a\", \"b\"}"
+        );
+
+        let mut done = (*marked).clone();
+        done["metadata"]["finalizers"] = json!([]);
+        s.update(&cm, "demo", "a", done, Part::Main).unwrap();
+        assert!(s.get(&cm, "demo", "a").is_err());
+        assert_eq!(rx.try_recv().unwrap().kind, EventKind::Deleted);
+    }
+
+    #[test]
+    fn propagation_policies_set_the_collectors_finalizers() {
+        let (s, _, cm) = store();
+        for (name, policy, finalizer) in [
+            ("o", Propagation::Orphan, ORPHAN_FINALIZER),
+            ("f", Propagation::Foreground, FOREGROUND_FINALIZER),
+        ] {
+            s.create(&cm, "demo", json!({"metadata": {"name": name}}))
+                .unwrap();
+            let dry = s
+                .delete_with(&cm, "demo", name, Some(policy), Write::DryRun)
+                .unwrap()
+                .into_object();
+            assert_eq!(dry["metadata"]["finalizers"], json!([finalizer]));
+            assert!(
+                s.get(&cm, "demo", name).unwrap()["metadata"]
+                    .get("deletionTimestamp")
+                    .is_none()
+            );
+            let marked = s
+                .delete_with(&cm, "demo", name, Some(policy), Write::Commit)
+                .unwrap();
+            assert!(matches!(marked, Deletion::Terminating(_)));
+        }
+        // Background takes the collector's finalizer away again: the object goes.
+        let gone = s
+            .delete_with(
+                &cm,
+                "demo",
+                "f",
+                Some(Propagation::Background),
+                Write::Commit,
+            )
+            .unwrap();
+        assert!(matches!(gone, Deletion::Gone(_)));
+    }
+
+    #[test]
+    fn a_namespace_terminates_refusing_new_content() {
         let (s, ns, cm) = store();
         s.create(&cm, "demo", json!({"metadata": {"name": "a"}}))
             .unwrap();
-        let mut rx = s.subscribe();
-        s.delete(&ns, "", "demo").unwrap();
-        assert!(s.get(&cm, "demo", "a").is_err());
-        let first = rx.try_recv().unwrap();
-        assert_eq!(
-            (first.kind, first.plural.as_str()),
-            (EventKind::Deleted, "configmaps")
+        let marked = s.delete(&ns, "", "demo").unwrap();
+        assert_eq!(marked["status"]["phase"], "Terminating");
+        assert!(
+            s.get(&cm, "demo", "a").is_ok(),
+            "the controller removes content"
         );
-        assert_eq!(rx.try_recv().unwrap().plural, "namespaces");
+        let err = s
+            .create(&cm, "demo", json!({"metadata": {"name": "b"}}))
+            .unwrap_err();
+        assert_eq!((err.code, err.reason), (403, "Forbidden"));
+        assert_eq!(
+            err.message,
+            "configmaps \"b\" is forbidden: unable to create new content in namespace demo because it is being terminated"
+        );
+        assert_eq!(err.causes()[0]["reason"], "NamespaceTerminating");
+        let err = s.delete(&ns, "", "demo").unwrap_err();
+        assert_eq!((err.code, err.reason), (409, "Conflict"));
+        assert!(s.purge_namespace("demo", text(&marked, "/metadata/uid")));
+        assert!(s.get(&ns, "", "demo").is_err());
+        s.create(&ns, "", json!({"metadata": {"name": "default"}}))
+            .unwrap();
+        assert_eq!(s.delete(&ns, "", "default").unwrap_err().code, 403);
     }
 
     #[test]

@@ -168,6 +168,7 @@ async fn dispatch(State(cluster): State<Arc<SimCluster>>, request: Request) -> R
         ("PUT", Some(_)) => objects::update(&cluster, &target, &parts.headers, &body, &query),
         ("PATCH", Some(_)) => objects::patch(&cluster, &target, &parts.headers, &body, &query),
         ("DELETE", Some(_)) => objects::delete(&cluster, &target, &query, &body),
+        ("DELETE", None) => objects::delete_collection(&cluster, &target, &query, &body),
         (m, _) => Err(ApiError::method_not_allowed(m)),
     };
     result.unwrap_or_else(IntoResponse::into_response)

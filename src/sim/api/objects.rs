@@ -15,7 +15,7 @@ use crate::sim::fieldmanager;
 use crate::sim::resources::ResourceType;
 use crate::sim::selector::{FieldSelector, LabelSelector};
 use crate::sim::status::ApiError;
-use crate::sim::store::{self, Part, Write, text};
+use crate::sim::store::{self, Part, Propagation, Write, text};
 use crate::sim::validation::{self, Cause, Directive};
 
 /// An object as the requested version shows it (versions share one storage form).
@@ -371,18 +371,18 @@ pub fn patch(
     ))
 }
 
-pub fn delete(
-    cluster: &SimCluster,
-    target: &Target,
-    query: &Query,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+/// The options of a DELETE, from the query and from the `DeleteOptions` body kubectl and
+/// client-go send (`{"propagationPolicy": "Background", "dryRun": ["All"]}`), validated as
+/// kubernetes/kubernetes `staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation/validation.go`
+/// (ValidateDeleteOptions) does.
+fn delete_options(query: &Query, body: &[u8]) -> Result<(Option<Propagation>, Write), ApiError> {
     let mut write = dry_run(query, "DeleteOptions")?;
-    // kubectl sends its DeleteOptions as the body: `{"dryRun": ["All"], ...}`.
-    if !body.is_empty()
-        && let Ok(options) = serde_json::from_slice::<Value>(body)
-        && let Some(values) = options.get("dryRun").and_then(Value::as_array)
-    {
+    let options = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice::<Value>(body).unwrap_or(Value::Null)
+    };
+    if let Some(values) = options.get("dryRun").and_then(Value::as_array) {
         for v in values {
             let mut q = Query::new();
             q.insert("dryRun".into(), v.as_str().unwrap_or_default().to_string());
@@ -391,13 +391,109 @@ pub fn delete(
             }
         }
     }
+    let policy = query
+        .get("propagationPolicy")
+        .filter(|p| !p.is_empty())
+        .cloned()
+        .or_else(|| {
+            options
+                .get("propagationPolicy")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    let orphan = query
+        .get("orphanDependents")
+        .map(|v| v == "true")
+        .or_else(|| options.get("orphanDependents").and_then(Value::as_bool));
+    let invalid =
+        |cause: Cause| ApiError::invalid_causes("DeleteOptions.meta.k8s.io", "", None, vec![cause]);
+    let propagation = match (policy.as_deref(), orphan) {
+        (Some(p), Some(_)) => {
+            return Err(invalid(Cause::invalid(
+                "propagationPolicy",
+                &format!("{p:?}"),
+                "orphanDependents and deletionPropagation cannot be both set",
+            )));
+        }
+        (Some("Background"), None) => Some(Propagation::Background),
+        (Some("Foreground"), None) => Some(Propagation::Foreground),
+        (Some("Orphan"), None) => Some(Propagation::Orphan),
+        (Some(other), None) => {
+            return Err(invalid(Cause::not_supported(
+                "propagationPolicy",
+                other,
+                &["Foreground", "Background", "Orphan", "nil"],
+            )));
+        }
+        (None, Some(true)) => Some(Propagation::Orphan),
+        (None, Some(false)) => Some(Propagation::Background),
+        (None, None) => None,
+    };
+    Ok((propagation, write))
+}
+
+/// A DELETE answers the object: gone (its last state) or marked for deletion and waiting for
+/// its finalizers (see `Store::delete_with`).
+pub fn delete(
+    cluster: &SimCluster,
+    target: &Target,
+    query: &Query,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let (propagation, write) = delete_options(query, body)?;
     if target.subresource.is_some() {
         return Err(ApiError::method_not_allowed("DELETE"));
     }
-    let deleted = cluster
+    let deleted = cluster.store.delete_with(
+        &target.rt,
+        namespace(target),
+        name(target),
+        propagation,
+        write,
+    )?;
+    Ok(ok(200, &deleted.into_object(), target))
+}
+
+/// `deletecollection`: every object the selectors match is deleted as one DELETE would delete
+/// it, and the answer is the list of them as they were listed (kubernetes/kubernetes
+/// `staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go`, `DeleteCollection`).
+/// Objects already gone when their turn comes are skipped, as there.
+pub fn delete_collection(
+    cluster: &SimCluster,
+    target: &Target,
+    query: &Query,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let (propagation, write) = delete_options(query, body)?;
+    if target.subresource.is_some() {
+        return Err(ApiError::method_not_allowed("DELETE"));
+    }
+    let keep = selectors(query)?;
+    let (items, rv) = cluster
         .store
-        .delete_as(&target.rt, namespace(target), name(target), write)?;
-    Ok(ok(200, &deleted, target))
+        .list(&target.rt, target.namespace.as_deref(), &keep);
+    for item in &items {
+        let ns = text(item, "/metadata/namespace");
+        let name = text(item, "/metadata/name");
+        match cluster
+            .store
+            .delete_with(&target.rt, ns, name, propagation, write)
+        {
+            Ok(_) => {}
+            Err(e) if e.code == 404 => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let items: Vec<Value> = items.iter().map(|o| present(o, target)).collect();
+    Ok(json_response(
+        200,
+        &json!({
+            "kind": format!("{}List", target.rt.kind),
+            "apiVersion": target.rt.api_version(&target.version),
+            "metadata": {"resourceVersion": rv.to_string()},
+            "items": items,
+        }),
+    ))
 }
 
 /// The body's apiVersion/kind, when present, must be those of the endpoint.

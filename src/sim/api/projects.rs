@@ -3,7 +3,8 @@
 //! Imitates openshift-apiserver's project storage: `POST projectrequests` (what `oc new-project`
 //! sends) creates the Namespace with the requester/display-name/description annotations and answers
 //! the Project; an existing one is 409 `project.project.openshift.io "x" already exists`. Projects
-//! are listed, read and deleted through their Namespaces.
+//! are listed, read and deleted through their Namespaces (a deleted project terminates as its
+//! Namespace does).
 //!
 //! Approximated: no watch on projects, no updates through the Project endpoint (edit the
 //! Namespace), every caller may see every project, the requester is always `system:admin`.
@@ -173,10 +174,13 @@ fn get(cluster: &SimCluster, name: &str) -> Result<Response, ApiError> {
 
 fn delete(cluster: &SimCluster, name: &str) -> Result<Response, ApiError> {
     let rt = namespaces(cluster)?;
-    cluster
-        .store
-        .delete(&rt, "", name)
-        .map_err(|_| not_found(name))?;
+    // The Namespace terminates (see `Store::delete_with`): openshift-apiserver's project storage
+    // deletes through it and passes on its refusals (a second delete is a 409).
+    cluster.store.delete(&rt, "", name).map_err(
+        |e| {
+            if e.code == 404 { not_found(name) } else { e }
+        },
+    )?;
     Ok(json_response(
         200,
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",

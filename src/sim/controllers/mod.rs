@@ -29,6 +29,7 @@ use super::world::World;
 pub mod crds;
 pub mod delays;
 pub mod federation;
+pub mod lifecycle;
 pub mod olm;
 pub mod openshift;
 pub mod ossm;
@@ -114,6 +115,7 @@ pub fn all(world: &Arc<World>) -> Vec<Arc<dyn Controller>> {
         Arc::new(olm::Olm::new()),
         Arc::new(ossm::Ossm::new()),
         Arc::new(federation::Federation::default()),
+        Arc::new(lifecycle::Lifecycle::default()),
     ]
 }
 
@@ -256,8 +258,10 @@ impl<'a> Objects<'a> {
         // unchanged object compares equal to what is stored.
         defaults(&rt, &mut desired);
         if let Ok(current) = self.cluster.store.get(&rt, &namespace, &name)
-            && holds(&current, &desired)
+            && (holds(&current, &desired) || terminating(&current))
         {
+            // A terminating object is left to its finalizers, as real controllers leave it
+            // (they skip objects with a deletionTimestamp); it is created anew once gone.
             return Ok(current);
         }
         let (object, _) =
@@ -268,6 +272,9 @@ impl<'a> Objects<'a> {
                         return Ok(desired);
                     };
                     let mut merged = current.clone();
+                    if terminating(current) {
+                        return Ok(merged);
+                    }
                     if let (Some(target), Some(source)) =
                         (merged.as_object_mut(), desired.as_object())
                     {
@@ -315,12 +322,18 @@ impl<'a> Objects<'a> {
             .map(|(o, _)| o)
     }
 
+    /// Deletes as a DELETE without options does: an object with finalizers is only marked.
     pub fn delete(&self, group: &str, plural: &str, namespace: &str, name: &str) -> bool {
         match self.cluster.store.find(group, plural) {
             Some(rt) => self.cluster.store.delete(&rt, namespace, name).is_ok(),
             None => false,
         }
     }
+}
+
+/// Whether an object is being deleted (it has a `deletionTimestamp`).
+pub fn terminating(object: &Value) -> bool {
+    object.pointer("/metadata/deletionTimestamp").is_some()
 }
 
 /// Whether `current` already has what `ensure` would write from `desired`.
