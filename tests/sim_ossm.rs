@@ -1071,10 +1071,15 @@ fn the_operator_defaults_finalizes_refuses_a_second_mesh_reports_members_and_set
     );
     let smcp_args = ["smcp", mesh, "-n", mesh];
 
-    // The mutating webhook filled the profiles; the operator put its finalizer on both.
+    // The mutating webhook filled the profiles and turned IOR off (v2.5+, nothing said); the
+    // operator put its finalizer on both.
     assert_eq!(
         get(&sim, "rosa", &smcp_args, "{.spec.profiles}"),
         r#"["default"]"#
+    );
+    assert_eq!(
+        get(&sim, "rosa", &smcp_args, "{.spec.gateways.openshiftRoute.enabled}"),
+        "false"
     );
     for what in [&smcp_args[..], &["smmr", "default", "-n", mesh]] {
         assert_eq!(

@@ -142,12 +142,20 @@ fn deleting(object: &Value) -> bool {
     object.pointer("/metadata/deletionTimestamp").is_some()
 }
 
+/// The minor version of a `v2.N` control plane version.
+fn minor_version(version: &str) -> Option<u32> {
+    version.strip_prefix("v2.")?.parse().ok()
+}
+
 fn supported_list() -> String {
     format!("[{}]", SUPPORTED_VERSIONS.join(" "))
 }
 
 /// The SMCP mutator (`webhooks/mutation/controlplane.go`): a missing `spec.version` becomes the
-/// default on create and the stored one on update; missing profiles become `[default]`.
+/// default on create and the stored one on update; a control plane of v2.5 or later created
+/// without a word on IOR (automatic Routes for Istio Gateways, deprecated) gets it turned off;
+/// missing profiles become `[default]`. The `istio-ingressgateway` Route is not IOR's: the
+/// ingress chart makes it (`gateways.ingress.routeConfig`), so it stays.
 fn mutate_control_plane(req: &Request, smcp: &mut Value) {
     if text(smcp, "/spec/version").is_empty() {
         let version = match req.operation {
@@ -157,6 +165,22 @@ fn mutate_control_plane(req: &Request, smcp: &mut Value) {
         if !version.is_empty() {
             spec_of(smcp)["version"] = json!(version);
         }
+    }
+    if req.operation == Operation::Create
+        && smcp
+            .pointer("/spec/gateways/openshiftRoute/enabled")
+            .is_none()
+        && minor_version(text(smcp, "/spec/version")).is_some_and(|minor| minor >= 5)
+    {
+        let gateways = &mut spec_of(smcp)["gateways"];
+        if !gateways.is_object() {
+            *gateways = json!({});
+        }
+        let route = &mut gateways["openshiftRoute"];
+        if !route.is_object() {
+            *route = json!({});
+        }
+        route["enabled"] = json!(false);
     }
     let profiles = smcp.pointer("/spec/profiles").and_then(Value::as_array);
     if profiles.is_none_or(Vec::is_empty) {
