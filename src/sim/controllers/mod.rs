@@ -32,6 +32,7 @@ pub mod federation;
 pub mod olm;
 pub mod openshift;
 pub mod ossm;
+pub mod workloads;
 
 /// What a reconcile asks for next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +115,7 @@ pub fn all(world: &Arc<World>) -> Vec<Arc<dyn Controller>> {
         Arc::new(olm::Olm::new()),
         Arc::new(ossm::Ossm::new()),
         Arc::new(federation::Federation::default()),
+        Arc::new(workloads::Workloads::new()),
     ]
 }
 
