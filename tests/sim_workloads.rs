@@ -60,7 +60,10 @@ fn until(sim: &TestSim, args: &[&str], what: &str, check: impl Fn(&Value) -> boo
         if check(&v) {
             return v;
         }
-        assert!(Instant::now() < deadline, "{what}: never happened; last:\n{v:#}");
+        assert!(
+            Instant::now() < deadline,
+            "{what}: never happened; last:\n{v:#}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -92,7 +95,9 @@ fn names(list: &Value) -> Vec<String> {
 }
 
 fn words(out: &str) -> Vec<Vec<&str>> {
-    out.lines().map(|l| l.split_whitespace().collect()).collect()
+    out.lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect()
 }
 
 fn app() -> TestSim {
@@ -101,7 +106,14 @@ fn app() -> TestSim {
     ok(sim.kubectl_stdin("a", &["-n", "demo", "apply", "-f", "-"], APP));
     ok(sim.kubectl(
         "a",
-        &["-n", "demo", "rollout", "status", "deploy/web", "--timeout=30s"],
+        &[
+            "-n",
+            "demo",
+            "rollout",
+            "status",
+            "deploy/web",
+            "--timeout=30s",
+        ],
     ));
     sim
 }
@@ -115,7 +127,12 @@ fn a_deployment_runs_its_pods_through_a_replica_set() {
         "1"
     );
     let status = &d["status"];
-    for field in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] {
+    for field in [
+        "replicas",
+        "updatedReplicas",
+        "readyReplicas",
+        "availableReplicas",
+    ] {
         assert_eq!(status[field], 2, "{field}: {status:#}");
     }
     assert!(status.get("unavailableReplicas").is_none(), "{status:#}");
@@ -124,13 +141,24 @@ fn a_deployment_runs_its_pods_through_a_replica_set() {
     let sets = json(&sim, &["rs"]);
     let rs = &items(&sets)[0];
     let rs_name = rs["metadata"]["name"].as_str().unwrap().to_string();
-    let hash = rs["metadata"]["labels"]["pod-template-hash"].as_str().unwrap();
+    let hash = rs["metadata"]["labels"]["pod-template-hash"]
+        .as_str()
+        .unwrap();
     assert_eq!(rs_name, format!("web-{hash}"));
     assert_eq!(rs["metadata"]["ownerReferences"][0]["kind"], "Deployment");
-    assert_eq!(rs["metadata"]["ownerReferences"][0]["uid"], d["metadata"]["uid"]);
+    assert_eq!(
+        rs["metadata"]["ownerReferences"][0]["uid"],
+        d["metadata"]["uid"]
+    );
     assert_eq!(rs["metadata"]["ownerReferences"][0]["controller"], true);
-    assert_eq!(rs["metadata"]["ownerReferences"][0]["blockOwnerDeletion"], true);
-    assert_eq!(rs["spec"]["selector"]["matchLabels"]["pod-template-hash"], hash);
+    assert_eq!(
+        rs["metadata"]["ownerReferences"][0]["blockOwnerDeletion"],
+        true
+    );
+    assert_eq!(
+        rs["spec"]["selector"]["matchLabels"]["pod-template-hash"],
+        hash
+    );
     assert_eq!(rs["status"]["readyReplicas"], 2);
 
     let conditions = status["conditions"].as_array().unwrap();
@@ -153,17 +181,36 @@ fn a_deployment_runs_its_pods_through_a_replica_set() {
         let name = p["metadata"]["name"].as_str().unwrap();
         let suffix = name.strip_prefix(&format!("{rs_name}-")).expect(name);
         assert_eq!(suffix.len(), 5, "{name}");
-        assert_eq!(p["metadata"]["ownerReferences"][0]["name"], rs_name.as_str());
+        assert_eq!(
+            p["metadata"]["ownerReferences"][0]["name"],
+            rs_name.as_str()
+        );
         assert_eq!(p["metadata"]["labels"]["pod-template-hash"], hash);
         assert_eq!(p["status"]["phase"], "Running");
         assert_eq!(p["status"]["qosClass"], "Guaranteed");
-        assert!(p["spec"]["nodeName"].as_str().unwrap().ends_with(".ec2.internal"));
-        assert!(p["status"]["podIP"].as_str().unwrap().starts_with("10.1"), "{p:#}");
+        assert!(
+            p["spec"]["nodeName"]
+                .as_str()
+                .unwrap()
+                .ends_with(".ec2.internal")
+        );
+        assert!(
+            p["status"]["podIP"].as_str().unwrap().starts_with("10.1"),
+            "{p:#}"
+        );
         assert!(p["status"]["hostIP"].as_str().unwrap().starts_with("10.0."));
         let c = &p["status"]["containerStatuses"][0];
-        assert_eq!((&c["ready"], &c["started"], &c["restartCount"]), (&true.into(), &true.into(), &0.into()));
+        assert_eq!(
+            (&c["ready"], &c["started"], &c["restartCount"]),
+            (&true.into(), &true.into(), &0.into())
+        );
         assert!(c["containerID"].as_str().unwrap().starts_with("cri-o://"));
-        assert!(c["imageID"].as_str().unwrap().starts_with("registry.example.com/web@sha256:"));
+        assert!(
+            c["imageID"]
+                .as_str()
+                .unwrap()
+                .starts_with("registry.example.com/web@sha256:")
+        );
         assert!(c["state"]["running"]["startedAt"].is_string());
         let types: Vec<&str> = p["status"]["conditions"]
             .as_array()
@@ -179,16 +226,34 @@ fn a_deployment_runs_its_pods_through_a_replica_set() {
 
     // What kubectl prints.
     let out = ok(sim.kubectl("a", &["-n", "demo", "get", "rs"]));
-    assert_eq!(words(&out)[0], ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
+    assert_eq!(
+        words(&out)[0],
+        ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+    );
     assert_eq!(words(&out)[1][..4], [rs_name.as_str(), "2", "2", "2"]);
     let out = ok(sim.kubectl("a", &["-n", "demo", "get", "pods", "-o", "wide"]));
     assert_eq!(
         words(&out)[0],
-        ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+        [
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "AGE",
+            "IP",
+            "NODE",
+            "NOMINATED",
+            "NODE",
+            "READINESS",
+            "GATES"
+        ]
     );
     for row in &words(&out)[1..] {
         assert_eq!(row[1..4], ["1/1", "Running", "0"], "{out}");
-        assert!(row[5].starts_with("10.1") && row[6].starts_with("ip-10-0-"), "{out}");
+        assert!(
+            row[5].starts_with("10.1") && row[6].starts_with("ip-10-0-"),
+            "{out}"
+        );
     }
     // The Service's endpoints are the ready Pods.
     let ep = json(&sim, &["endpoints", "web"]);
@@ -243,31 +308,54 @@ fn a_new_template_rolls_out_a_new_replica_set() {
     let first = names(&json(&sim, &["rs"]));
     ok(sim.kubectl(
         "a",
-        &["-n", "demo", "set", "image", "deploy/web", "web=registry.example.com/web:2"],
+        &[
+            "-n",
+            "demo",
+            "set",
+            "image",
+            "deploy/web",
+            "web=registry.example.com/web:2",
+        ],
     ));
     ok(sim.kubectl(
         "a",
-        &["-n", "demo", "rollout", "status", "deploy/web", "--timeout=30s"],
+        &[
+            "-n",
+            "demo",
+            "rollout",
+            "status",
+            "deploy/web",
+            "--timeout=30s",
+        ],
     ));
     let sets = until(&sim, &["rs"], "the old set scaled to 0", |l| {
         items(l).len() == 2
-            && items(l)
-                .iter()
-                .any(|rs| rs["metadata"]["name"] == first[0].as_str() && rs["spec"]["replicas"] == 0)
+            && items(l).iter().any(|rs| {
+                rs["metadata"]["name"] == first[0].as_str() && rs["spec"]["replicas"] == 0
+            })
     });
     let new = items(&sets)
         .into_iter()
         .find(|rs| rs["metadata"]["name"] != first[0].as_str())
         .unwrap();
-    assert_eq!(new["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(
+        new["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "2"
+    );
     assert_eq!(new["spec"]["replicas"], 2);
     let d = until(&sim, &["deploy", "web"], "the rollout complete", |d| {
         d["status"]["updatedReplicas"] == 2 && d["status"]["replicas"] == 2
     });
-    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "2"
+    );
     let pods = until(&sim, &["pods"], "only new pods", |l| items(l).len() == 2);
     for p in items(&pods) {
-        assert_eq!(p["spec"]["containers"][0]["image"], "registry.example.com/web:2");
+        assert_eq!(
+            p["spec"]["containers"][0]["image"],
+            "registry.example.com/web:2"
+        );
     }
 }
 
@@ -281,8 +369,12 @@ fn every_namespace_gets_its_service_accounts_and_ca_config_maps() {
     let cms = until(&sim, &["cm"], "the CA config maps", |l| {
         items(l).iter().any(|c| {
             c["metadata"]["name"] == "openshift-service-ca.crt"
-                && c["data"]["service-ca.crt"].as_str().is_some_and(|s| s.contains("BEGIN CERTIFICATE"))
-        }) && items(l).iter().any(|c| c["metadata"]["name"] == "kube-root-ca.crt")
+                && c["data"]["service-ca.crt"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("BEGIN CERTIFICATE"))
+        }) && items(l)
+            .iter()
+            .any(|c| c["metadata"]["name"] == "kube-root-ca.crt")
     });
     // kube-root-ca.crt holds the CA that the kubeconfig trusts for this API server.
     let kubeconfig: serde_yaml::Value =
@@ -300,7 +392,10 @@ fn every_namespace_gets_its_service_accounts_and_ca_config_maps() {
         .into_iter()
         .find(|c| c["metadata"]["name"] == "kube-root-ca.crt")
         .unwrap();
-    assert_eq!(root["data"]["ca.crt"].as_str().unwrap().trim(), server_ca.trim());
+    assert_eq!(
+        root["data"]["ca.crt"].as_str().unwrap().trim(),
+        server_ca.trim()
+    );
     assert!(root["metadata"]["annotations"]["kubernetes.io/description"].is_string());
     let service_ca = items(&cms)
         .into_iter()
@@ -314,10 +409,20 @@ fn every_namespace_gets_its_service_accounts_and_ca_config_maps() {
     // Deleted, they come back, as the real controllers re-create them.
     ok(sim.kubectl("a", &["-n", "demo", "delete", "cm", "kube-root-ca.crt"]));
     ok(sim.kubectl("a", &["-n", "demo", "delete", "sa", "default"]));
-    until(&sim, &["cm", "kube-root-ca.crt"], "kube-root-ca.crt again", |c| {
-        c["data"]["ca.crt"].as_str().is_some_and(|s| s.trim() == server_ca.trim())
-    });
-    until(&sim, &["sa", "default"], "the default service account again", |s| {
-        s["metadata"]["name"] == "default"
-    });
+    until(
+        &sim,
+        &["cm", "kube-root-ca.crt"],
+        "kube-root-ca.crt again",
+        |c| {
+            c["data"]["ca.crt"]
+                .as_str()
+                .is_some_and(|s| s.trim() == server_ca.trim())
+        },
+    );
+    until(
+        &sim,
+        &["sa", "default"],
+        "the default service account again",
+        |s| s["metadata"]["name"] == "default",
+    );
 }

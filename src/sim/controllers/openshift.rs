@@ -460,9 +460,13 @@ impl OpenShift {
             let (mut addresses, mut not_ready) = (Vec::new(), Vec::new());
             for pod in pods.iter().filter(|p| {
                 text(p, "/metadata/namespace") == ns
-                    && p.pointer("/metadata/deletionTimestamp").is_none_or(Value::is_null)
+                    && p.pointer("/metadata/deletionTimestamp")
+                        .is_none_or(Value::is_null)
                     && !text(p, "/status/podIP").is_empty()
-                    && selects(selector, p.pointer("/metadata/labels").unwrap_or(&Value::Null))
+                    && selects(
+                        selector,
+                        p.pointer("/metadata/labels").unwrap_or(&Value::Null),
+                    )
             }) {
                 let address = json!({
                     "ip": text(pod, "/status/podIP"),

@@ -148,7 +148,12 @@ fn int(o: &Value, pointer: &str) -> Option<i64> {
 fn namespace_defaults(cluster: &SimCluster) {
     let o = Objects::of(cluster);
     let root_ca = o
-        .get("", "configmaps", API_SERVER_CA_NAMESPACE, API_SERVER_CA_CONFIGMAP)
+        .get(
+            "",
+            "configmaps",
+            API_SERVER_CA_NAMESPACE,
+            API_SERVER_CA_CONFIGMAP,
+        )
         .and_then(|c| {
             c.pointer(&format!("/data/{}", API_SERVER_CA_KEY.replace('/', "~1")))
                 .and_then(Value::as_str)
@@ -176,8 +181,11 @@ fn namespace_defaults(cluster: &SimCluster) {
             // publisher.go: data replaced, the description annotation added to the others.
             let holds = current.as_ref().is_some_and(|c| {
                 c.get("data") == Some(&wanted)
-                    && c.pointer(&format!("/metadata/annotations/{}", DESCRIPTION_ANNOTATION.replace('/', "~1")))
-                        .is_some_and(|d| d.as_str().is_some_and(|d| !d.is_empty()))
+                    && c.pointer(&format!(
+                        "/metadata/annotations/{}",
+                        DESCRIPTION_ANNOTATION.replace('/', "~1")
+                    ))
+                    .is_some_and(|d| d.as_str().is_some_and(|d| !d.is_empty()))
             });
             if !holds {
                 modify_or_create(cluster, "configmaps", ns, ROOT_CA_CONFIGMAP, |cm| {
@@ -223,9 +231,9 @@ fn modify_or_create(
     let _ = cluster
         .store
         .modify(&rt, namespace, name, Part::Whole, true, |current| {
-            let mut v = current.cloned().unwrap_or_else(
-                || json!({"metadata": {"name": name, "namespace": namespace}}),
-            );
+            let mut v = current
+                .cloned()
+                .unwrap_or_else(|| json!({"metadata": {"name": name, "namespace": namespace}}));
             f(&mut v);
             Ok(v)
         });
@@ -259,7 +267,11 @@ fn inject_service_ca(cluster: &SimCluster) {
         return;
     };
     for cm in targets {
-        if cm.pointer(&format!("/data/{SERVICE_CA_KEY}")).and_then(Value::as_str) == Some(&ca) {
+        if cm
+            .pointer(&format!("/data/{SERVICE_CA_KEY}"))
+            .and_then(Value::as_str)
+            == Some(&ca)
+        {
             continue;
         }
         let ns = text(&cm, "/metadata/namespace").to_string();
@@ -293,8 +305,7 @@ fn service_ca(o: &Objects) -> Option<String> {
         rcgen::DnType::CommonName,
         format!("openshift-service-serving-signer@{since}"),
     );
-    let params =
-        crate::sim::tls::ca_params(name, rcgen::BasicConstraints::Unconstrained).ok()?;
+    let params = crate::sim::tls::ca_params(name, rcgen::BasicConstraints::Unconstrained).ok()?;
     let key = rcgen::KeyPair::generate().ok()?;
     let cert = params.self_signed(&key).ok()?;
     create_if_absent(
@@ -360,11 +371,16 @@ fn same_template(rs_template: Option<&Value>, template: &Value) -> bool {
             if let Some(labels) = meta.get_mut("labels").and_then(Value::as_object_mut) {
                 labels.remove(TEMPLATE_HASH);
             }
-            if meta.get("labels").is_some_and(|l| l.as_object().is_some_and(Map::is_empty)) {
+            if meta
+                .get("labels")
+                .is_some_and(|l| l.as_object().is_some_and(Map::is_empty))
+            {
                 meta.remove("labels");
             }
         }
-        if t.get("metadata").is_some_and(|m| m.as_object().is_some_and(Map::is_empty)) {
+        if t.get("metadata")
+            .is_some_and(|m| m.as_object().is_some_and(Map::is_empty))
+        {
             t.as_object_mut().map(|o| o.remove("metadata"));
         }
         t
@@ -373,10 +389,13 @@ fn same_template(rs_template: Option<&Value>, template: &Value) -> bool {
 }
 
 fn revision(o: &Value) -> i64 {
-    o.pointer(&format!("/metadata/annotations/{}", REVISION.replace('/', "~1")))
-        .and_then(Value::as_str)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
+    o.pointer(&format!(
+        "/metadata/annotations/{}",
+        REVISION.replace('/', "~1")
+    ))
+    .and_then(Value::as_str)
+    .and_then(|r| r.parse().ok())
+    .unwrap_or(0)
 }
 
 /// `intstr.GetScaledValueFromIntOrPercent`: a count or a percentage of `total`, rounded up or
@@ -477,7 +496,8 @@ impl Workloads {
                         }
                         let mut rs_template = template.clone();
                         rs_template["metadata"]["labels"][TEMPLATE_HASH] = json!(hash);
-                        let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
+                        let mut selector =
+                            d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
                         selector["matchLabels"][TEMPLATE_HASH] = json!(hash);
                         let mut labels = template
                             .pointer("/metadata/labels")
@@ -506,8 +526,11 @@ impl Workloads {
             };
             // The Deployment carries its newest revision (sync.go `getNewReplicaSet`).
             let rev = revision(&new_rs).to_string();
-            if d.pointer(&format!("/metadata/annotations/{}", REVISION.replace('/', "~1")))
-                .and_then(Value::as_str)
+            if d.pointer(&format!(
+                "/metadata/annotations/{}",
+                REVISION.replace('/', "~1")
+            ))
+            .and_then(Value::as_str)
                 != Some(&rev)
                 && let Some(rt) = cluster.store.find("apps", "deployments")
             {
@@ -707,14 +730,15 @@ fn replica_set_status(cluster: &SimCluster) {
             .pointer("/spec/template/metadata/labels")
             .cloned()
             .unwrap_or(json!({}));
-        let fully_labeled = active
-            .iter()
-            .filter(|p| {
-                labels.as_object().into_iter().flatten().all(|(k, v)| {
-                    p.pointer("/metadata/labels").and_then(|l| l.get(k)) == Some(v)
+        let fully_labeled =
+            active
+                .iter()
+                .filter(|p| {
+                    labels.as_object().into_iter().flatten().all(|(k, v)| {
+                        p.pointer("/metadata/labels").and_then(|l| l.get(k)) == Some(v)
+                    })
                 })
-            })
-            .count();
+                .count();
         let ready = active.iter().filter(|p| pod_ready(p)).count();
         let mut status = Map::new();
         status.insert("replicas".into(), json!(active.len()));
@@ -723,7 +747,10 @@ fn replica_set_status(cluster: &SimCluster) {
             ("readyReplicas", ready as i64),
             // minReadySeconds is not simulated: a ready Pod is available.
             ("availableReplicas", ready as i64),
-            ("observedGeneration", int(&rs, "/metadata/generation").unwrap_or(0)),
+            (
+                "observedGeneration",
+                int(&rs, "/metadata/generation").unwrap_or(0),
+            ),
         ] {
             if n != 0 {
                 status.insert(field.into(), json!(n));
@@ -822,8 +849,7 @@ fn deployment_status(cluster: &SimCluster) {
         };
         let rs_name = text(new_rs, "/metadata/name");
         // DeploymentComplete: every replica updated and available, none left over.
-        let complete =
-            updated == desired && total == desired && available == desired;
+        let complete = updated == desired && total == desired && available == desired;
         let progressing = if complete {
             deployment_condition(
                 previous,
@@ -882,7 +908,10 @@ fn node_for(cluster: &SimCluster, pod: &str) -> (String, String) {
         // ROSA: EC2 private DNS names of the machine network 10.0.0.0/16.
         Provider::Aws => {
             let (a, b) = ([140u8, 172, 205][i], [12u8, 87, 143][i]);
-            (format!("ip-10-0-{a}-{b}.ec2.internal"), format!("10.0.{a}.{b}"))
+            (
+                format!("ip-10-0-{a}-{b}.ec2.internal"),
+                format!("10.0.{a}.{b}"),
+            )
         }
         // ARO: `<infra>-worker-<region><zone>-<suffix>` in the worker subnet.
         Provider::Azure => (
@@ -942,7 +971,13 @@ fn readiness_delay(spec: &Value) -> Option<Duration> {
         .into_iter()
         .flatten()
         .filter_map(|c| c.get("readinessProbe"))
-        .map(|p| Duration::from_secs(p.get("initialDelaySeconds").and_then(Value::as_u64).unwrap_or(0)))
+        .map(|p| {
+            Duration::from_secs(
+                p.get("initialDelaySeconds")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            )
+        })
         .max()
 }
 
@@ -977,12 +1012,19 @@ impl Workloads {
             }
             let ns = text(&p, "/metadata/namespace").to_string();
             let name = text(&p, "/metadata/name").to_string();
-            let key = format!("pod/{}/{ns}/{name}/{}", cluster.name, text(&p, "/metadata/uid"));
+            let key = format!(
+                "pod/{}/{ns}/{name}/{}",
+                cluster.name,
+                text(&p, "/metadata/uid")
+            );
             let spec = p.get("spec").cloned().unwrap_or(json!({}));
             let target = match stage(&p) {
                 Stage::New => Stage::Creating,
                 Stage::Creating => {
-                    if !self.timers.due(&format!("{key}/start"), world.delay(START_DELAY), next) {
+                    if !self
+                        .timers
+                        .due(&format!("{key}/start"), world.delay(START_DELAY), next)
+                    {
                         continue;
                     }
                     self.timers.forget(&format!("{key}/start"));
@@ -993,7 +1035,10 @@ impl Workloads {
                 }
                 Stage::Running => {
                     let delay = readiness_delay(&spec).unwrap_or_default();
-                    if !self.timers.due(&format!("{key}/ready"), world.delay(delay), next) {
+                    if !self
+                        .timers
+                        .due(&format!("{key}/ready"), world.delay(delay), next)
+                    {
                         continue;
                     }
                     self.timers.forget(&format!("{key}/ready"));
@@ -1126,7 +1171,10 @@ mod tests {
         let t = json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "a", "image": "nginx"}]}});
         let h = template_hash(&t, 0);
         assert!((1..=10).contains(&h.len()), "{h}");
-        assert!(h.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)), "{h}");
+        assert!(
+            h.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)),
+            "{h}"
+        );
         assert_eq!(h, template_hash(&t, 0));
         assert_ne!(h, template_hash(&t, 1));
     }
@@ -1138,7 +1186,8 @@ mod tests {
         let d = json!({"spec": {"replicas": 1}});
         // 25% of 1: surge rounds up to 1, unavailable down to 0.
         assert_eq!(fenceposts(&d, 1), (1, 0));
-        let d = json!({"spec": {"strategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}}}});
+        let d =
+            json!({"spec": {"strategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}}}});
         assert_eq!(fenceposts(&d, 3), (0, 1));
         let d = json!({"spec": {"strategy": {"type": "Recreate"}}});
         assert_eq!(fenceposts(&d, 3), (0, 0));
@@ -1146,7 +1195,10 @@ mod tests {
 
     #[test]
     fn qos_classes() {
-        assert_eq!(qos_class(&json!({"containers": [{"name": "a"}]})), "BestEffort");
+        assert_eq!(
+            qos_class(&json!({"containers": [{"name": "a"}]})),
+            "BestEffort"
+        );
         let g = json!({"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]});
         assert_eq!(qos_class(&g), "Guaranteed");
         let b = json!({"containers": [{"resources": {"requests": {"cpu": "100m"}}}]});
