@@ -186,6 +186,12 @@ fn normalise(value: &mut Value, cas: &BTreeMap<String, String>) {
     match value {
         Value::Object(map) => {
             map.retain(|k, _| !VOLATILE.contains(&k.as_str()));
+            // A Pod's name ends in five random characters (its ReplicaSet's generateName).
+            if let Some(Value::String(pod)) = map.get_mut("pod")
+                && let Some((stem, _)) = pod.rsplit_once('-')
+            {
+                *pod = format!("{stem}-<random>");
+            }
             for v in map.values_mut() {
                 normalise(v, cas);
             }
@@ -205,6 +211,10 @@ fn normalise(value: &mut Value, cas: &BTreeMap<String, String>) {
 fn specs_and_generations(state: &Path) -> BTreeMap<String, Value> {
     load_state(state)
         .into_iter()
+        // The API server's CA is generated at each simulator start; its publishers follow it.
+        .filter(|(k, _)| {
+            !k.ends_with("/kube-root-ca.crt") && !k.ends_with("/kube-apiserver-server-ca")
+        })
         .map(|(k, o)| {
             (
                 k,

@@ -1078,7 +1078,12 @@ fn the_operator_defaults_finalizes_refuses_a_second_mesh_reports_members_and_set
         r#"["default"]"#
     );
     assert_eq!(
-        get(&sim, "rosa", &smcp_args, "{.spec.gateways.openshiftRoute.enabled}"),
+        get(
+            &sim,
+            "rosa",
+            &smcp_args,
+            "{.spec.gateways.openshiftRoute.enabled}"
+        ),
         "false"
     );
     for what in [&smcp_args[..], &["smmr", "default", "-n", mesh]] {

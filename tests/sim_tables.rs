@@ -383,10 +383,11 @@ fn plain_clients_get_plain_lists_and_tables_carry_what_include_object_asks() {
     app(&sim);
     sim.rt.block_on(async {
         let client = client(&sim.kubeconfig(), "a").await;
-        // kube-rs asks for plain JSON and gets the list it always got.
+        // kube-rs asks for plain JSON and gets the list it always got (the app's ConfigMaps,
+        // not the CA bundles every namespace has).
         let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "demo");
         let names: Vec<String> = cms
-            .list(&ListParams::default())
+            .list(&ListParams::default().labels("app=web"))
             .await
             .expect("a plain list")
             .items
@@ -396,7 +397,8 @@ fn plain_clients_get_plain_lists_and_tables_carry_what_include_object_asks() {
         assert_eq!(names, ["web-config"]);
 
         let path = "/api/v1/namespaces/demo/configmaps";
-        let (code, table) = get(&client, path, KUBECTL_ACCEPT).await;
+        let app = format!("{path}?labelSelector=app%3Dweb");
+        let (code, table) = get(&client, &app, KUBECTL_ACCEPT).await;
         assert_eq!(code, 200);
         assert_eq!(
             (&table["kind"], &table["apiVersion"]),
@@ -429,7 +431,7 @@ fn plain_clients_get_plain_lists_and_tables_carry_what_include_object_asks() {
 
         let (_, table) = get(
             &client,
-            &format!("{path}?includeObject=Object"),
+            &format!("{app}&includeObject=Object"),
             KUBECTL_ACCEPT,
         )
         .await;

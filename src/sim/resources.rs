@@ -265,6 +265,10 @@ pub fn builtin_types() -> Vec<ResourceType> {
             .short(&["deploy"])
             .with_status()
             .all_category(),
+        ResourceType::builtin("apps", "v1", "ReplicaSet", "replicasets", true)
+            .short(&["rs"])
+            .with_status()
+            .all_category(),
         ResourceType {
             strategic_merge: false,
             ..ResourceType::builtin(

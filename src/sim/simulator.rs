@@ -305,6 +305,7 @@ impl Simulator {
                     cluster: spec.name.clone(),
                     message: e.to_string(),
                 })?;
+            controllers::workloads::publish_api_server_ca(&cluster, &identity.ca_cert_pem);
             let tls = identity.server_config().map_err(|e| SimError::Identity {
                 cluster: spec.name.clone(),
                 message: e.to_string(),

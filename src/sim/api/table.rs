@@ -556,6 +556,41 @@ static PRINTERS: &[Printer] = &[
         cells: deployment,
     },
     Printer {
+        group: "apps",
+        plural: "replicasets",
+        columns: &[
+            NAME,
+            (
+                "Desired",
+                "integer",
+                0,
+                Doc::Field(doc::<apps::ReplicaSetSpec>, "replicas"),
+            ),
+            (
+                "Current",
+                "integer",
+                0,
+                Doc::Field(doc::<apps::ReplicaSetStatus>, "replicas"),
+            ),
+            (
+                "Ready",
+                "integer",
+                0,
+                Doc::Field(doc::<apps::ReplicaSetStatus>, "readyReplicas"),
+            ),
+            AGE,
+            ("Containers", "string", 1, CONTAINERS),
+            ("Images", "string", 1, IMAGES),
+            (
+                "Selector",
+                "string",
+                1,
+                Doc::Field(doc::<apps::ReplicaSetSpec>, "selector"),
+            ),
+        ],
+        cells: replica_set,
+    },
+    Printer {
         group: "apiextensions.k8s.io",
         plural: "customresourcedefinitions",
         columns: &[
@@ -895,6 +930,22 @@ fn deployment(o: &Value) -> Vec<Value> {
         json!(format!("{}/{replicas}", status("readyReplicas"))),
         json!(status("updatedReplicas")),
         json!(status("availableReplicas")),
+        age(o),
+        json!(names),
+        json!(images),
+        json!(selector_string(o.pointer("/spec/selector"))),
+    ]
+}
+
+/// `printReplicaSet`: desired (spec), current and ready (status) replicas.
+fn replica_set(o: &Value) -> Vec<Value> {
+    let count = |p: &str| o.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    let (names, images) = containers(o, "/spec/template/spec/containers");
+    vec![
+        name(o),
+        json!(count("/spec/replicas")),
+        json!(count("/status/replicas")),
+        json!(count("/status/readyReplicas")),
         age(o),
         json!(names),
         json!(images),

@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod olm;
 pub mod openshift;
 pub mod ossm;
+pub mod workloads;
 
 /// What a reconcile asks for next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +117,7 @@ pub fn all(world: &Arc<World>) -> Vec<Arc<dyn Controller>> {
         Arc::new(ossm::Ossm::new()),
         Arc::new(federation::Federation::default()),
         Arc::new(lifecycle::Lifecycle::default()),
+        Arc::new(workloads::Workloads::new()),
     ]
 }
 

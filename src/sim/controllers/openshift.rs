@@ -7,12 +7,11 @@
 //! PackageManifests),
 //! the cloud controller manager (LoadBalancer addresses: ELB hostnames on AWS, IPs on Azure/GCP,
 //! registered in the world's network), the ingress operator (Route hosts under
-//! `apps.<cluster>.example.com`, admitted by the `default` router), the deployment controller and
-//! kubelet (Deployments become available after a rollout delay) and the endpoints controller.
+//! `apps.<cluster>.example.com`, admitted by the `default` router) and the endpoints controller
+//! (Endpoints list the selected Pods; Deployments, ReplicaSets and Pods live in `workloads`).
 //!
-//! Approximated: no Pods or ReplicaSets are stored; a Deployment is "available" after a fixed
-//! delay; Endpoints list one made-up pod IP per available replica; addresses are derived from a
-//! hash of cluster/namespace/name (stable across restarts) rather than allocated.
+//! Approximated: addresses are derived from a hash of cluster/namespace/name (stable across
+//! restarts) rather than allocated.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -44,11 +43,13 @@ const PLATFORM_NAMESPACES: &[&str] = &[
     "kube-system",
     "openshift",
     "openshift-config",
+    "openshift-config-managed",
     "openshift-ingress",
     "openshift-marketplace",
     "openshift-monitoring",
     "openshift-operator-lifecycle-manager",
     "openshift-operators",
+    "openshift-service-ca",
 ];
 
 /// The default catalogs of OpenShift 4.
@@ -83,7 +84,6 @@ fn lb_delay(provider: Provider) -> Duration {
         Provider::Gcp => Duration::from_secs(45),
     }
 }
-const ROLLOUT_DELAY: Duration = Duration::from_secs(5);
 /// The label kube-controller-manager (1.33+) puts on the Endpoints it manages.
 const EP_MANAGED_BY: &str = "endpoints.kubernetes.io/managed-by";
 
@@ -302,7 +302,7 @@ pub fn digest(parts: &[&str]) -> [u8; 32] {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -370,7 +370,7 @@ pub fn restore_network(world: &World) {
     }
 }
 
-/// The OpenShift platform controller: LoadBalancers, Routes, Deployment rollouts, Endpoints.
+/// The OpenShift platform controller: LoadBalancers, Routes, Endpoints.
 #[derive(Default)]
 pub struct OpenShift {
     timers: Timers,
@@ -499,69 +499,9 @@ impl OpenShift {
         }
     }
 
-    fn deployments(&self, world: &World, cluster: &SimCluster, next: &mut Next) {
-        let Some(rt) = cluster.store.find("apps", "deployments") else {
-            return;
-        };
-        for d in Objects::of(cluster).list("apps", "deployments", None) {
-            let ns = text(&d, "/metadata/namespace").to_string();
-            let name = text(&d, "/metadata/name").to_string();
-            let generation = d
-                .pointer("/metadata/generation")
-                .and_then(Value::as_i64)
-                .unwrap_or(1);
-            let replicas = d
-                .pointer("/spec/replicas")
-                .and_then(Value::as_i64)
-                .unwrap_or(1);
-            let observed = d
-                .pointer("/status/observedGeneration")
-                .and_then(Value::as_i64);
-            let key = format!("rollout/{}/{ns}/{name}/{generation}", cluster.name);
-            if observed == Some(generation) {
-                self.timers.forget(&key);
-                continue;
-            }
-            if !self.timers.due(&key, world.delay(ROLLOUT_DELAY), next) {
-                continue;
-            }
-            self.timers.forget(&key);
-            let hash = hex(&digest(&[&cluster.name, &ns, &name, &generation.to_string()])[..5]);
-            let _ = cluster.store.modify(&rt, &ns, &name, Part::Whole, false, |c| {
-                let mut v = c.cloned().unwrap_or_default();
-                let conditions = v.pointer("/status/conditions").cloned();
-                let available = super::condition(
-                    conditions.as_ref(),
-                    "Available",
-                    true,
-                    "MinimumReplicasAvailable",
-                    "Deployment has minimum availability.",
-                );
-                let progressing = super::condition(
-                    conditions.as_ref(),
-                    "Progressing",
-                    true,
-                    "NewReplicaSetAvailable",
-                    &format!("ReplicaSet \"{name}-{}\" has successfully progressed.", &hash[..10]),
-                );
-                v["status"] = json!({
-                    "observedGeneration": generation, "replicas": replicas, "readyReplicas": replicas,
-                    "availableReplicas": replicas, "updatedReplicas": replicas,
-                    "conditions": [available, progressing],
-                });
-                if replicas == 0 {
-                    for f in ["replicas", "readyReplicas", "availableReplicas", "updatedReplicas"] {
-                        v["status"].as_object_mut().map(|s| s.remove(f));
-                    }
-                }
-                Ok(v)
-            });
-        }
-    }
-
     fn endpoints(&self, cluster: &SimCluster) {
         let o = Objects::of(cluster);
-        let deployments = o.list("apps", "deployments", None);
+        let pods = o.list("", "pods", None);
         let mut wanted = BTreeSet::new();
         for svc in o.list("", "services", None) {
             let selector = svc.pointer("/spec/selector").unwrap_or(&Value::Null);
@@ -570,30 +510,35 @@ impl OpenShift {
             }
             let ns = text(&svc, "/metadata/namespace").to_string();
             let name = text(&svc, "/metadata/name").to_string();
-            let mut addresses = Vec::new();
-            for d in deployments
-                .iter()
-                .filter(|d| text(d, "/metadata/namespace") == ns)
-            {
-                let labels = d
-                    .pointer("/spec/template/metadata/labels")
-                    .unwrap_or(&Value::Null);
-                if !selects(selector, labels) {
-                    continue;
-                }
-                let dname = text(d, "/metadata/name");
-                let ready = d
-                    .pointer("/status/availableReplicas")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0);
-                for i in 0..ready {
-                    let index = i.to_string();
-                    let suffix = hex(&digest(&[&cluster.name, &ns, dname, &index])[..8]);
-                    let pod = format!("{dname}-{}-{}", &suffix[..10], &suffix[10..15]);
-                    addresses.push(json!({
-                        "ip": pod_ip(&[&cluster.name, &ns, dname, &index]),
-                        "targetRef": {"kind": "Pod", "name": pod, "namespace": ns},
-                    }));
+            // endpoints_controller.go: every selected Pod with an IP, ready ones as addresses,
+            // the others as notReadyAddresses; Pods being deleted are left out.
+            let (mut addresses, mut not_ready) = (Vec::new(), Vec::new());
+            for pod in pods.iter().filter(|p| {
+                text(p, "/metadata/namespace") == ns
+                    && p.pointer("/metadata/deletionTimestamp")
+                        .is_none_or(Value::is_null)
+                    && !text(p, "/status/podIP").is_empty()
+                    && selects(
+                        selector,
+                        p.pointer("/metadata/labels").unwrap_or(&Value::Null),
+                    )
+            }) {
+                let address = json!({
+                    "ip": text(pod, "/status/podIP"),
+                    "nodeName": text(pod, "/spec/nodeName"),
+                    "targetRef": {"kind": "Pod", "name": text(pod, "/metadata/name"),
+                        "namespace": ns, "uid": text(pod, "/metadata/uid")},
+                });
+                let ready = pod
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|c| text(c, "/type") == "Ready" && text(c, "/status") == "True");
+                if ready {
+                    addresses.push(address);
+                } else {
+                    not_ready.push(address);
                 }
             }
             let ports: Vec<Value> = svc
@@ -614,10 +559,12 @@ impl OpenShift {
                     e
                 })
                 .collect();
-            let subsets = if addresses.is_empty() {
-                json!([])
-            } else {
-                json!([{"addresses": addresses, "ports": ports}])
+            let subsets = match (addresses.is_empty(), not_ready.is_empty()) {
+                (true, true) => json!([]),
+                (false, true) => json!([{"addresses": addresses, "ports": ports}]),
+                (true, false) => json!([{"notReadyAddresses": not_ready, "ports": ports}]),
+                (false, false) => json!([{"addresses": addresses,
+                    "notReadyAddresses": not_ready, "ports": ports}]),
             };
             let mut labels = svc
                 .pointer("/metadata/labels")
@@ -658,7 +605,7 @@ impl Controller for OpenShift {
     fn interested(&self, _cluster: &str, group: &str, plural: &str) -> bool {
         matches!(
             (group, plural),
-            ("", "services") | ("apps", "deployments") | (ROUTE_GROUP, "routes")
+            ("", "services" | "pods") | (ROUTE_GROUP, "routes")
         )
     }
 
@@ -668,7 +615,6 @@ impl Controller for OpenShift {
         for cluster in world.clusters.iter().filter(|c| changes.touches(&c.name)) {
             self.load_balancers(world, cluster, &mut next);
             self.routes(cluster);
-            self.deployments(world, cluster, &mut next);
             self.endpoints(cluster);
         }
         next

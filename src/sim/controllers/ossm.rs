@@ -921,7 +921,14 @@ impl Ossm {
                     annotations: &Map<String, Value>| {
             let mut l = common.clone();
             l.extend(extra.clone());
-            json!({"name": obj_name, "namespace": ns, "labels": l, "annotations": annotations, "ownerReferences": owner})
+            let mut m =
+                json!({"name": obj_name, "namespace": ns, "labels": l, "ownerReferences": owner});
+            // Annotations only when it sets some: others' (the deployment controller's
+            // revision) stay, as with a real operator's merge.
+            if !annotations.is_empty() {
+                m["annotations"] = json!(annotations);
+            }
+            m
         };
         let mut want = |plural: &'static str, obj_name: &str| {
             wanted
