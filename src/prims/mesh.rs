@@ -325,8 +325,10 @@ impl Env {
         let client = &cluster.client;
         let interrupt = &self.ctx.interrupt;
         let deadline = std::time::Instant::now() + timeout;
+        // Subscriptions listed first: a resolution failure is judged against all of them (a
+        // condition about a spec since corrected is stale), never against the first few seen.
         let watched = [
-            Watched::all("subscription", Some(OPERATORS_NAMESPACE)),
+            Watched::all("subscription", Some(OPERATORS_NAMESPACE)).listed(),
             Watched::all("csv", Some(OPERATORS_NAMESPACE)),
             Watched::all("installplan", Some(OPERATORS_NAMESPACE)),
         ];

@@ -1852,8 +1852,22 @@ mod tests {
         admit(&hook, Operation::Create, "istio-system", &mut smcp).unwrap();
         assert_eq!(
             smcp["spec"],
-            json!({"version": "v2.6", "profiles": ["default"]})
+            json!({"version": "v2.6", "profiles": ["default"],
+                   "gateways": {"openshiftRoute": {"enabled": false}}})
         );
+        // IOR is left alone when the spec says something, or before v2.5.
+        for spec in [
+            json!({"gateways": {"openshiftRoute": {"enabled": true}}}),
+            json!({"version": "v2.4"}),
+        ] {
+            let mut smcp = json!({"metadata": {"name": "basic"}, "spec": spec});
+            admit(&hook, Operation::Create, "istio-system", &mut smcp).unwrap();
+            assert_ne!(
+                smcp.pointer("/spec/gateways/openshiftRoute/enabled"),
+                Some(&json!(false)),
+                "{smcp}"
+            );
+        }
         let mut bad = json!({"metadata": {"name": "basic"}, "spec": {"version": "v2.9"}});
         let err = admit(&hook, Operation::Update, "istio-system", &mut bad).unwrap_err();
         assert_eq!(err.code, 400);
