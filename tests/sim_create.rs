@@ -529,6 +529,24 @@ fn scale_a_deployment_through_its_scale_subresource() {
     // A spec change: the generation goes up, as for any other.
     let d = get_json(&sim, &["deploy", "web"]);
     assert_eq!(d["metadata"]["generation"], 2);
+    // A server dry run answers as the write would and changes nothing.
+    let out = ok(sim.kubectl(
+        "a",
+        &[
+            "scale",
+            "deployment",
+            "web",
+            "--replicas=7",
+            "--dry-run=server",
+        ],
+    ));
+    assert_eq!(out.trim(), "deployment.apps/web scaled (server dry run)");
+    let after = get_json(&sim, &["deploy", "web"]);
+    assert_eq!(after["spec"]["replicas"], 3);
+    assert_eq!(
+        after["metadata"]["resourceVersion"],
+        d["metadata"]["resourceVersion"]
+    );
 
     let raw = ok(sim.kubectl(
         "a",

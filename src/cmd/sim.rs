@@ -63,6 +63,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         {
             println!("faults: {}", c.faults.spec());
         }
+        println!("{}", time_scale_line(sim.world().time_scale));
         println!("kubeconfig: {}", sim.kubeconfig().display());
         println!(
             "try: kubectl --kubeconfig {} --context {} get namespaces",
@@ -192,4 +193,15 @@ fn reset(dir: &std::path::Path) -> Result<(), Failure> {
         Err(e) => return Err(Failure::Failed(e.to_string())),
     }
     Ok(())
+}
+
+/// What the time scale means for someone about to run a playbook against the server.
+fn time_scale_line(scale: f64) -> String {
+    if scale == 0.0 {
+        "time scale 0: operators, control planes and load balancers are ready at once".into()
+    } else if scale == 1.0 {
+        "time scale 1: things take as long as on real clusters (an operator install about 1½ minutes, a control plane about 1)".into()
+    } else {
+        format!("time scale {scale}: real clusters' durations × {scale}")
+    }
 }

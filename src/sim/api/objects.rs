@@ -80,7 +80,7 @@ fn part(target: &Target) -> Part {
 /// would store, but nothing is persisted and no watcher hears of it. Any other value is refused
 /// as the options' validation refuses it (kubernetes/kubernetes
 /// `staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation/validation.go`, ValidateDryRun).
-fn dry_run(query: &Query, options: &str) -> Result<Write, ApiError> {
+pub(super) fn dry_run(query: &Query, options: &str) -> Result<Write, ApiError> {
     match query.get("dryRun").map(String::as_str) {
         None | Some("") => Ok(Write::Commit),
         Some("All") => Ok(Write::DryRun),

@@ -13,8 +13,7 @@
 //!   is refused as `ValidateScale` refuses it (`pkg/apis/autoscaling/validation/validation.go`);
 //! - the Deployment is then updated as any spec change is, so its `generation` goes up.
 //!
-//! Not simulated: managedFields (the real handler maps the replicas field's owner between the
-//! two objects), `dryRun`, and field validation of the Scale body. A server-side apply
+//! Not simulated: field validation of the Scale body. A server-side apply
 //! (`application/apply-patch+yaml`) is merged into the current Scale like a merge patch.
 
 use axum::http::{HeaderMap, Method};
@@ -22,13 +21,13 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::body::{apply_patch, decode_applied, decode_object};
-use super::{Query, Target, content_type, json_response, table};
+use super::{Query, Target, content_type, json_response, objects, table};
 use crate::sim::cluster::{Operation, SimCluster};
 use crate::sim::fieldmanager;
 use crate::sim::resources::ResourceType;
 use crate::sim::selector::LabelSelector;
 use crate::sim::status::ApiError;
-use crate::sim::store::{Part, text};
+use crate::sim::store::{Part, Write, text};
 use crate::sim::validation::Cause;
 
 const API_VERSION: &str = "autoscaling/v1";
@@ -46,11 +45,12 @@ pub(super) fn serve(
     let rt = &target.rt;
     let namespace = target.namespace.as_deref().unwrap_or("");
     let name = target.name.as_deref().unwrap_or("");
-    if *method != Method::GET && query.contains_key("dryRun") {
-        return Err(ApiError::bad_request(
-            "dryRun is not supported by the fedrun simulator",
-        ));
-    }
+    // Scale writes take the options of the write they are (`kubectl scale --dry-run=server`).
+    let write_as = match *method {
+        Method::PUT => objects::dry_run(query, "UpdateOptions")?,
+        Method::PATCH => objects::dry_run(query, "PatchOptions")?,
+        _ => Write::Commit,
+    };
     // kubernetes/apimachinery pkg/util/managedfields/scalehandler.go: the writer owns the
     // Deployment's `.spec.replicas` under an entry naming the `scale` subresource.
     let manager = fieldmanager::manager_or_user_agent(
@@ -61,7 +61,7 @@ pub(super) fn serve(
             .unwrap_or(""),
     );
     let write = |new_scale: &dyn Fn(&Value) -> Result<Value, ApiError>| {
-        write(cluster, rt, namespace, name, &manager, new_scale)
+        write(cluster, rt, namespace, name, &manager, write_as, new_scale)
     };
     let updated = match *method {
         Method::GET => {
@@ -229,6 +229,7 @@ fn write(
     namespace: &str,
     name: &str,
     manager: &str,
+    write: Write,
     new_scale: &dyn Fn(&Value) -> Result<Value, ApiError>,
 ) -> Result<std::sync::Arc<Value>, ApiError> {
     // Admission sees the write as one to `deployments/scale`.
@@ -236,7 +237,7 @@ fn write(
     let (deployment, _) =
         cluster
             .store
-            .modify(rt, namespace, name, Part::Main, false, |current| {
+            .modify_as(rt, namespace, name, Part::Main, false, write, |current| {
                 let current = current.ok_or_else(|| ApiError::not_found(rt, name))?;
                 let scale = new_scale(&scale_of(current)?)?;
                 let replicas = check_scale(&scale, namespace, name)?;

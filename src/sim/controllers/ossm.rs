@@ -1026,9 +1026,13 @@ impl Ossm {
                 .objects
                 .insert(("routes", ns.clone(), route_name.to_string()));
         };
+        // The ingress chart's Route (maistra/istio-operator
+        // `resources/helm/v2.5/gateways/istio-ingress/templates/istio-ingressgateway-route.yaml`:
+        // the gateway and its `routeConfig` enabled); IOR (`gateways.openshiftRoute`) is another
+        // matter, the Routes it makes for Gateway hosts.
         let ingress_enabled = !disabled(spec.get("gateways"))
             && !disabled(spec.pointer("/gateways/ingress"))
-            && !disabled(spec.pointer("/gateways/openshiftRoute"));
+            && !disabled(spec.pointer("/gateways/ingress/routeConfig"));
         if ingress_enabled {
             route(
                 wanted,
