@@ -7,7 +7,7 @@ use std::process::Output;
 use serde_json::Value;
 
 mod common;
-use common::{fedrun_sim as fedrun, link_up, succeeded, text};
+use common::{fedrun_sim as fedrun, link_up, serve, succeeded, text};
 
 fn playbook(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -179,6 +179,29 @@ fn rosa_aro_then_rosa_rog_federate_one_production_mesh_with_both() {
         again["changed"], 0,
         "a second identical run must change nothing: {again}"
     );
+}
+
+/// At a time scale above 0 the simulated cloud and operators take time (here a twentieth of what
+/// real clusters take), as on real clusters, where waits last minutes: the playbook waits for
+/// each thing in turn and completes, and its summary shows the time the operators took.
+#[test]
+fn rosa_aro_completes_when_the_platform_takes_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let server = serve(&state, &["--time-scale", "0.05"]);
+    let run = fedrun(&state, &["--output", "json", &playbook("rosa-aro.rhai")]);
+    let s = summary(&run);
+    assert_eq!(s["ok"], true, "{}", text(&run));
+    let mesh = s["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["name"] == "Service Mesh on both clusters")
+        .unwrap_or_else(|| panic!("{s}"));
+    // OLM alone: resolution and unpack 30 s, the InstallPlan 10 s, three CSV phases of 5 s.
+    let secs = mesh["duration_secs"].as_f64().unwrap();
+    assert!(secs >= 0.05 * 55.0, "the operators took no time: {s}");
+    server.stop();
 }
 
 #[test]

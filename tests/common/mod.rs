@@ -105,11 +105,18 @@ pub struct Served {
     state: PathBuf,
 }
 
-/// Starts `fedrun sim serve --time-scale 0 --state STATE EXTRA...` and returns once it has
-/// announced its kubeconfig (it is serving then).
+/// Starts `fedrun sim serve --time-scale 0 --state STATE EXTRA...` (EXTRA may give another time
+/// scale) and returns once it has announced its kubeconfig (it is serving then).
 pub fn serve(state: &Path, extra: &[&str]) -> Served {
+    let scale = if extra.contains(&"--time-scale") {
+        &[][..]
+    } else {
+        &["--time-scale", "0"][..]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_fedrun"))
-        .args(["sim", "serve", "--time-scale", "0", "--state"])
+        .args(["sim", "serve"])
+        .args(scale)
+        .arg("--state")
         .arg(state)
         .args(extra)
         .env("NO_COLOR", "1")
