@@ -273,6 +273,7 @@ fn catalogue(kubeconfig: &Path, bad_token_kubeconfig: &Path) -> Vec<Case> {
         case("object name with capitals", apply_inline("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: MyConfig\n"), &["MyConfig"]),
         case("namespace option not DNS-1123", "let rosa = cluster(\"rosa\");\nrosa.apply(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n`, #{ namespace: \"Bad_NS\" });\n", &["Bad_NS"]),
         case("mesh name not DNS-1123", "mesh::control_plane(cluster(\"rosa\"), \"Rosa.Prod\", #{});\n", &["main.rhai:1:", "Rosa.Prod"]),
+        case("a second mesh in a mesh's namespace", "mesh::control_plane(cluster(\"rosa\"), \"other-mesh\", #{ namespace: \"rosa-prod-mesh\", wait: false });\n", &["main.rhai:1:", "smcp.validation.maistra.io", "only one service mesh may be installed per project/namespace"]),
         case("mesh member not DNS-1123", "mesh::control_plane(cluster(\"rosa\"), \"rosa-prod-mesh\", #{ members: [\"Bad Member\"], wait: false });\n", &["main.rhai:1:", "Bad Member"]),
         case("peer name not DNS-1123 in cert::trust", "let m = mesh::get(cluster(\"rosa\"), \"rosa-prod-mesh\");\ncert::trust(m, \"Not_A_Mesh\", cert::root(m));\n", &["main.rhai:2:", "Not_A_Mesh"]),
         // ---- unknown contexts ------------------------------------------------------------------------
