@@ -8,9 +8,10 @@
 //! - a serving certificate signed by that CA for `127.0.0.1` and `localhost`;
 //! - a random bearer token, checked by the server on every request.
 //!
-//! The identity is serializable (including the private key) because the simulator persists it
-//! in its state directory (mode 0600) so that a kubeconfig written by one `fedrun sim serve`
-//! stays valid for the next. `Debug` never prints the key or the token.
+//! Each start of a simulator generates fresh identities and rewrites the kubeconfig (its ports
+//! are new too), so a kubeconfig copied from an earlier run stops working when the server
+//! restarts. The identity is serializable (including the private key) for tests that keep one;
+//! `Debug` never prints the key or the token.
 
 use std::fmt;
 use std::sync::Arc;
@@ -25,8 +26,8 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
 
-/// How long generated certificates are valid. Ten years: identities are persisted across runs
-/// and a simulator must never start failing because a certificate expired, while rcgen's
+/// How long generated certificates are valid. Ten years: a long-running simulator must never
+/// start failing because a certificate expired, while rcgen's
 /// default (`not_after` in year 4096) would be absurd and trips some X.509 tooling.
 pub const VALIDITY: time::Duration = time::Duration::days(3650);
 
