@@ -10,8 +10,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{TestSim, fails, ok};
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{
+    Api, DeleteParams, DynamicObject, ListParams, PostParams, WatchEvent, WatchParams,
+};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::runtime::wait::{await_condition, conditions};
+use kube::runtime::watcher;
 use serde_json::{Value, json};
 
 /// Polls `probe` until it gives a value, for at most ten seconds (controllers act asynchronously).
@@ -49,6 +55,8 @@ data: {k: v}
 fn kubectl_delete_waits_until_the_last_finalizer_is_removed() {
     let sim = TestSim::with_clusters("k:aws");
     ok(sim.kubectl("k", &["create", "namespace", "demo"]));
+    ok(sim.kubectl("k", &["create", "namespace", "proj"]));
+    ok(sim.kubectl_stdin("k", &["-n", "proj", "apply", "-f", "-"], KEPT));
     ok(sim.kubectl_stdin("k", &["-n", "demo", "apply", "-f", "-"], KEPT));
 
     // A server-side dry run leaves the object as it was.
@@ -131,6 +139,8 @@ fn kubectl_delete_waits_until_the_last_finalizer_is_removed() {
 fn a_namespace_terminates_while_its_content_goes() {
     let sim = TestSim::with_clusters("k:aws");
     ok(sim.kubectl("k", &["create", "namespace", "demo"]));
+    ok(sim.kubectl("k", &["create", "namespace", "proj"]));
+    ok(sim.kubectl_stdin("k", &["-n", "proj", "apply", "-f", "-"], KEPT));
     ok(sim.kubectl_stdin("k", &["-n", "demo", "apply", "-f", "-"], KEPT));
     ok(sim.kubectl("k", &["-n", "demo", "create", "cm", "plain"]));
 
@@ -308,6 +318,8 @@ fn owners_deletions_propagate_to_dependents() {
 fn delete_collection_deletes_what_the_selector_matches() {
     let sim = TestSim::with_clusters("k:aws");
     ok(sim.kubectl("k", &["create", "namespace", "demo"]));
+    ok(sim.kubectl("k", &["create", "namespace", "proj"]));
+    ok(sim.kubectl_stdin("k", &["-n", "proj", "apply", "-f", "-"], KEPT));
     ok(sim.kubectl_stdin("k", &["-n", "demo", "apply", "-f", "-"], KEPT));
     ok(sim.kubectl("k", &["-n", "demo", "label", "cm", "kept", "app=x"]));
     let kubeconfig = sim.kubeconfig();
@@ -440,4 +452,246 @@ async fn fedrun_apply_waits_for_a_deletion_then_creates_afresh() {
     let now = api.get("kept").await.expect("recreated");
     assert!(now.metadata.deletion_timestamp.is_none());
     assert_ne!(now.metadata.uid, old_uid);
+}
+
+/// A ConfigMap's type as kube-rs's dynamic API addresses it.
+fn configmaps() -> ApiResource {
+    ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", "ConfigMap"))
+}
+
+fn remove_finalizers(sim: &TestSim, args: &[&str]) {
+    let mut all = vec!["patch"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&[
+        "--type=merge",
+        "-p",
+        r#"{"metadata": {"finalizers": null}}"#,
+    ]);
+    ok(sim.kubectl("k", &all));
+}
+
+/// A terminating object (finalizer, deletionTimestamp) is still there for every client until its
+/// last finalizer goes: kube-rs `await_condition(.., is_deleted(uid))` on an `Api<DynamicObject>`
+/// (a list with `fieldSelector=metadata.name=kept&limit=500`, then a watch from its
+/// resourceVersion), a kube-rs watch-list `watcher` with the same field selector, and
+/// `kubectl wait --for=delete` (a watch-list ending with the initial-events-end bookmark).
+/// Awaited through an `Api` over all namespaces, another namespace's `kept` — another uid —
+/// satisfies `is_deleted` at once: the footgun kube-rs's `watch_object` warns of, the same
+/// on a real cluster.
+#[test]
+fn a_terminating_object_is_seen_until_it_goes() {
+    let sim = TestSim::with_clusters("k:aws");
+    ok(sim.kubectl("k", &["create", "namespace", "demo"]));
+    ok(sim.kubectl("k", &["create", "namespace", "other"]));
+    ok(sim.kubectl_stdin("k", &["-n", "demo", "apply", "-f", "-"], KEPT));
+    ok(sim.kubectl("k", &["-n", "other", "create", "cm", "kept"]));
+    let kubeconfig = sim.kubeconfig();
+    // The client's and the watches' tasks run on the simulator's runtime.
+    let _runtime = sim.rt.enter();
+    let client = sim.rt.block_on(client(&kubeconfig));
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "demo", &configmaps());
+    let uid = sim.rt.block_on(async {
+        let uid = api
+            .get("kept")
+            .await
+            .expect("get")
+            .metadata
+            .uid
+            .expect("uid");
+        api.delete("kept", &DeleteParams::default())
+            .await
+            .expect("delete");
+        uid
+    });
+    let awaited = sim.rt.spawn({
+        let (api, uid) = (api.clone(), uid.clone());
+        async move { await_condition(api, "kept", conditions::is_deleted(&uid)).await }
+    });
+    let mut events = watcher(
+        api.clone(),
+        watcher::Config::default()
+            .fields("metadata.name=kept")
+            .streaming_lists(),
+    )
+    .boxed();
+    let mut next = || {
+        sim.rt
+            .block_on(tokio::time::timeout(Duration::from_secs(5), events.next()))
+            .expect("a watch event in time")
+            .expect("the watch goes on")
+            .expect("no watch error")
+    };
+    assert!(matches!(next(), watcher::Event::Init));
+    match next() {
+        watcher::Event::InitApply(o) => {
+            assert_eq!(o.metadata.uid.as_deref(), Some(uid.as_str()));
+            assert!(o.metadata.deletion_timestamp.is_some());
+        }
+        other => panic!("expected the terminating object, got {other:?}"),
+    }
+    assert!(matches!(next(), watcher::Event::InitDone));
+
+    let err = fails(sim.kubectl(
+        "k",
+        &[
+            "-n",
+            "demo",
+            "wait",
+            "--for=delete",
+            "cm/kept",
+            "--timeout=1s",
+        ],
+    ));
+    assert!(err.contains("timed out waiting"), "{err}");
+    assert!(!awaited.is_finished(), "await_condition returned early");
+    let all: Api<DynamicObject> = Api::all_with(client, &configmaps());
+    let at_once = sim
+        .rt
+        .block_on(tokio::time::timeout(
+            Duration::from_secs(5),
+            await_condition(all, "kept", conditions::is_deleted(&uid)),
+        ))
+        .expect("at once")
+        .expect("no error");
+    assert_eq!(
+        at_once.and_then(|o| o.metadata.namespace).as_deref(),
+        Some("other")
+    );
+
+    let kubeconfig = sim.kubeconfig();
+    let cache = sim.dir.path().join("kubecache-wait");
+    let wait = std::thread::spawn(move || {
+        common::kubectl(
+            &kubeconfig,
+            &cache,
+            "k",
+            &[
+                "-n",
+                "demo",
+                "wait",
+                "--for=delete",
+                "cm/kept",
+                "--timeout=30s",
+            ],
+            None,
+        )
+    });
+    // kubectl's watch must be open before the object goes, or it would only see it absent.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !wait.is_finished(),
+        "kubectl wait --for=delete returned early"
+    );
+    remove_finalizers(&sim, &["-n", "demo", "cm", "kept"]);
+    match next() {
+        watcher::Event::Delete(o) => assert_eq!(o.metadata.uid.as_deref(), Some(uid.as_str())),
+        other => panic!("expected the deletion, got {other:?}"),
+    }
+    let gone = sim
+        .rt
+        .block_on(tokio::time::timeout(Duration::from_secs(5), awaited))
+        .expect("await_condition ends once the object goes")
+        .expect("task")
+        .expect("no error");
+    assert!(gone.is_none(), "{gone:?}");
+    let out = wait.join().expect("wait thread");
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("configmap/kept condition met"),
+        "{}",
+        common::text(&out)
+    );
+}
+
+/// Projects are watched as openshift-apiserver serves them: a watch at resourceVersion 0 starts
+/// with the existing projects, a terminating project is MODIFIED, and its end a DELETED naming
+/// it. Their list ignores a field selector, so kube-rs `await_condition(.., is_deleted(uid))`
+/// on projects sees other projects (other uids) and holds at once — on OpenShift too; a
+/// project's deletion is awaited on its Namespace.
+#[test]
+fn a_project_watch_reports_its_deletion() {
+    let sim = TestSim::with_clusters("k:aws");
+    ok(sim.kubectl("k", &["create", "namespace", "proj"]));
+    ok(sim.kubectl_stdin("k", &["-n", "proj", "apply", "-f", "-"], KEPT));
+    let kubeconfig = sim.kubeconfig();
+    // The client's and the watches' tasks run on the simulator's runtime.
+    let _runtime = sim.rt.enter();
+    let client = sim.rt.block_on(client(&kubeconfig));
+    let projects: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk(&GroupVersionKind::gvk(
+            "project.openshift.io",
+            "v1",
+            "Project",
+        )),
+    );
+    let namespaces: Api<DynamicObject> = Api::all_with(
+        client,
+        &ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", "Namespace")),
+    );
+    let mut events = sim
+        .rt
+        .block_on(projects.watch(&WatchParams::default().fields("metadata.name=proj"), "0"))
+        .expect("projects are watched")
+        .boxed();
+    let mut next = || match sim
+        .rt
+        .block_on(tokio::time::timeout(Duration::from_secs(5), events.next()))
+        .expect("a watch event in time")
+        .expect("the watch goes on")
+        .expect("an event")
+    {
+        WatchEvent::Added(o) => ("ADDED", o),
+        WatchEvent::Modified(o) => ("MODIFIED", o),
+        WatchEvent::Deleted(o) => ("DELETED", o),
+        other => panic!("unexpected {other:?}"),
+    };
+    let (kind, first) = next();
+    assert_eq!(
+        (kind, first.metadata.name.as_deref()),
+        ("ADDED", Some("proj"))
+    );
+    let uid = first.metadata.uid.expect("uid");
+
+    ok(sim.kubectl("k", &["delete", "project", "proj", "--wait=false"]));
+    let (kind, terminating) = next();
+    assert_eq!(kind, "MODIFIED");
+    assert_eq!(terminating.data["status"]["phase"], "Terminating");
+
+    let early = sim
+        .rt
+        .block_on(tokio::time::timeout(
+            Duration::from_secs(5),
+            await_condition(projects, "proj", conditions::is_deleted(&uid)),
+        ))
+        .expect("at once")
+        .expect("no error")
+        .expect("another project");
+    assert_ne!(early.metadata.name.as_deref(), Some("proj"));
+    let awaited = sim.rt.spawn({
+        let uid = uid.clone();
+        async move { await_condition(namespaces, "proj", conditions::is_deleted(&uid)).await }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !awaited.is_finished(),
+        "the terminating Namespace is still there"
+    );
+
+    remove_finalizers(&sim, &["-n", "proj", "cm", "kept"]);
+    let deleted = loop {
+        match next() {
+            ("MODIFIED", _) => continue,
+            ("DELETED", o) => break o,
+            (kind, o) => panic!("unexpected {kind} {o:?}"),
+        }
+    };
+    assert_eq!(deleted.metadata.name.as_deref(), Some("proj"));
+    let gone = sim
+        .rt
+        .block_on(tokio::time::timeout(Duration::from_secs(10), awaited))
+        .expect("the Namespace goes")
+        .expect("task")
+        .expect("no error");
+    assert!(gone.is_none());
 }

@@ -3,22 +3,28 @@
 //! Imitates openshift-apiserver's project storage: `POST projectrequests` (what `oc new-project`
 //! sends) creates the Namespace with the requester/display-name/description annotations and answers
 //! the Project; an existing one is 409 `project.project.openshift.io "x" already exists`. Projects
-//! are listed, read and deleted through their Namespaces (a deleted project terminates as its
-//! Namespace does).
+//! are listed, watched, read and deleted through their Namespaces (a deleted project terminates
+//! as its Namespace does). Real source: openshift/openshift-apiserver
+//! `pkg/project/apiserver/registry/project/proxy/proxy.go` (the REST storage) and
+//! `pkg/project/auth/watch.go` (`userProjectWatcher`).
 //!
-//! Approximated: no watch on projects, no updates through the Project endpoint (edit the
-//! Namespace), every caller may see every project, the requester is always `system:admin`.
+//! Approximated: no updates through the Project endpoint (edit the Namespace), every caller may
+//! see every project, the requester is always `system:admin`.
 
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use std::collections::HashSet;
+
+use tokio::sync::mpsc;
+
 use super::body::decode_object;
 use super::objects::selectors;
-use super::{Query, is_true, json_response};
+use super::{Query, is_true, json_response, watch};
 use crate::sim::cluster::SimCluster;
 use crate::sim::status::ApiError;
-use crate::sim::store::text;
+use crate::sim::store::{EventKind, text};
 
 pub const GROUP: &str = "project.openshift.io";
 const REQUESTER: &str = "system:admin";
@@ -34,9 +40,7 @@ pub fn serve(
 ) -> Response {
     let result = match (method.as_str(), rest) {
         ("POST", ["projectrequests"] | ["projects"]) => create(cluster, headers, body),
-        ("GET", ["projects"]) if is_true(query, "watch") => {
-            Err(ApiError::method_not_allowed("WATCH"))
-        }
+        ("GET", ["projects"]) if is_true(query, "watch") => watch(cluster, query),
         ("GET", ["projects"]) => list(cluster, query),
         ("GET", ["projects", name]) => get(cluster, name),
         ("DELETE", ["projects", name]) => delete(cluster, name),
@@ -148,7 +152,13 @@ fn create(cluster: &SimCluster, headers: &HeaderMap, body: &[u8]) -> Result<Resp
 }
 
 fn list(cluster: &SimCluster, query: &Query) -> Result<Response, ApiError> {
-    let keep = selectors(query)?;
+    // `REST.List` keeps the label half of `InternalListOptionsToSelectors` and drops the field
+    // selector, so `fieldSelector=metadata.name=x` lists every project (a malformed one is still
+    // refused: the request's options are decoded before the storage is asked).
+    let _validated = selectors(query)?;
+    let mut labels_only = query.clone();
+    labels_only.remove("fieldSelector");
+    let keep = selectors(&labels_only)?;
     let rt = namespaces(cluster)?;
     let (items, rv) = cluster.store.list(&rt, None, &|_| true);
     let items: Vec<Value> = items
@@ -186,4 +196,78 @@ fn delete(cluster: &SimCluster, name: &str) -> Result<Response, ApiError> {
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
             "details": {"name": name, "group": GROUP, "kind": "projects"}}),
     ))
+}
+
+/// A watch on projects, as `userProjectWatcher` serves it: with `resourceVersion=0` it starts with
+/// an ADDED for every project (`includeAllExistingProjects`), otherwise with nothing (no replay
+/// from a resourceVersion, no watch-list initial events, no bookmarks: it is no watch cache).
+/// Then each Namespace change is an ADDED (a project it did not know) or MODIFIED, and a
+/// Namespace that goes a DELETED whose object carries only the name. Every event passes the
+/// label and field selectors (the watcher's `emit` predicate, which the list does not apply).
+fn watch(cluster: &SimCluster, query: &Query) -> Result<Response, ApiError> {
+    let keep = selectors(query)?;
+    let rt = namespaces(cluster)?;
+    let timeout = watch::timeout_of(query);
+    // Subscribed before the listing, so no change between the two is missed.
+    let mut events = cluster.store.subscribe();
+    let (current, _) = cluster.store.list(&rt, None, &|_| true);
+    let mut known: HashSet<String> = current
+        .iter()
+        .map(|ns| text(ns, "/metadata/name").to_string())
+        .collect();
+    let initial: Vec<Value> = if query.get("resourceVersion").map(String::as_str) == Some("0") {
+        current.iter().map(|ns| project_of(ns)).collect()
+    } else {
+        Vec::new()
+    };
+    let (tx, rx) = mpsc::channel::<watch::Line>(64);
+    tokio::spawn(async move {
+        let send = |kind: &'static str, project: Value| {
+            let tx = tx.clone();
+            let wanted = keep(&project);
+            async move { !wanted || tx.send(Ok(watch::line(kind, &project))).await.is_ok() }
+        };
+        for project in initial {
+            if !send("ADDED", project).await {
+                return;
+            }
+        }
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        loop {
+            let event = tokio::select! {
+                _ = &mut deadline => return,
+                _ = tx.closed() => return,
+                received = events.recv() => match received {
+                    Ok(event) => event,
+                    // A watcher that falls behind is dropped; the client lists again.
+                    Err(_) => return,
+                },
+            };
+            if !event.group.is_empty() || event.plural != "namespaces" {
+                continue;
+            }
+            let name = text(&event.object, "/metadata/name").to_string();
+            let sent = if event.kind == EventKind::Deleted {
+                !known.remove(&name)
+                    || send(
+                        "DELETED",
+                        json!({"kind": "Project", "apiVersion": format!("{GROUP}/v1"),
+                               "metadata": {"name": name}}),
+                    )
+                    .await
+            } else {
+                let kind = if known.insert(name) {
+                    "ADDED"
+                } else {
+                    "MODIFIED"
+                };
+                send(kind, project_of(&event.object)).await
+            };
+            if !sent {
+                return;
+            }
+        }
+    });
+    Ok(watch::streamed(rx))
 }

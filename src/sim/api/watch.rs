@@ -45,7 +45,7 @@ const FRESH_WAIT: Duration = Duration::from_secs(3);
 pub const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 
 type Keep = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
-type Line = Result<Bytes, Infallible>;
+pub(super) type Line = Result<Bytes, Infallible>;
 
 pub fn serve(
     cluster: &SimCluster,
@@ -92,12 +92,7 @@ fn start(
             .parse()
             .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}")))?,
     };
-    let timeout = query
-        .get("timeoutSeconds")
-        .and_then(|s| s.parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_TIMEOUT)
-        .min(DEFAULT_TIMEOUT);
+    let timeout = timeout_of(query);
     let bookmarks = options.allow_watch_bookmarks;
     let store = cluster.store.clone();
     let scope = Scope {
@@ -165,15 +160,30 @@ fn start(
         };
         follow(begin, &store, &scope, &shown, timeout, bookmarks, tx).await;
     });
+    Ok(streamed(rx))
+}
+
+/// How long a watch runs: `timeoutSeconds`, at most `DEFAULT_TIMEOUT`.
+pub(super) fn timeout_of(query: &Query) -> Duration {
+    query
+        .get("timeoutSeconds")
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_TIMEOUT)
+        .min(DEFAULT_TIMEOUT)
+}
+
+/// The watch response: the lines `rx` gives, chunked, until it closes.
+pub(super) fn streamed(rx: mpsc::Receiver<Line>) -> Response {
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
-    Ok(Response::builder()
+    Response::builder()
         .status(200)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CACHE_CONTROL, "no-cache, private")
         .body(Body::from_stream(stream))
-        .unwrap_or_else(|_| ApiError::internal("failed to build watch response").into_response()))
+        .unwrap_or_else(|_| ApiError::internal("failed to build watch response").into_response())
 }
 
 /// The current objects in scope, and the log after their version.
@@ -347,7 +357,7 @@ impl ShownAs {
     }
 }
 
-fn line(kind: &str, object: &Value) -> Bytes {
+pub(super) fn line(kind: &str, object: &Value) -> Bytes {
     let mut text = json!({"type": kind, "object": object}).to_string();
     text.push('\n');
     Bytes::from(text)
