@@ -238,9 +238,43 @@ impl ClusterClient {
             .cloned()
     }
 
+    /// The objects of `kind` (as typed: kind or plural, any case) in `ns` that only the plan
+    /// creates, by name.
+    fn planned_of(&self, kind: &str, ns: Option<&str>) -> Vec<Value> {
+        // Short names of the operators' kinds, as their CRDs declare them (maistra/istio-operator
+        // `manifests-maistra`); discovery cannot tell them before the CRDs exist.
+        const SHORT: &[(&str, &str)] = &[
+            ("smcp", "servicemeshcontrolplane"),
+            ("smmr", "servicemeshmemberroll"),
+            ("smm", "servicemeshmember"),
+            ("vs", "virtualservice"),
+            ("dr", "destinationrule"),
+            ("se", "serviceentry"),
+        ];
+        let typed = kind.to_ascii_lowercase();
+        let typed = SHORT
+            .iter()
+            .find(|(short, _)| *short == typed)
+            .map(|(_, kind)| kind.to_string())
+            .unwrap_or(typed);
+        let mut found: Vec<(String, Value)> = self
+            .known()
+            .planned
+            .iter()
+            .filter(|((k, n, _), _)| {
+                let k = k.to_ascii_lowercase();
+                (k == typed || format!("{k}s") == typed) && ns.is_none_or(|ns| n == ns)
+            })
+            .map(|((_, _, name), v)| (name.clone(), v.clone()))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.into_iter().map(|(_, v)| v).collect()
+    }
+
     fn note_planned(&self, kind: &str, ns: &str, name: &str, object: &Value) {
         let mut known = self.known();
-        if kind == "Namespace" {
+        // OpenShift's ProjectRequest creates the namespace of its name.
+        if kind == "Namespace" || kind == "ProjectRequest" {
             known.planned_namespaces.insert(name.to_string());
         }
         known.planned.insert(
@@ -475,6 +509,12 @@ impl ClusterClient {
 
     /// The object, or an `Api` 404 error when absent.
     pub async fn get(&self, kind: &str, ns: Option<&str>, name: &str) -> Result<Value, KubeError> {
+        // A plan reads what it would have created as the dry run answered it.
+        if self.plan().is_some()
+            && let Some(object) = self.try_get(kind, ns, name).await?
+        {
+            return Ok(object);
+        }
         let (api, info) = self.api(kind, ns, true).await?;
         let label = self.label();
         let object = self.retried(&label, || api.get(name)).await?;
@@ -489,8 +529,14 @@ impl ClusterClient {
         name: &str,
     ) -> Result<Option<Value>, KubeError> {
         let (api, info) = match self.api(kind, ns, true).await {
-            // In a plan, a kind the run's operator brings has no objects yet.
-            Err(KubeError::UnknownKind { .. }) if self.plan().is_some() => return Ok(None),
+            // In a plan, a kind the run's operator brings has only the objects the plan would
+            // create "after the operator installs"; a typed kind is matched as kind or plural.
+            Err(KubeError::UnknownKind { .. }) if self.plan().is_some() => {
+                return Ok(self
+                    .planned_of(kind, ns)
+                    .into_iter()
+                    .find(|o| o.pointer("/metadata/name").and_then(Value::as_str) == Some(name)));
+            }
             other => other?,
         };
         let label = self.label();
@@ -573,12 +619,27 @@ impl ClusterClient {
         labels: Option<&str>,
         fields: Option<&str>,
     ) -> Result<Vec<Value>, KubeError> {
+        // A plan lists what it would create among what exists. (Of the selectors, only the
+        // field selector `metadata.name=` is applied to planned objects: the one primitives use.)
+        let by_name = |objects: Vec<Value>| -> Vec<Value> {
+            let wanted = fields.and_then(|f| f.strip_prefix("metadata.name="));
+            objects
+                .into_iter()
+                .filter(|o| {
+                    wanted.is_none_or(|w| {
+                        o.pointer("/metadata/name").and_then(Value::as_str) == Some(w)
+                    })
+                })
+                .collect()
+        };
         let (api, info) = match self.api(kind, ns, false).await {
-            Err(KubeError::UnknownKind { .. }) if self.plan().is_some() => return Ok(Vec::new()),
+            Err(KubeError::UnknownKind { .. }) if self.plan().is_some() => {
+                return Ok(by_name(self.planned_of(kind, ns)));
+            }
             other => other?,
         };
         if self.plan().is_some() && info.namespaced && self.planned_namespace(ns) {
-            return Ok(Vec::new());
+            return Ok(by_name(self.planned_of(&info.resource.kind, ns)));
         }
         let mut params = ListParams::default();
         if let Some(l) = labels.filter(|l| !l.is_empty()) {

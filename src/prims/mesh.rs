@@ -443,9 +443,17 @@ impl Env {
         );
         let built = !opts.contains_key("manifest");
         let platform = async { Ok(if built { platform(client).await } else { None }) };
+        // A plan before the operator installs: the kind comes with it, and the control plane
+        // is planned "after the operator installs".
+        let kind = async {
+            match client.resolve("smcp").await {
+                Err(KubeError::UnknownKind { .. }) if client.plan().is_some() => Ok(()),
+                other => other.map(|_| ()),
+            }
+        };
         let (created, _, platform) = self.call(
             cluster,
-            futures::future::try_join3(projects, client.resolve("smcp"), platform),
+            futures::future::try_join3(projects, kind, platform),
         )?;
         let aws = platform.as_deref() == Some("AWS");
         for (was_created, _) in &created {

@@ -260,6 +260,14 @@ impl Env {
             ));
         }
         if let Some(h) = foreign.iter().find(|h| !imported.contains(h)) {
+            // Imports show in a status the federation writes once connected: a plan notes it.
+            if client.plan().is_some() {
+                client.record_note(
+                    crate::plan::Action::Unknown,
+                    format!("whether {h} is imported (the ImportedServiceSet's status)"),
+                );
+                return Ok(parsed);
+            }
             let hint = if imported.is_empty() {
                 "the mesh imports nothing yet".to_string()
             } else {
