@@ -32,6 +32,8 @@ pub enum Action {
     Wait,
     /// A value the playbook reads that only exists once applied (a load balancer's address).
     Unknown,
+    /// An action that is neither a read nor a write (traffic::load): not run in a plan.
+    Skipped,
 }
 
 impl Action {
@@ -214,7 +216,11 @@ impl Plan {
                     }
                     Action::Delete => out.push_str(&format!("  - delete {}\n", e.object_label())),
                     Action::Prune => out.push_str(&format!("  - prune {}\n", e.object_label())),
-                    Action::Unchanged | Action::AfterOperator | Action::Wait | Action::Unknown => {}
+                    Action::Unchanged
+                    | Action::AfterOperator
+                    | Action::Wait
+                    | Action::Unknown
+                    | Action::Skipped => {}
                 }
             }
             let after: Vec<&&Entry> = entries
@@ -231,8 +237,15 @@ impl Plan {
                     out.push('\n');
                 }
             }
-            for e in entries.iter().filter(|e| matches!(e.action, Action::Wait | Action::Unknown)) {
-                let prefix = if e.action == Action::Wait { "would wait for" } else { "unknown until applied:" };
+            for e in entries
+                .iter()
+                .filter(|e| matches!(e.action, Action::Wait | Action::Unknown | Action::Skipped))
+            {
+                let prefix = match e.action {
+                    Action::Wait => "would wait for",
+                    Action::Unknown => "unknown until applied:",
+                    _ => "not run in a plan:",
+                };
                 out.push_str(&format!("  … {prefix} {}\n", e.note.as_deref().unwrap_or("")));
             }
             let unchanged = entries.iter().filter(|e| e.action == Action::Unchanged).count();

@@ -597,6 +597,15 @@ impl Env {
 
     fn load(&self, target: &rhai::Dynamic, opts: &Map) -> Result<Map> {
         let mesh = self.target_mesh(target, "traffic::load")?;
+        // A plan sends no traffic: the mesh it would go through may not exist yet.
+        if mesh.cluster.client.plan().is_some() {
+            mesh.cluster.client.record_note(
+                crate::plan::Action::Skipped,
+                format!("traffic::load through mesh {}", mesh.name),
+            );
+            let value = serde_json::to_value(LoadReport::default()).unwrap_or(Value::Null);
+            return Ok(to_dynamic(&value).try_cast::<Map>().unwrap_or_default());
+        }
         let (plan, service) = self.load_plan(&mesh, opts)?;
         let backend = self.backend()?;
         let resolver = Resolver::for_kubeconfig(backend.clusters.kubeconfig_path())
