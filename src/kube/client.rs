@@ -794,9 +794,28 @@ impl ClusterClient {
             dry_run: self.plan().is_some(),
             ..PostParams::default()
         };
-        if self.plan().is_some() && info.namespaced && self.planned_namespace(ns) {
+        // A ProjectRequest is not sent even as a dry run: openshift-apiserver creates the
+        // project from a template through its own clients (openshift/openshift-apiserver
+        // `pkg/project/apiserver/registry/projectrequest/delegated`), so a dry run there is not
+        // something fedrun can rely on to write nothing.
+        let project_request =
+            info.resource.group == "project.openshift.io" && info.resource.kind == "ProjectRequest";
+        if self.plan().is_some()
+            && (project_request || (info.namespaced && self.planned_namespace(ns)))
+        {
             let value = to_value(&label, object, &info)?;
             let name = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            // What the server answers for a project that exists (openshift-apiserver's
+            // AlreadyExists on the namespace).
+            if project_request && self.try_get("namespace", None, name).await?.is_some() {
+                return Err(KubeError::Api {
+                    cluster: label,
+                    code: 409,
+                    reason: "AlreadyExists".into(),
+                    message: format!("project.project.openshift.io \"{name}\" already exists"),
+                    fields: Vec::new(),
+                });
+            }
             self.record_write(&info.resource.kind, ns.unwrap_or(""), name, None, &value);
             return Ok(value);
         }
