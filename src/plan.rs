@@ -41,7 +41,11 @@ impl Action {
     pub fn changes(self) -> bool {
         matches!(
             self,
-            Action::Create | Action::Change | Action::Delete | Action::Prune | Action::AfterOperator
+            Action::Create
+                | Action::Change
+                | Action::Delete
+                | Action::Prune
+                | Action::AfterOperator
         )
     }
 }
@@ -134,7 +138,11 @@ impl Recorder {
             *old = entry;
             return;
         }
-        if entry.kind.is_empty() && entries.iter().any(|e| e.kind.is_empty() && e.note == entry.note && e.cluster == entry.cluster) {
+        if entry.kind.is_empty()
+            && entries
+                .iter()
+                .any(|e| e.kind.is_empty() && e.note == entry.note && e.cluster == entry.cluster)
+        {
             return;
         }
         entries.push(entry);
@@ -205,7 +213,8 @@ impl Plan {
                     Action::Change => {
                         out.push_str(&format!("  ~ change {}\n", e.object_label()));
                         for c in &e.changes {
-                            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+                            let show =
+                                |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
                             out.push_str(&format!(
                                 "      {}: {} → {}\n",
                                 c.path,
@@ -246,9 +255,15 @@ impl Plan {
                     Action::Unknown => "unknown until applied:",
                     _ => "not run in a plan:",
                 };
-                out.push_str(&format!("  … {prefix} {}\n", e.note.as_deref().unwrap_or("")));
+                out.push_str(&format!(
+                    "  … {prefix} {}\n",
+                    e.note.as_deref().unwrap_or("")
+                ));
             }
-            let unchanged = entries.iter().filter(|e| e.action == Action::Unchanged).count();
+            let unchanged = entries
+                .iter()
+                .filter(|e| e.action == Action::Unchanged)
+                .count();
             out.push_str(&format!("  = {unchanged} unchanged\n"));
         }
         out.push_str(&format!(
@@ -301,7 +316,11 @@ pub fn diff(kind: &str, before: &Value, after: &Value) -> Vec<FieldChange> {
     paths.dedup();
     paths
         .into_iter()
-        .filter(|p| !IGNORED.iter().any(|i| p.as_str() == *i || p.starts_with(&format!("{i}/"))))
+        .filter(|p| {
+            !IGNORED
+                .iter()
+                .any(|i| p.as_str() == *i || p.starts_with(&format!("{i}/")))
+        })
         .filter(|p| old.get(*p) != new.get(*p))
         .map(|p| FieldChange {
             path: dotted(p),
@@ -316,7 +335,11 @@ fn flatten(v: &Value, path: &str, out: &mut BTreeMap<String, Value>) {
     match v {
         Value::Object(m) if !m.is_empty() => {
             for (k, v) in m {
-                flatten(v, &format!("{path}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                flatten(
+                    v,
+                    &format!("{path}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(a) if !a.is_empty() => {
@@ -352,7 +375,10 @@ fn dotted(pointer: &str) -> String {
 pub fn check_typed(doc: &Value) -> Result<Option<()>, String> {
     let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
-    let spec = doc.get("spec").cloned().unwrap_or(Value::Object(Default::default()));
+    let spec = doc
+        .get("spec")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
     fn typed<T: serde::de::DeserializeOwned>(spec: &Value) -> Result<Option<()>, String> {
         serde_path_to_error::deserialize::<_, T>(spec)
             .map(|_| Some(()))
@@ -398,7 +424,10 @@ mod tests {
         let after = json!({"data": {"key": "b3RoZXI="}});
         let changes = diff("Secret", &before, &after);
         let text = format!("{changes:?}");
-        assert!(!text.contains("c2VjcmV0") && !text.contains("b3RoZXI="), "{text}");
+        assert!(
+            !text.contains("c2VjcmV0") && !text.contains("b3RoZXI="),
+            "{text}"
+        );
         assert_eq!(changes[0].path, "data.key");
     }
 

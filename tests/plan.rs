@@ -53,7 +53,12 @@ fn a_plan_on_fresh_clusters_writes_nothing_and_lists_what_it_would_create() {
     let before = settled_versions(&sim);
 
     let out = plan(&state, &[&playbook("rosa-aro.rhai")]);
-    assert_eq!(out.status.code(), Some(3), "changes pending:\n{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "changes pending:\n{}",
+        text(&out)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     for expected in [
         "cluster rosa:",
@@ -72,7 +77,12 @@ fn a_plan_on_fresh_clusters_writes_nothing_and_lists_what_it_would_create() {
     let ns = sim.kubectl("rosa", &["get", "namespace", "rosa-prod-mesh"]);
     assert!(!ns.status.success(), "the namespace exists: {}", text(&ns));
     let subs = sim.kubectl("rosa", &["get", "subscriptions", "-A", "-o", "name"]);
-    assert_eq!(String::from_utf8_lossy(&subs.stdout).trim(), "", "{}", text(&subs));
+    assert_eq!(
+        String::from_utf8_lossy(&subs.stdout).trim(),
+        "",
+        "{}",
+        text(&subs)
+    );
 
     let json = plan(&state, &["--output", "json", &playbook("rosa-aro.rhai")]);
     assert_eq!(json.status.code(), Some(3), "{}", text(&json));
@@ -99,21 +109,43 @@ fn after_a_run_a_plan_is_empty_and_a_changed_var_or_edit_shows_its_fields() {
     assert_eq!(same.status.code(), Some(0), "no change:\n{}", text(&same));
     let stdout = String::from_utf8_lossy(&same.stdout);
     assert!(stdout.contains("No changes"), "{stdout}");
-    assert!(!stdout.contains("+ create") && !stdout.contains("~ change"), "{stdout}");
+    assert!(
+        !stdout.contains("+ create") && !stdout.contains("~ change"),
+        "{stdout}"
+    );
 
-    let share = plan(&state, &["--set", "load=0", "--set", "remote_share=30", &book]);
+    let share = plan(
+        &state,
+        &["--set", "load=0", "--set", "remote_share=30", &book],
+    );
     assert_eq!(share.status.code(), Some(3), "{}", text(&share));
     let stdout = String::from_utf8_lossy(&share.stdout);
-    assert!(stdout.contains("~ change VirtualService prod-bookinfo/details"), "{stdout}");
-    assert!(stdout.contains("spec.http[0].route[0].weight: 80 → 70"), "{stdout}");
-    assert!(stdout.contains("spec.http[0].route[1].weight: 20 → 30"), "{stdout}");
+    assert!(
+        stdout.contains("~ change VirtualService prod-bookinfo/details"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("spec.http[0].route[0].weight: 80 → 70"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("spec.http[0].route[1].weight: 20 → 30"),
+        "{stdout}"
+    );
     assert!(stdout.contains("1 to change"), "{stdout}");
     assert_eq!(settled_versions(&sim), before, "the plan wrote");
 
     // An edit by hand shows as the field the playbook would set back.
     let edit = sim.kubectl(
         "aro",
-        &["label", "configmap", "-n", "aro-stg-mesh", "rosa-prod-mesh-ca-root-cert", "app.kubernetes.io/managed-by-"],
+        &[
+            "label",
+            "configmap",
+            "-n",
+            "aro-stg-mesh",
+            "rosa-prod-mesh-ca-root-cert",
+            "app.kubernetes.io/managed-by-",
+        ],
     );
     assert!(edit.status.success(), "{}", text(&edit));
     let edited = settled_versions(&sim);
@@ -158,13 +190,28 @@ stringData:
     let all = text(&out);
     assert!(all.contains("~ change Secret default/db"), "{all}");
     // `data.password` on a real API server, which folds `stringData` into `data` on write.
-    assert!(all.contains("ata.password: (sensitive value) → (sensitive value)"), "{all}");
-    let json = plan(&state, &["--output", "json", "--set", "password=second-pass-0815", book]);
+    assert!(
+        all.contains("ata.password: (sensitive value) → (sensitive value)"),
+        "{all}"
+    );
+    let json = plan(
+        &state,
+        &[
+            "--output",
+            "json",
+            "--set",
+            "password=second-pass-0815",
+            book,
+        ],
+    );
     let all = format!("{all}{}", text(&json));
     for secret in ["first-pass-4711", "second-pass-0815"] {
         use base64::Engine as _;
         let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
-        assert!(!all.contains(secret) && !all.contains(&encoded), "{secret} shown:\n{all}");
+        assert!(
+            !all.contains(secret) && !all.contains(&encoded),
+            "{secret} shown:\n{all}"
+        );
     }
     let data: Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(data["counts"]["change"], 1, "{data}");

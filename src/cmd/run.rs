@@ -144,7 +144,11 @@ fn run_with(
     let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
     let banner = format!(
         "fedrun{}: {} on {backend_label}; clusters: {}",
-        if plan.dry_run.is_some() { " plan (dry run: nothing is written)" } else { "" },
+        if plan.dry_run.is_some() {
+            " plan (dry run: nothing is written)"
+        } else {
+            ""
+        },
         plan.playbook.display(),
         backend.clusters.describe(&shown)
     );

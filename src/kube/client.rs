@@ -234,7 +234,11 @@ impl ClusterClient {
     fn planned_object(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<Value> {
         self.known()
             .planned
-            .get(&(kind.to_string(), ns.unwrap_or("").to_string(), name.to_string()))
+            .get(&(
+                kind.to_string(),
+                ns.unwrap_or("").to_string(),
+                name.to_string(),
+            ))
             .cloned()
     }
 
@@ -332,13 +336,16 @@ impl ClusterClient {
                     });
                 }
             };
-            if action == Action::AfterOperator && !ns.is_empty() {
-                if let Some(m) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
-                    m.insert("namespace".into(), Value::String(ns.clone()));
-                }
+            if action == Action::AfterOperator
+                && !ns.is_empty()
+                && let Some(m) = doc.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                m.insert("namespace".into(), Value::String(ns.clone()));
             }
             let note = match (action, note) {
-                (Action::Create, _) => Some("in a namespace the plan creates: not sent".to_string()),
+                (Action::Create, _) => {
+                    Some("in a namespace the plan creates: not sent".to_string())
+                }
                 (_, note) => note,
             };
             self.record(action, &kind, &ns, &name, Vec::new(), note);
@@ -722,7 +729,13 @@ impl ClusterClient {
         let object = to_value(&label, object, &info)?;
         if let Some(before) = before {
             let before = to_value(&label, before, &info)?;
-            self.record_write(&info.resource.kind, ns.unwrap_or(""), name, Some(&before), &object);
+            self.record_write(
+                &info.resource.kind,
+                ns.unwrap_or(""),
+                name,
+                Some(&before),
+                &object,
+            );
         }
         Ok(object)
     }
@@ -762,7 +775,13 @@ impl ClusterClient {
         let object = to_value(&label, object, &info)?;
         if self.plan().is_some() {
             let before = to_value(&label, before, &info)?;
-            self.record_write(&info.resource.kind, ns.unwrap_or(""), name, Some(&before), &object);
+            self.record_write(
+                &info.resource.kind,
+                ns.unwrap_or(""),
+                name,
+                Some(&before),
+                &object,
+            );
         }
         Ok(object)
     }
@@ -804,7 +823,10 @@ impl ClusterClient {
             && (project_request || (info.namespaced && self.planned_namespace(ns)))
         {
             let value = to_value(&label, object, &info)?;
-            let name = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            let name = value
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             // What the server answers for a project that exists (openshift-apiserver's
             // AlreadyExists on the namespace).
             if project_request && self.try_get("namespace", None, name).await?.is_some() {
@@ -824,7 +846,10 @@ impl ClusterClient {
             .await?;
         let created = to_value(&label, created, &info)?;
         if self.plan().is_some() {
-            let name = created.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            let name = created
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             self.record_write(&info.resource.kind, ns.unwrap_or(""), name, None, &created);
         }
         Ok(created)
@@ -1106,7 +1131,13 @@ impl ClusterClient {
         };
         if self.plan().is_some() {
             let answer = to_value(&label, after, &info)?;
-            outcome = self.record_write(&info.resource.kind, ns, name, before_value.as_ref(), &answer);
+            outcome = self.record_write(
+                &info.resource.kind,
+                ns,
+                name,
+                before_value.as_ref(),
+                &answer,
+            );
             tracing::debug!(cluster = %label, kind = %kind, name = %name, %outcome, "planned");
             return Ok((
                 index,

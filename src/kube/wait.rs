@@ -581,11 +581,24 @@ impl ClusterClient {
         let mut ns_text = String::new();
         for (index, w) in watched.iter().enumerate() {
             let objects = self
-                .list(w.kind, w.ns, None, w.name.map(|n| format!("metadata.name={n}")).as_deref())
+                .list(
+                    w.kind,
+                    w.ns,
+                    None,
+                    w.name.map(|n| format!("metadata.name={n}")).as_deref(),
+                )
                 .await?;
             let mut found: Seen = objects
                 .into_iter()
-                .map(|o| (o.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string(), o))
+                .map(|o| {
+                    (
+                        o.pointer("/metadata/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        o,
+                    )
+                })
                 .collect();
             if let Some(name) = w.name
                 && !found.contains_key(name)
@@ -594,7 +607,10 @@ impl ClusterClient {
                 found.insert(name.to_string(), planned);
             }
             if index == 0 {
-                ns_text = w.ns.filter(|n| !n.is_empty()).map(|n| format!(" in {n}")).unwrap_or_default();
+                ns_text =
+                    w.ns.filter(|n| !n.is_empty())
+                        .map(|n| format!(" in {n}"))
+                        .unwrap_or_default();
             }
             seen.push(found);
         }

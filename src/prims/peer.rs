@@ -147,9 +147,15 @@ impl Env {
         if address.is_empty() && mesh.cluster.client.plan().is_some() {
             mesh.cluster.client.record_note(
                 crate::plan::Action::Unknown,
-                format!("the address of {}/{gateway}'s load balancer", mesh.namespace),
+                format!(
+                    "the address of {}/{gateway}'s load balancer",
+                    mesh.namespace
+                ),
             );
-            return Ok(format!("{gateway}.{}.unknown-until-applied", mesh.namespace));
+            return Ok(format!(
+                "{gateway}.{}.unknown-until-applied",
+                mesh.namespace
+            ));
         }
         Ok(address)
     }
