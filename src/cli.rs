@@ -23,6 +23,14 @@ pub struct Cli {
 pub enum Command {
     /// Run a playbook (the same as `fedrun PLAYBOOK`).
     Run(RunArgs),
+    /// What a playbook would change, per cluster, without writing anything (every write is a
+    /// server-side dry run).
+    #[command(
+        after_help = "Exit status: 0 nothing would change, 3 changes are pending, 1 the plan failed, \
+                      2 usage or configuration error (like `terraform plan -detailed-exitcode`, \
+                      whose 2 is fedrun's usage error, so changes are 3)."
+    )]
+    Plan(RunArgs),
     /// Compile playbooks without running them: syntax errors, unknown functions, undefined variables.
     Check {
         #[arg(required = true, value_name = "PLAYBOOK")]

@@ -18,6 +18,7 @@ pub mod kube;
 pub mod loadgen;
 pub mod manifest;
 pub mod names;
+pub mod plan;
 pub mod prims;
 pub mod repl;
 pub mod report;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod docs;
 pub mod graph;
 pub mod manual;
+pub mod plan;
 pub mod repl;
 pub mod run;
 pub mod sim;
@@ -23,6 +24,8 @@ pub enum Failure {
     Usage(String),
     /// The work itself failed (exit 1); the message was already printed when empty.
     Failed(String),
+    /// `fedrun plan` succeeded and found changes to apply (exit 3; see `fedrun plan --help`).
+    ChangesPending,
 }
 
 impl Failure {
@@ -30,6 +33,7 @@ impl Failure {
     pub fn message(self) -> String {
         match self {
             Failure::Usage(m) | Failure::Failed(m) => m,
+            Failure::ChangesPending => "changes are pending".to_string(),
         }
     }
 
@@ -37,6 +41,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => ExitCode::from(2),
             Failure::Failed(_) => ExitCode::from(1),
+            Failure::ChangesPending => ExitCode::from(3),
         }
     }
 }
@@ -47,11 +52,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let verbose = cli.run.verbose
         || matches!(&cli.command, Some(Command::Run(a)) if a.verbose)
+        || matches!(&cli.command, Some(Command::Plan(a)) if a.verbose)
         || matches!(&cli.command, Some(Command::Repl(a)) if a.verbose);
     init_logging(verbose);
     let result = match cli.command {
         Some(Command::Sim { command }) => sim::run(command),
         Some(Command::Run(args)) => run::run(args),
+        Some(Command::Plan(args)) => plan::run(args),
         Some(Command::Check { playbooks }) => check::run(playbooks),
         Some(Command::Docs { name }) => docs::run(name),
         Some(Command::Repl(args)) => repl::run(args),
@@ -65,7 +72,7 @@ pub fn main() -> ExitCode {
         Err(failure) => {
             match &failure {
                 Failure::Usage(m) | Failure::Failed(m) if !m.is_empty() => eprintln!("error: {m}"),
-                Failure::Usage(_) | Failure::Failed(_) => {}
+                Failure::Usage(_) | Failure::Failed(_) | Failure::ChangesPending => {}
             }
             failure.exit_code()
         }

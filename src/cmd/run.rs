@@ -17,10 +17,21 @@ struct Plan {
     settings: Settings,
     output: Output,
     verbose: bool,
+    /// `fedrun plan`: writes are dry runs recorded here, and the plan is printed, not a summary.
+    dry_run: Option<Arc<crate::plan::Recorder>>,
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let plan = plan(args)?;
+    execute(args, None)
+}
+
+/// Runs the playbook; with `dry_run`, as `fedrun plan` (see [`super::plan`]).
+pub(super) fn execute(
+    args: RunArgs,
+    dry_run: Option<Arc<crate::plan::Recorder>>,
+) -> Result<(), Failure> {
+    let mut plan = plan(args)?;
+    plan.dry_run = dry_run;
     let rt = runtime()?;
     let interrupt = Arc::new(AtomicBool::new(false));
     {
@@ -67,7 +78,10 @@ fn run_with(
     opened: &Opened,
     interrupt: Arc<AtomicBool>,
 ) -> Result<(), Failure> {
-    let clusters = opened.clusters(&plan.settings.aliases, interrupt.clone())?;
+    let mut clusters = opened.clusters(&plan.settings.aliases, interrupt.clone())?;
+    if let Some(recorder) = &plan.dry_run {
+        clusters = clusters.with_plan(recorder.clone());
+    }
     let backend_label = &opened.label;
     let reporter = Reporter::new(
         if plan.output == Output::Json {
@@ -129,7 +143,12 @@ fn run_with(
     };
     let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
     let banner = format!(
-        "fedrun: {} on {backend_label}; clusters: {}",
+        "fedrun{}: {} on {backend_label}; clusters: {}",
+        if plan.dry_run.is_some() {
+            " plan (dry run: nothing is written)"
+        } else {
+            ""
+        },
         plan.playbook.display(),
         backend.clusters.describe(&shown)
     );
@@ -142,6 +161,19 @@ fn run_with(
     };
     if let Err(e) = &outcome {
         eprintln!("{}", e.diagnostic);
+    }
+    if let Some(recorder) = &plan.dry_run {
+        let planned = recorder.plan();
+        match plan.output {
+            Output::Text => reporter.println(&planned.render()),
+            Output::Json => println!("{}", planned.to_json()),
+        }
+        return match outcome {
+            Ok(_) if planned.has_changes() => Err(Failure::ChangesPending),
+            Ok(_) => Ok(()),
+            Err(e) if e.diagnostic.configuration => Err(Failure::Usage(String::new())),
+            Err(_) => Err(Failure::Failed(String::new())),
+        };
     }
     match plan.output {
         Output::Text => reporter.println(&summary.render_table()),
@@ -232,5 +264,6 @@ fn plan(args: RunArgs) -> Result<Plan, Failure> {
         settings,
         output: args.output,
         verbose: args.verbose,
+        dry_run: None,
     })
 }

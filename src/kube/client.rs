@@ -131,6 +131,8 @@ struct Inner {
     /// which objects it has applied in them since. An object in such a namespace that this run
     /// has not applied yet does not exist, so its apply needs no read first.
     known: std::sync::Mutex<Known>,
+    /// `fedrun plan`: every write goes as a server-side dry run and is recorded here.
+    plan: Option<Arc<crate::plan::Recorder>>,
 }
 
 #[derive(Default)]
@@ -138,6 +140,10 @@ struct Known {
     fresh_namespaces: std::collections::HashSet<String>,
     /// (apiVersion, kind, namespace, name) applied in a fresh namespace.
     applied: std::collections::HashSet<(String, String, String, String)>,
+    /// In plan mode: namespaces the plan would create (they do not exist, so nothing can be
+    /// dry-run in them), and the dry-run answers by (Kind, namespace, name), which reads see.
+    planned_namespaces: std::collections::HashSet<String>,
+    planned: std::collections::HashMap<(String, String, String), Value>,
 }
 
 /// An object's identity in the `Known` sets.
@@ -175,8 +181,184 @@ impl ClusterClient {
                 policy,
                 interrupt,
                 known: std::sync::Mutex::new(Known::default()),
+                plan: None,
             }),
         }
+    }
+
+    /// Plan mode (`fedrun plan`): every write of this client is sent as a server-side dry run
+    /// (`dryRun=All`) and recorded in `recorder`. Set before the client is shared.
+    pub fn planning(mut self, recorder: Option<Arc<crate::plan::Recorder>>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.plan = recorder;
+        }
+        self
+    }
+
+    /// The plan being recorded, in plan mode.
+    pub fn plan(&self) -> Option<&crate::plan::Recorder> {
+        self.inner.plan.as_deref()
+    }
+
+    /// Records a plan entry about this cluster (no-op outside plan mode).
+    pub fn record(
+        &self,
+        action: crate::plan::Action,
+        kind: &str,
+        ns: &str,
+        name: &str,
+        changes: Vec<crate::plan::FieldChange>,
+        note: Option<String>,
+    ) {
+        if let Some(plan) = self.plan() {
+            let mut entry = crate::plan::Entry::object(&self.inner.name, action, kind, ns, name);
+            entry.changes = changes;
+            entry.note = note;
+            plan.record(entry);
+        }
+    }
+
+    /// Records what a plan does not run: a wait, or a value only known once applied.
+    pub fn record_note(&self, action: crate::plan::Action, note: String) {
+        if let Some(plan) = self.plan() {
+            plan.record(crate::plan::Entry::note(&self.inner.name, action, note));
+        }
+    }
+
+    /// Whether namespace `ns` exists only in the plan.
+    fn planned_namespace(&self, ns: Option<&str>) -> bool {
+        ns.is_some_and(|ns| self.known().planned_namespaces.contains(ns))
+    }
+
+    /// The dry-run answer for an object the plan would create, for reads that follow.
+    fn planned_object(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<Value> {
+        self.known()
+            .planned
+            .get(&(
+                kind.to_string(),
+                ns.unwrap_or("").to_string(),
+                name.to_string(),
+            ))
+            .cloned()
+    }
+
+    /// The objects of `kind` (as typed: kind or plural, any case) in `ns` that only the plan
+    /// creates, by name.
+    fn planned_of(&self, kind: &str, ns: Option<&str>) -> Vec<Value> {
+        // Short names of the operators' kinds, as their CRDs declare them (maistra/istio-operator
+        // `manifests-maistra`); discovery cannot tell them before the CRDs exist.
+        const SHORT: &[(&str, &str)] = &[
+            ("smcp", "servicemeshcontrolplane"),
+            ("smmr", "servicemeshmemberroll"),
+            ("smm", "servicemeshmember"),
+            ("vs", "virtualservice"),
+            ("dr", "destinationrule"),
+            ("se", "serviceentry"),
+        ];
+        let typed = kind.to_ascii_lowercase();
+        let typed = SHORT
+            .iter()
+            .find(|(short, _)| *short == typed)
+            .map(|(_, kind)| kind.to_string())
+            .unwrap_or(typed);
+        let mut found: Vec<(String, Value)> = self
+            .known()
+            .planned
+            .iter()
+            .filter(|((k, n, _), _)| {
+                let k = k.to_ascii_lowercase();
+                (k == typed || format!("{k}s") == typed) && ns.is_none_or(|ns| n == ns)
+            })
+            .map(|((_, _, name), v)| (name.clone(), v.clone()))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.into_iter().map(|(_, v)| v).collect()
+    }
+
+    fn note_planned(&self, kind: &str, ns: &str, name: &str, object: &Value) {
+        let mut known = self.known();
+        // OpenShift's ProjectRequest creates the namespace of its name.
+        if kind == "Namespace" || kind == "ProjectRequest" {
+            known.planned_namespaces.insert(name.to_string());
+        }
+        known.planned.insert(
+            (kind.to_string(), ns.to_string(), name.to_string()),
+            object.clone(),
+        );
+    }
+
+    /// In plan mode, the documents that cannot be sent even as a dry run are planned here: those
+    /// of a kind not served yet (the run installs its operator first) and those in a namespace
+    /// only the plan creates. Returns the others, and the planned ones' results.
+    async fn plan_offline(
+        &self,
+        batch: Vec<(usize, Value)>,
+        opts: &ApplyOptions,
+    ) -> Result<(Vec<(usize, Value)>, Vec<(usize, Applied)>), KubeError> {
+        use crate::plan::Action;
+        if self.plan().is_none() {
+            return Ok((batch, Vec::new()));
+        }
+        let label = self.label();
+        let reach = self.reach(&label);
+        let mut sent = Vec::new();
+        let mut planned = Vec::new();
+        for (index, mut doc) in batch {
+            let (api_version, kind, name) = validate(index, &doc)?;
+            let ns = doc_namespace(&doc, opts);
+            let action = match self
+                .inner
+                .discovery
+                .resolve_gvk(&reach, &api_version, &kind)
+                .await
+            {
+                Err(KubeError::UnknownKind { .. }) => Action::AfterOperator,
+                Err(e) => return Err(e),
+                Ok(info) if info.namespaced && self.planned_namespace(Some(&ns)) => {
+                    prepare(index, &mut doc, &info, &name, opts)?;
+                    Action::Create
+                }
+                Ok(_) => {
+                    sent.push((index, doc));
+                    continue;
+                }
+            };
+            // Not sent: fedrun's own type for the kind is the only check there is.
+            let note = match crate::plan::check_typed(&doc) {
+                Ok(Some(())) => Some(format!("spec valid as {api_version} {kind}")),
+                Ok(None) => None,
+                Err(e) => {
+                    return Err(KubeError::Refused {
+                        document: index,
+                        source: Box::new(KubeError::Invalid {
+                            message: format!("{kind} {name}: {e}"),
+                        }),
+                    });
+                }
+            };
+            if action == Action::AfterOperator
+                && !ns.is_empty()
+                && let Some(m) = doc.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                m.insert("namespace".into(), Value::String(ns.clone()));
+            }
+            let note = match (action, note) {
+                (Action::Create, _) => {
+                    Some("in a namespace the plan creates: not sent".to_string())
+                }
+                (_, note) => note,
+            };
+            self.record(action, &kind, &ns, &name, Vec::new(), note);
+            self.note_planned(&kind, &ns, &name, &doc);
+            planned.push((
+                index,
+                Applied {
+                    object: doc,
+                    outcome: Outcome::Created,
+                },
+            ));
+        }
+        Ok((sent, planned))
     }
 
     fn known(&self) -> std::sync::MutexGuard<'_, Known> {
@@ -334,6 +516,12 @@ impl ClusterClient {
 
     /// The object, or an `Api` 404 error when absent.
     pub async fn get(&self, kind: &str, ns: Option<&str>, name: &str) -> Result<Value, KubeError> {
+        // A plan reads what it would have created as the dry run answered it.
+        if self.plan().is_some()
+            && let Some(object) = self.try_get(kind, ns, name).await?
+        {
+            return Ok(object);
+        }
         let (api, info) = self.api(kind, ns, true).await?;
         let label = self.label();
         let object = self.retried(&label, || api.get(name)).await?;
@@ -347,11 +535,24 @@ impl ClusterClient {
         ns: Option<&str>,
         name: &str,
     ) -> Result<Option<Value>, KubeError> {
-        let (api, info) = self.api(kind, ns, true).await?;
+        let (api, info) = match self.api(kind, ns, true).await {
+            // In a plan, a kind the run's operator brings has only the objects the plan would
+            // create "after the operator installs"; a typed kind is matched as kind or plural.
+            Err(KubeError::UnknownKind { .. }) if self.plan().is_some() => {
+                return Ok(self
+                    .planned_of(kind, ns)
+                    .into_iter()
+                    .find(|o| o.pointer("/metadata/name").and_then(Value::as_str) == Some(name)));
+            }
+            other => other?,
+        };
         let label = self.label();
+        if self.plan().is_some() && info.namespaced && self.planned_namespace(ns) {
+            return Ok(self.planned_object(&info.resource.kind, ns, name));
+        }
         match self.retried(&label, || api.get_opt(name)).await? {
             Some(object) => Ok(Some(to_value(&label, object, &info)?)),
-            None => Ok(None),
+            None => Ok(self.planned_object(&info.resource.kind, ns, name)),
         }
     }
 
@@ -425,7 +626,28 @@ impl ClusterClient {
         labels: Option<&str>,
         fields: Option<&str>,
     ) -> Result<Vec<Value>, KubeError> {
-        let (api, info) = self.api(kind, ns, false).await?;
+        // A plan lists what it would create among what exists. (Of the selectors, only the
+        // field selector `metadata.name=` is applied to planned objects: the one primitives use.)
+        let by_name = |objects: Vec<Value>| -> Vec<Value> {
+            let wanted = fields.and_then(|f| f.strip_prefix("metadata.name="));
+            objects
+                .into_iter()
+                .filter(|o| {
+                    wanted.is_none_or(|w| {
+                        o.pointer("/metadata/name").and_then(Value::as_str) == Some(w)
+                    })
+                })
+                .collect()
+        };
+        let (api, info) = match self.api(kind, ns, false).await {
+            Err(KubeError::UnknownKind { .. }) if self.plan().is_some() => {
+                return Ok(by_name(self.planned_of(kind, ns)));
+            }
+            other => other?,
+        };
+        if self.plan().is_some() && info.namespaced && self.planned_namespace(ns) {
+            return Ok(by_name(self.planned_of(&info.resource.kind, ns)));
+        }
         let mut params = ListParams::default();
         if let Some(l) = labels.filter(|l| !l.is_empty()) {
             params = params.labels(l);
@@ -448,11 +670,30 @@ impl ClusterClient {
         ns: Option<&str>,
         name: &str,
     ) -> Result<bool, KubeError> {
-        let (api, _) = self.api(kind, ns, true).await?;
+        let (api, info) = match self.api(kind, ns, true).await {
+            Err(KubeError::UnknownKind { .. }) if self.plan().is_some() => return Ok(false),
+            other => other?,
+        };
         let label = self.label();
-        let params = DeleteParams::background();
+        let mut params = DeleteParams::background();
+        if self.plan().is_some() {
+            if self.planned_namespace(ns) {
+                return Ok(false);
+            }
+            params = params.dry_run();
+        }
         match self.retried(&label, || api.delete(name, &params)).await {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                self.record(
+                    crate::plan::Action::Delete,
+                    &info.resource.kind,
+                    ns.unwrap_or(""),
+                    name,
+                    Vec::new(),
+                    None,
+                );
+                Ok(true)
+            }
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),
         }
@@ -469,14 +710,34 @@ impl ClusterClient {
         let (api, info) = self.api(kind, ns, true).await?;
         let params = PatchParams {
             field_manager: Some(FIELD_MANAGER.to_string()),
+            dry_run: self.plan().is_some(),
             ..PatchParams::default()
         };
         let label = self.label();
+        let before = match self.plan() {
+            Some(_) => match self.planned_object(&info.resource.kind, ns, name) {
+                // Only in the plan: nothing to send the patch to.
+                Some(planned) => return Ok(planned),
+                None => Some(self.retried(&label, || api.get(name)).await?),
+            },
+            None => None,
+        };
         let patch = Patch::Merge(&patch);
         let object = self
             .retried(&label, || api.patch(name, &params, &patch))
             .await?;
-        to_value(&label, object, &info)
+        let object = to_value(&label, object, &info)?;
+        if let Some(before) = before {
+            let before = to_value(&label, before, &info)?;
+            self.record_write(
+                &info.resource.kind,
+                ns.unwrap_or(""),
+                name,
+                Some(&before),
+                &object,
+            );
+        }
+        Ok(object)
     }
 
     /// Read-modify-write: reads the object, lets `change` edit it, and replaces it with the read
@@ -495,7 +756,12 @@ impl ClusterClient {
         let label = self.label();
         let change = &change;
         let api = &api;
-        let object = self
+        let params = PostParams {
+            dry_run: self.plan().is_some(),
+            ..PostParams::default()
+        };
+        let params = &params;
+        let (before, object) = self
             .retried(&label, || async move {
                 let current = api.get(name).await?;
                 let mut value =
@@ -503,10 +769,21 @@ impl ClusterClient {
                 change(&mut value);
                 let edited: DynamicObject =
                     serde_json::from_value(value).map_err(::kube::Error::SerdeError)?;
-                api.replace(name, &PostParams::default(), &edited).await
+                Ok((current, api.replace(name, params, &edited).await?))
             })
             .await?;
-        to_value(&label, object, &info)
+        let object = to_value(&label, object, &info)?;
+        if self.plan().is_some() {
+            let before = to_value(&label, before, &info)?;
+            self.record_write(
+                &info.resource.kind,
+                ns.unwrap_or(""),
+                name,
+                Some(&before),
+                &object,
+            );
+        }
+        Ok(object)
     }
 
     /// Creates an object (POST), for create-only kinds such as OpenShift's `ProjectRequest`.
@@ -532,11 +809,50 @@ impl ClusterClient {
                 message: format!("cannot create {}: {e}", info.resource.kind),
             })?;
         let label = self.label();
-        let params = PostParams::default();
+        let params = PostParams {
+            dry_run: self.plan().is_some(),
+            ..PostParams::default()
+        };
+        // A ProjectRequest is not sent even as a dry run: openshift-apiserver creates the
+        // project from a template through its own clients (openshift/openshift-apiserver
+        // `pkg/project/apiserver/registry/projectrequest/delegated`), so a dry run there is not
+        // something fedrun can rely on to write nothing.
+        let project_request =
+            info.resource.group == "project.openshift.io" && info.resource.kind == "ProjectRequest";
+        if self.plan().is_some()
+            && (project_request || (info.namespaced && self.planned_namespace(ns)))
+        {
+            let value = to_value(&label, object, &info)?;
+            let name = value
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            // What the server answers for a project that exists (openshift-apiserver's
+            // AlreadyExists on the namespace).
+            if project_request && self.try_get("namespace", None, name).await?.is_some() {
+                return Err(KubeError::Api {
+                    cluster: label,
+                    code: 409,
+                    reason: "AlreadyExists".into(),
+                    message: format!("project.project.openshift.io \"{name}\" already exists"),
+                    fields: Vec::new(),
+                });
+            }
+            self.record_write(&info.resource.kind, ns.unwrap_or(""), name, None, &value);
+            return Ok(value);
+        }
         let created = self
             .retried(&label, || api.create(&params, &object))
             .await?;
-        to_value(&label, created, &info)
+        let created = to_value(&label, created, &info)?;
+        if self.plan().is_some() {
+            let name = created
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            self.record_write(&info.resource.kind, ns.unwrap_or(""), name, None, &created);
+        }
+        Ok(created)
     }
 
     /// Whether the server serves an API group (e.g. `project.openshift.io`, to tell OpenShift from
@@ -595,6 +911,13 @@ impl ClusterClient {
                 .iter()
                 .map(|&i| (i, docs[i].take().unwrap_or_default()))
                 .collect();
+            let (batch, planned) = self.plan_offline(batch, opts).await?;
+            for (i, result) in planned {
+                applied[i] = Some(result);
+            }
+            if batch.is_empty() {
+                continue;
+            }
             for (i, result) in self.apply_wave(batch, opts).await? {
                 applied[i] = Some(result);
             }
@@ -763,10 +1086,17 @@ impl ClusterClient {
         {
             labels.insert(PLAYBOOK_LABEL.to_string(), Value::String(creator));
         }
+        let before_value = match (&before, self.plan()) {
+            (Some(o), Some(_)) => Some(to_value(&label, o.clone(), &info)?),
+            _ => None,
+        };
         let before_rv = before.and_then(|o| o.meta().resource_version.clone());
         let mut params = PatchParams::apply(&opts.field_manager);
         if opts.force {
             params = params.force();
+        }
+        if self.plan().is_some() {
+            params = params.dry_run();
         }
         let patch = Patch::Apply(&doc);
         let after = self
@@ -792,13 +1122,31 @@ impl ClusterClient {
                 },
                 e => e,
             })?;
-        let outcome = match before_rv {
+        let mut outcome = match before_rv {
             None => Outcome::Created,
             Some(rv) if after.meta().resource_version.as_deref() == Some(rv.as_str()) => {
                 Outcome::Unchanged
             }
             Some(_) => Outcome::Changed,
         };
+        if self.plan().is_some() {
+            let answer = to_value(&label, after, &info)?;
+            outcome = self.record_write(
+                &info.resource.kind,
+                ns,
+                name,
+                before_value.as_ref(),
+                &answer,
+            );
+            tracing::debug!(cluster = %label, kind = %kind, name = %name, %outcome, "planned");
+            return Ok((
+                index,
+                Applied {
+                    object: answer,
+                    outcome,
+                },
+            ));
+        }
         if info.resource.group.is_empty()
             && info.resource.kind == "Namespace"
             && outcome == Outcome::Created
@@ -813,6 +1161,35 @@ impl ClusterClient {
                 outcome,
             },
         ))
+    }
+
+    /// Records a dry-run write: created when there was no object, else changed (with the
+    /// field-level diff) or unchanged.
+    fn record_write(
+        &self,
+        kind: &str,
+        ns: &str,
+        name: &str,
+        before: Option<&Value>,
+        answer: &Value,
+    ) -> Outcome {
+        use crate::plan::Action;
+        let (outcome, action, changes) = match before {
+            None => (Outcome::Created, Action::Create, Vec::new()),
+            Some(before) => {
+                let changes = crate::plan::diff(kind, before, answer);
+                if changes.is_empty() {
+                    (Outcome::Unchanged, Action::Unchanged, changes)
+                } else {
+                    (Outcome::Changed, Action::Change, changes)
+                }
+            }
+        };
+        if outcome == Outcome::Created {
+            self.note_planned(kind, ns, name, answer);
+        }
+        self.record(action, kind, ns, name, changes, None);
+        outcome
     }
 
     /// Waits, with a watch (see [`super::wait`]), for a terminating object to be gone, at most

@@ -57,6 +57,8 @@ pub struct Clusters {
     exec_timeout: Option<Duration>,
     /// Warnings given so far (each once): their keys, and their texts in order.
     warned: std::sync::Mutex<(HashSet<String>, Vec<String>)>,
+    /// `fedrun plan`: every client sends its writes as dry runs and records them here.
+    plan: Option<Arc<crate::plan::Recorder>>,
 }
 
 impl std::fmt::Debug for Clusters {
@@ -131,7 +133,15 @@ impl Clusters {
             allow_http: false,
             exec_timeout: None,
             warned: std::sync::Mutex::new((HashSet::new(), Vec::new())),
+            plan: None,
         }
+    }
+
+    /// Plan mode for the whole run (`fedrun plan`): every write of every cluster is sent as a
+    /// server-side dry run and recorded in `recorder`; waits are not run (see `wait_until`).
+    pub fn with_plan(mut self, recorder: Arc<crate::plan::Recorder>) -> Clusters {
+        self.plan = Some(recorder);
+        self
     }
 
     /// Allows (or not) plain `http://` servers beyond the local host, whose traffic — the token
@@ -352,7 +362,8 @@ impl Clusters {
             client,
             self.policy.clone(),
             self.interrupt.clone(),
-        ))
+        )
+        .planning(self.plan.clone()))
     }
 }
 

@@ -391,7 +391,13 @@ impl ClusterClient {
         timeout: Duration,
         interrupt: &AtomicBool,
         mut check: impl FnMut(&[Seen]) -> Result<T, String>,
-    ) -> Result<T, KubeError> {
+    ) -> Result<T, KubeError>
+    where
+        T: Default,
+    {
+        if self.plan().is_some() {
+            return self.plan_wait(watched, what, check).await;
+        }
         let start = Instant::now();
         let deadline = start + timeout;
         let label = self.error_label();
@@ -555,6 +561,64 @@ impl ClusterClient {
             match check(&seen) {
                 Ok(done) => return Ok(done),
                 Err(described) => last_seen = described,
+            }
+        }
+    }
+}
+
+impl ClusterClient {
+    /// A wait in plan mode is not run: what exists now is read once (objects only the plan
+    /// creates included); when it already meets `check` (a re-plan of an applied playbook), its
+    /// answer is returned as a real wait's would be; otherwise "would wait for …" is recorded and
+    /// the wait's neutral value (`T::default()`) lets the playbook go on.
+    async fn plan_wait<T: Default>(
+        &self,
+        watched: &[Watched<'_>],
+        what: impl FnOnce(&str) -> String,
+        mut check: impl FnMut(&[Seen]) -> Result<T, String>,
+    ) -> Result<T, KubeError> {
+        let mut seen = Vec::with_capacity(watched.len());
+        let mut ns_text = String::new();
+        for (index, w) in watched.iter().enumerate() {
+            let objects = self
+                .list(
+                    w.kind,
+                    w.ns,
+                    None,
+                    w.name.map(|n| format!("metadata.name={n}")).as_deref(),
+                )
+                .await?;
+            let mut found: Seen = objects
+                .into_iter()
+                .map(|o| {
+                    (
+                        o.pointer("/metadata/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        o,
+                    )
+                })
+                .collect();
+            if let Some(name) = w.name
+                && !found.contains_key(name)
+                && let Some(planned) = self.try_get(w.kind, w.ns, name).await.ok().flatten()
+            {
+                found.insert(name.to_string(), planned);
+            }
+            if index == 0 {
+                ns_text =
+                    w.ns.filter(|n| !n.is_empty())
+                        .map(|n| format!(" in {n}"))
+                        .unwrap_or_default();
+            }
+            seen.push(found);
+        }
+        match check(&seen) {
+            Ok(done) => Ok(done),
+            Err(_) => {
+                self.record_note(crate::plan::Action::Wait, what(&ns_text));
+                Ok(T::default())
             }
         }
     }

@@ -164,6 +164,26 @@ pub fn trusted_configmap(peer: &str) -> String {
     format!("{peer}-ca-root-cert")
 }
 
+/// A `istio-ca-root-cert` ConfigMap holding a fresh self-signed CA: what `fedrun plan` goes on
+/// with when a mesh's control plane has not run yet (the plan records that the CA is unknown).
+pub fn stand_in_root(namespace: &str) -> serde_json::Value {
+    let mut params = rcgen::CertificateParams::default();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "unknown until applied");
+    let pem = rcgen::KeyPair::generate()
+        .and_then(|key| params.self_signed(&key))
+        .map(|c| c.pem())
+        .unwrap_or_default();
+    json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": ROOT_CONFIGMAP, "namespace": namespace},
+        "data": {ROOT_KEY: pem},
+    })
+}
+
 impl Env {
     /// Reads a mesh's root CA from `istio-ca-root-cert`.
     pub fn root_ca(&self, mesh: &Mesh) -> Result<Certificate> {

@@ -212,7 +212,7 @@ fn text(opts: &Map, key: &str) -> Result<Option<String>> {
 
 /// Checks a playbook's SMCP v2 spec fragment against the type: the first field it cannot hold
 /// or does not have, by path.
-fn checked_spec(spec: &Value) -> std::result::Result<(), String> {
+pub(crate) fn checked_spec(spec: &Value) -> std::result::Result<(), String> {
     let typed: crate::types::maistra::ControlPlaneSpec = serde_path_to_error::deserialize(spec)
         .map_err(|e| format!("spec.{}: {}", e.path(), e.inner()))?;
     let kept = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
@@ -443,9 +443,17 @@ impl Env {
         );
         let built = !opts.contains_key("manifest");
         let platform = async { Ok(if built { platform(client).await } else { None }) };
+        // A plan before the operator installs: the kind comes with it, and the control plane
+        // is planned "after the operator installs".
+        let kind = async {
+            match client.resolve("smcp").await {
+                Err(KubeError::UnknownKind { .. }) if client.plan().is_some() => Ok(()),
+                other => other.map(|_| ()),
+            }
+        };
         let (created, _, platform) = self.call(
             cluster,
-            futures::future::try_join3(projects, client.resolve("smcp"), platform),
+            futures::future::try_join3(projects, kind, platform),
         )?;
         let aws = platform.as_deref() == Some("AWS");
         for (was_created, _) in &created {
@@ -638,9 +646,11 @@ impl Env {
     }
 }
 
-/// Where the install of the operators stands, once the wait can stop.
-#[derive(Debug, PartialEq)]
+/// Where the install of the operators stands, once the wait can stop. A plan, which does not
+/// wait, goes on as if installed (the default).
+#[derive(Debug, PartialEq, Default)]
 enum Outcome {
+    #[default]
     Installed,
     /// Resolution failed: the server's message. Waiting would not help.
     Failed(String),

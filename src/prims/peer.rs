@@ -71,10 +71,26 @@ impl Env {
                     .map(|smcp| MeshSpec::from_smcp(&smcp)),
             }
         };
-        futures::try_join!(
-            spec,
-            client.get("configmap", Some(&mesh.namespace), ROOT_CONFIGMAP),
-        )
+        let ca = async {
+            match client
+                .get("configmap", Some(&mesh.namespace), ROOT_CONFIGMAP)
+                .await
+            {
+                // The control plane writes it once it runs: a plan goes on with a stand-in.
+                Err(e) if e.is_not_found() && client.plan().is_some() => {
+                    client.record_note(
+                        crate::plan::Action::Unknown,
+                        format!(
+                            "the root CA of mesh {} ({}/{ROOT_CONFIGMAP}): a stand-in is used",
+                            mesh.name, mesh.namespace
+                        ),
+                    );
+                    Ok(super::cert::stand_in_root(&mesh.namespace))
+                }
+                other => other,
+            }
+        };
+        futures::try_join!(spec, ca)
     }
 
     fn side(&self, mesh: &Mesh, spec: MeshSpec, ca: &Value) -> Result<Side> {
@@ -121,12 +137,27 @@ impl Env {
             .pointer("/status/loadBalancer/ingress/0")
             .cloned()
             .unwrap_or(Value::Null);
-        Ok(ingress
+        let address = ingress
             .get("ip")
             .or_else(|| ingress.get("hostname"))
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .to_string())
+            .to_string();
+        // A plan did not wait for the load balancer: the address comes once applied.
+        if address.is_empty() && mesh.cluster.client.plan().is_some() {
+            mesh.cluster.client.record_note(
+                crate::plan::Action::Unknown,
+                format!(
+                    "the address of {}/{gateway}'s load balancer",
+                    mesh.namespace
+                ),
+            );
+            return Ok(format!(
+                "{gateway}.{}.unknown-until-applied",
+                mesh.namespace
+            ));
+        }
+        Ok(address)
     }
 
     fn ingress_address(&self, mesh: &Mesh, peer: &str, timeout: Option<&str>) -> Result<String> {

@@ -260,6 +260,14 @@ impl Env {
             ));
         }
         if let Some(h) = foreign.iter().find(|h| !imported.contains(h)) {
+            // Imports show in a status the federation writes once connected: a plan notes it.
+            if client.plan().is_some() {
+                client.record_note(
+                    crate::plan::Action::Unknown,
+                    format!("whether {h} is imported (the ImportedServiceSet's status)"),
+                );
+                return Ok(parsed);
+            }
             let hint = if imported.is_empty() {
                 "the mesh imports nothing yet".to_string()
             } else {
@@ -589,6 +597,15 @@ impl Env {
 
     fn load(&self, target: &rhai::Dynamic, opts: &Map) -> Result<Map> {
         let mesh = self.target_mesh(target, "traffic::load")?;
+        // A plan sends no traffic: the mesh it would go through may not exist yet.
+        if mesh.cluster.client.plan().is_some() {
+            mesh.cluster.client.record_note(
+                crate::plan::Action::Skipped,
+                format!("traffic::load through mesh {}", mesh.name),
+            );
+            let value = serde_json::to_value(LoadReport::default()).unwrap_or(Value::Null);
+            return Ok(to_dynamic(&value).try_cast::<Map>().unwrap_or_default());
+        }
         let (plan, service) = self.load_plan(&mesh, opts)?;
         let backend = self.backend()?;
         let resolver = Resolver::for_kubeconfig(backend.clusters.kubeconfig_path())
