@@ -189,9 +189,9 @@ stringData:
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let all = text(&out);
     assert!(all.contains("~ change Secret default/db"), "{all}");
-    // `data.password` on a real API server, which folds `stringData` into `data` on write.
+    // `data.password`: the API server folds `stringData` into `data` on write.
     assert!(
-        all.contains("ata.password: (sensitive value) → (sensitive value)"),
+        all.contains("data.password: (sensitive value) → (sensitive value)"),
         "{all}"
     );
     let json = plan(

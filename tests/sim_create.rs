@@ -383,6 +383,9 @@ fn create_f_of_every_built_in_kind() {
     let secret = get(&["secret", "creds"]);
     assert_eq!(secret["type"], "kubernetes.io/basic-auth");
     assert_eq!(secret["data"]["password"], "cEBzcw==");
+    // `stringData` is folded into `data` and never stored.
+    assert_eq!(secret["data"]["username"], "YWRtaW4=");
+    assert!(secret.get("stringData").is_none(), "{secret}");
     assert_eq!(
         get(&["sa", "shop-sa"])["automountServiceAccountToken"],
         false

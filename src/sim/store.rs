@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, broadcast};
@@ -1286,8 +1287,25 @@ pub(crate) fn defaults(rt: &ResourceType, obj: &mut Value) {
                 }
             }
         }
-        "secrets" if obj.get("type").is_none_or(|t| t.as_str() == Some("")) => {
-            obj["type"] = json!("Opaque");
+        "secrets" => {
+            if obj.get("type").is_none_or(|t| t.as_str() == Some("")) {
+                obj["type"] = json!("Opaque");
+            }
+            // `stringData` is write-only: decoding folds it into `data`, over any value of the
+            // same key (kubernetes/kubernetes `pkg/apis/core/v1/conversion.go`,
+            // `Convert_v1_Secret_To_core_Secret`), so it is never stored nor answered.
+            if let Some(Value::Object(plain)) =
+                obj.as_object_mut().and_then(|o| o.remove("stringData"))
+            {
+                if !obj.get("data").is_some_and(Value::is_object) {
+                    obj["data"] = json!({});
+                }
+                for (key, value) in plain {
+                    let encoded = base64::engine::general_purpose::STANDARD
+                        .encode(value.as_str().unwrap_or_default());
+                    obj["data"][key] = json!(encoded);
+                }
+            }
         }
         "deployments" => {
             if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object())

@@ -8,6 +8,10 @@
 //! `pkg/project/apiserver/registry/project/proxy/proxy.go` (the REST storage) and
 //! `pkg/project/auth/watch.go` (`userProjectWatcher`).
 //!
+//! A `dryRun` ProjectRequest creates the project all the same: the real storage passes no options
+//! on when it creates the project (`pkg/project/apiserver/registry/projectrequest/delegated/
+//! delegated.go`), so a client planning a run must not send it.
+//!
 //! Approximated: no updates through the Project endpoint (edit the Namespace), every caller may
 //! see every project, the requester is always `system:admin`.
 
