@@ -390,11 +390,22 @@ fn unknown_fields(o: &Object) -> Vec<Finding> {
                 format!(
                     "write the field where the {} schema has it (`oc explain {}` lists them)",
                     o.kind,
-                    path.rsplit_once('.').map(|(p, _)| format!("{}.{p}", o.kind.to_lowercase())).unwrap_or_else(|| o.kind.to_lowercase())
+                    explain_path(o, &path)
                 ),
             )
         })
         .collect()
+}
+
+/// `oc explain`'s path to the object holding the field at `path` (explain takes no indexes).
+fn explain_path(o: &Object, path: &str) -> String {
+    let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
+    let mut out = o.kind.to_lowercase();
+    for part in parent.split('.').filter(|p| !p.is_empty()) {
+        out.push('.');
+        out.push_str(part.split('[').next().unwrap_or(part));
+    }
+    out
 }
 
 /// Collects `(path, fields the schema has there)` for each field of `value` `schema` lacks.

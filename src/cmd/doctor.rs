@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use super::{Failure, backend, runtime};
 use crate::analysis::{self, Analysis, Inventory, Object, Source, report};
 use crate::cli::{DoctorArgs, Findings, LintArgs};
-use crate::kube::ClusterClient;
+use crate::kube::{ClusterClient, KubeError};
 
 /// The kinds the rules read, with the names the kube layer resolves: one list per kind per
 /// cluster, all namespaces.
@@ -71,7 +71,7 @@ async fn read_cluster(client: &ClusterClient) -> Vec<Object> {
                 value,
                 source: None,
             })),
-            Err(e) if e.to_string().contains("the server doesn't have a resource type") => {}
+            Err(KubeError::UnknownKind { .. }) => {}
             Err(e) => eprintln!(
                 "warning: cluster {}: cannot list {kind}: {e}",
                 client.name()
