@@ -59,24 +59,40 @@ fn doctor_is_clean_after_rosa_aro_and_names_each_cause_broken_by_hand() {
         lines[0].contains("aro-stg-mesh (aro) ↔ rosa-prod-mesh (rosa): healthy"),
         "{healthy}"
     );
-    assert!(lines[0].contains("1 service exported, 1 imported"), "{healthy}");
+    assert!(
+        lines[0].contains("1 service exported, 1 imported"),
+        "{healthy}"
+    );
 
     // A clientID with a typo, as in the walkthrough: the peer's watches get 403.
-    let client_id = |v: &str| {
-        format!(r#"{{"spec":{{"security":{{"clientID":"{v}"}}}}}}"#)
-    };
+    let client_id = |v: &str| format!(r#"{{"spec":{{"security":{{"clientID":"{v}"}}}}}}"#);
     let original = ok(sim.kubectl(
         "aro",
         &[
-            "-n", "aro-stg-mesh", "get", "servicemeshpeer", "rosa-prod-mesh",
-            "-o", "jsonpath={.spec.security.clientID}",
+            "-n",
+            "aro-stg-mesh",
+            "get",
+            "servicemeshpeer",
+            "rosa-prod-mesh",
+            "-o",
+            "jsonpath={.spec.security.clientID}",
         ],
     ));
     let typo = original.replace("rosa-prod-mesh.local", "rosa-prd-mesh.local");
     let patch = |ctx: &str, ns: &str, name: &str, body: &str| {
         ok(sim.kubectl(
             ctx,
-            &["-n", ns, "patch", "servicemeshpeer", name, "--type", "merge", "-p", body],
+            &[
+                "-n",
+                ns,
+                "patch",
+                "servicemeshpeer",
+                name,
+                "--type",
+                "merge",
+                "-p",
+                body,
+            ],
         ));
     };
     patch("aro", "aro-stg-mesh", "rosa-prod-mesh", &client_id(&typo));
@@ -89,19 +105,34 @@ fn doctor_is_clean_after_rosa_aro_and_names_each_cause_broken_by_hand() {
             &format!("fix: set it to \"{original}\""),
         ],
     );
-    patch("aro", "aro-stg-mesh", "rosa-prod-mesh", &client_id(&original));
+    patch(
+        "aro",
+        "aro-stg-mesh",
+        "rosa-prod-mesh",
+        &client_id(&original),
+    );
     succeeded(&doctor(&state, &[]));
 
     // The walkthrough's placeholder left in place of the peer's address.
     let address = ok(sim.kubectl(
         "rosa",
         &[
-            "-n", "rosa-prod-mesh", "get", "servicemeshpeer", "aro-stg-mesh",
-            "-o", "jsonpath={.spec.remote.addresses[0]}",
+            "-n",
+            "rosa-prod-mesh",
+            "get",
+            "servicemeshpeer",
+            "aro-stg-mesh",
+            "-o",
+            "jsonpath={.spec.remote.addresses[0]}",
         ],
     ));
     let addresses = |a: &str| format!(r#"{{"spec":{{"remote":{{"addresses":["{a}"]}}}}}}"#);
-    patch("rosa", "rosa-prod-mesh", "aro-stg-mesh", &addresses("aro-stg-ingress-url"));
+    patch(
+        "rosa",
+        "rosa-prod-mesh",
+        "aro-stg-mesh",
+        &addresses("aro-stg-ingress-url"),
+    );
     diagnosed(
         &state,
         &[
@@ -111,13 +142,24 @@ fn doctor_is_clean_after_rosa_aro_and_names_each_cause_broken_by_hand() {
             &format!("fix: set spec.remote.addresses to [\"{address}\"]"),
         ],
     );
-    patch("rosa", "rosa-prod-mesh", "aro-stg-mesh", &addresses(&address));
+    patch(
+        "rosa",
+        "rosa-prod-mesh",
+        "aro-stg-mesh",
+        &addresses(&address),
+    );
     succeeded(&doctor(&state, &[]));
 
     // The peer's root CA ConfigMap deleted.
     ok(sim.kubectl(
         "rosa",
-        &["-n", "rosa-prod-mesh", "delete", "configmap", "aro-stg-mesh-ca-root-cert"],
+        &[
+            "-n",
+            "rosa-prod-mesh",
+            "delete",
+            "configmap",
+            "aro-stg-mesh-ca-root-cert",
+        ],
     ));
     diagnosed(
         &state,
@@ -152,9 +194,8 @@ fn lint_finds_the_walkthrough_mistakes_at_their_file_line_and_column() {
     let out = lint(&[dir.to_str().unwrap()]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
-    let at = |file: &str, line: usize, col: usize| {
-        format!("{}:{line}:{col}", dir.join(file).display())
-    };
+    let at =
+        |file: &str, line: usize, col: usize| format!("{}:{line}:{col}", dir.join(file).display());
     for expected in [
         // The clientID that says gc-dev-mesh for gcp-dev-mesh, with the identity to write.
         format!("{}: spec.security.clientID [client-id]", at("rosa-prod/smp-gcp.yaml", 18, 5)),
@@ -181,8 +222,16 @@ fn lint_finds_the_walkthrough_mistakes_at_their_file_line_and_column() {
     for (file, from, to) in [
         ("rosa-prod/smcp.yaml", "", ""),
         ("gcp-dev/smcp.yaml", "", ""),
-        ("rosa-prod/smp-gcp.yaml", "gcp-dev-ingress-url", "34.120.1.2"),
-        ("gcp-dev/smp.yaml", "rosa-prod-ingress-url", "a1b2.elb.us-east-1.amazonaws.com"),
+        (
+            "rosa-prod/smp-gcp.yaml",
+            "gcp-dev-ingress-url",
+            "34.120.1.2",
+        ),
+        (
+            "gcp-dev/smp.yaml",
+            "rosa-prod-ingress-url",
+            "a1b2.elb.us-east-1.amazonaws.com",
+        ),
         (
             "gcp-dev/ess.yaml",
             "      alias:\n        namespace: prod-bookinfo\n        name: details-v3\n",
@@ -224,7 +273,12 @@ fn lint_sarif_has_what_code_scanning_requires() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "rule ids are unique: {ids:?}");
     for rule in rules {
-        assert!(!rule["shortDescription"]["text"].as_str().unwrap().is_empty());
+        assert!(
+            !rule["shortDescription"]["text"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
     }
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 4, "{sarif:#}");
@@ -240,14 +294,16 @@ fn lint_sarif_has_what_code_scanning_requires() {
         assert!(physical["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(physical["region"]["startColumn"].as_u64().unwrap() >= 1);
     }
-    let client = results
-        .iter()
-        .find(|r| r["ruleId"] == "client-id")
-        .unwrap();
-    assert!(client["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        .as_str()
-        .unwrap()
-        .ends_with("rosa-prod/smp-gcp.yaml"));
-    assert_eq!(client["locations"][0]["physicalLocation"]["region"]["startLine"], 18);
+    let client = results.iter().find(|r| r["ruleId"] == "client-id").unwrap();
+    assert!(
+        client["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("rosa-prod/smp-gcp.yaml")
+    );
+    assert_eq!(
+        client["locations"][0]["physicalLocation"]["region"]["startLine"],
+        18
+    );
     assert_eq!(client["level"], "error");
 }

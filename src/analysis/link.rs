@@ -401,7 +401,10 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
                 cluster: to.cluster.clone(),
                 object: format!("configmap {}/{ROOT_CONFIGMAP}", to.namespace),
                 field: format!("data.{ROOT_KEY}"),
-                problem: format!("mesh {} has no root CA yet: its peers cannot trust it", to.mesh),
+                problem: format!(
+                    "mesh {} has no root CA yet: its peers cannot trust it",
+                    to.mesh
+                ),
                 fix: "wait for its control plane to be ready (mesh wait_ready)".into(),
             }),
             _ => {}

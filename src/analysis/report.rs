@@ -67,12 +67,12 @@ pub const RULES: &[(&str, &str)] = &[
         "Export rules match at least one Service",
     ),
     ("unknown-field", "Objects hold only fields their schema has"),
-    ("operator-phase", "Operators' ClusterServiceVersions are Succeeded"),
-    ("mesh-ready", "Control planes are Ready"),
     (
-        "link-down",
-        "Maistra reports the link connected both ways",
+        "operator-phase",
+        "Operators' ClusterServiceVersions are Succeeded",
     ),
+    ("mesh-ready", "Control planes are Ready"),
+    ("link-down", "Maistra reports the link connected both ways"),
 ];
 
 /// Where a finding is: `file:line:col`, or `cluster/object`.

@@ -49,7 +49,11 @@ pub(super) fn unknown_peer(inventory: &Inventory, smp: &Object) -> Finding {
             "no mesh named {} among the {} read (meshes: {}){}: a ServiceMeshPeer is named after the peer's mesh, which names its ExportedServiceSet for this mesh the same way; with another name the peer's exports never reach this mesh",
             smp.name(),
             if inventory.live { "clusters" } else { "files" },
-            if known.is_empty() { "none".to_string() } else { known.join(", ") },
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            },
             hint.map(|h| format!("; {h}")).unwrap_or_default()
         ),
         if inventory.live {
@@ -68,7 +72,12 @@ pub(super) fn federation_gateways(mesh: &Object, smp: &Object) -> Vec<Finding> {
     let mut out = Vec::new();
     let peer = smp.name();
     for (field, kind, label, port_name) in [
-        ("ingress", "additionalIngress", INGRESS_FOR, "https-discovery"),
+        (
+            "ingress",
+            "additionalIngress",
+            INGRESS_FOR,
+            "https-discovery",
+        ),
         ("egress", "additionalEgress", EGRESS_FOR, "http-discovery"),
     ] {
         let name = text(&smp.value, &format!("/spec/gateways/{field}/name"));
@@ -298,9 +307,7 @@ fn exports_without_service(inventory: &Inventory, mesh: &Object) -> Vec<Finding>
                         services.iter().any(|s| {
                             matches(ns, s.namespace())
                                 && labels.iter().all(|(k, v)| {
-                                    s.value
-                                        .pointer("/metadata/labels")
-                                        .and_then(|l| l.get(k))
+                                    s.value.pointer("/metadata/labels").and_then(|l| l.get(k))
                                         == Some(v)
                                 })
                         }),

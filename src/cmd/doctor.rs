@@ -116,8 +116,8 @@ pub fn lint(args: LintArgs) -> Result<(), Failure> {
 
 /// A file, or the YAML files under a directory (sorted, so reports are stable).
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
     if !meta.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use super::Env;
 use super::cert::{Certificate, ROOT_CONFIGMAP, ROOT_KEY, trusted_configmap};
 use super::cluster::fail;
-use crate::analysis::link::{self, LinkState};
 use super::mesh::{DISCOVERY_PORT, Mesh, MeshSpec, SERVICE_PORT, gateway_names};
+use crate::analysis::link::{self, LinkState};
 use crate::kube::{ApplyOptions, ClusterClient, KubeError, WaitCondition, Watched};
 use crate::script::{PrimitiveError, to_json};
 
