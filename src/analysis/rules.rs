@@ -448,3 +448,156 @@ fn walk(value: &Value, schema: Option<&Value>, path: String, out: &mut Vec<(Stri
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Inventory, Object, analyze};
+    use serde_json::{Value, json};
+
+    fn object(cluster: &str, kind: &str, value: Value) -> Object {
+        Object {
+            cluster: cluster.into(),
+            kind: kind.into(),
+            value,
+            source: None,
+        }
+    }
+
+    /// A mesh `a-mesh` whose ServiceMeshPeer `b-mesh` names gateways that lack the federation
+    /// label and discovery port, with a service set named after no peer and an export rule that
+    /// matches no Service, and an operator still installing.
+    fn inventory() -> Inventory {
+        let smcp = json!({"metadata": {"name": "a-mesh", "namespace": "a-mesh"}, "spec": {"gateways": {
+            "additionalIngress": {"b-ingress": {"service": {"metadata": {"labels": {"federation.maistra.io/ingress-for": "c-mesh"}},
+                "ports": [{"port": 8188, "name": "https-discovery"}]}}},
+            "additionalEgress": {"b-egress": {"service": {"metadata": {"labels": {"federation.maistra.io/egress-for": "b-mesh"}},
+                "ports": [{"port": 15443, "name": "tls"}]}}}}}});
+        let smp = json!({"metadata": {"name": "b-mesh", "namespace": "a-mesh"}, "spec": {
+            "gateways": {"ingress": {"name": "b-ingress"}, "egress": {"name": "b-egress"}}}});
+        let ess = json!({"metadata": {"name": "b-mesh", "namespace": "a-mesh"}, "spec": {"exportRules": [
+            {"type": "NameSelector", "nameSelector": {"namespace": "shop", "name": "details"}},
+            {"type": "NameSelector", "nameSelector": {"namespace": "shop", "name": "*"}}]}});
+        let iss = json!({"metadata": {"name": "b-msh", "namespace": "a-mesh"}, "spec": {}});
+        Inventory {
+            live: true,
+            objects: vec![
+                object("x", "ServiceMeshControlPlane", smcp),
+                object("x", "ServiceMeshPeer", smp),
+                object("x", "ExportedServiceSet", ess),
+                object("x", "ImportedServiceSet", iss),
+                object(
+                    "x",
+                    "Service",
+                    json!({"metadata": {"name": "reviews", "namespace": "shop"}}),
+                ),
+                object(
+                    "x",
+                    "ClusterServiceVersion",
+                    json!({"metadata": {"name": "servicemeshoperator.v2.5.0", "namespace": "openshift-operators"},
+                    "status": {"phase": "Installing", "message": "waiting for install components"}}),
+                ),
+                object(
+                    "x",
+                    "ClusterServiceVersion",
+                    json!({"metadata": {"name": "servicemeshoperator.v2.5.0", "namespace": "shop",
+                    "labels": {"olm.copiedFrom": "openshift-operators"}}, "status": {"phase": "Installing"}}),
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn each_object_rule_names_its_object_and_field() {
+        let analysis = analyze(&inventory());
+        let mut found: Vec<(&str, &str, &str)> = analysis
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.finding.rule,
+                    f.finding.object.as_str(),
+                    f.finding.field.as_str(),
+                )
+            })
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "ca-configmap",
+                    "servicemeshpeer a-mesh/b-mesh",
+                    "spec.security.certificateChain.name"
+                ),
+                (
+                    "export-no-service",
+                    "exportedserviceset a-mesh/b-mesh",
+                    "spec.exportRules[0]"
+                ),
+                (
+                    "gateway-label",
+                    "servicemeshcontrolplane a-mesh/a-mesh",
+                    "spec.gateways.additionalIngress.b-ingress.service.metadata.labels"
+                ),
+                (
+                    "gateway-port",
+                    "servicemeshcontrolplane a-mesh/a-mesh",
+                    "spec.gateways.additionalEgress.b-egress.service.ports"
+                ),
+                (
+                    "operator-phase",
+                    "clusterserviceversion openshift-operators/servicemeshoperator.v2.5.0",
+                    "status.phase"
+                ),
+                (
+                    "peer-name",
+                    "servicemeshpeer a-mesh/b-mesh",
+                    "metadata.name"
+                ),
+                (
+                    "service-set-name",
+                    "importedserviceset a-mesh/b-msh",
+                    "metadata.name"
+                ),
+            ],
+            "{:#?}",
+            analysis.findings
+        );
+        assert!(analysis.has_errors());
+        let iss = analysis
+            .findings
+            .iter()
+            .find(|f| f.finding.rule == "service-set-name")
+            .unwrap();
+        assert!(
+            iss.finding.problem.contains("did you mean `b-mesh`?"),
+            "{}",
+            iss.finding.problem
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_named_as_strict_validation_names_them() {
+        let ess = json!({"apiVersion": "federation.maistra.io/v1", "kind": "ExportedServiceSet",
+            "metadata": {"name": "b-mesh", "namespace": "a-mesh"},
+            "spec": {"exportRules": [{"type": "LabelSelector", "labelSelector": {"namespace": "shop",
+                "aliases": [{"alias": {"namespace": "p", "name": "d"}}], "alias": {"namespace": "p"}}}]}});
+        let found = super::unknown_fields(&object("files", "ExportedServiceSet", ess));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].field, "spec.exportRules[0].labelSelector.alias");
+        assert!(
+            found[0].problem.starts_with(
+                "strict decoding error: unknown field \"spec.exportRules[0].labelSelector.alias\""
+            ),
+            "{}",
+            found[0].problem
+        );
+        assert!(
+            found[0]
+                .fix
+                .contains("oc explain exportedserviceset.spec.exportRules.labelSelector"),
+            "{}",
+            found[0].fix
+        );
+    }
+}
