@@ -144,6 +144,9 @@ pub struct LintArgs {
     /// YAML manifests, or directories of them (read recursively).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// A value for the manifests' `${KEY}` placeholders, as `apply` substitutes them (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
     /// Output format of the findings.
     #[arg(long, value_enum, default_value_t = Findings::Text)]
     pub output: Findings,

@@ -257,6 +257,22 @@ fn lint_finds_the_walkthrough_mistakes_at_their_file_line_and_column() {
 }
 
 #[test]
+fn lint_finds_nothing_in_the_shipped_manifests_once_their_placeholders_have_values() {
+    let manifests = repo("playbooks/manifests");
+    let out = lint(&["--set", "VERSION=v2", manifests.to_str().unwrap()]);
+    let all = succeeded(&out);
+    assert!(!all.contains("error"), "{all}");
+    let out = lint(&[manifests.to_str().unwrap()]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("details-v2.yaml:22:17: undefined variable `${VERSION}`")
+            && all.contains("--set KEY=VALUE"),
+        "{all}"
+    );
+}
+
+#[test]
 fn lint_sarif_has_what_code_scanning_requires() {
     let dir = repo("tests/lint/walkthrough");
     let out = lint(&["--output", "sarif", dir.to_str().unwrap()]);

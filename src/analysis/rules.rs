@@ -1,5 +1,8 @@
 //! The rules of one object at a time (the link rules, which need both sides, are in [`super::link`]).
 
+use std::sync::OnceLock;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::Value;
 
 use super::link::Finding;
@@ -334,19 +337,27 @@ fn exports_without_service(inventory: &Inventory, mesh: &Object) -> Vec<Finding>
     out
 }
 
-/// The schemas of the kinds fedrun knows (src/types), by kind.
-fn schema_of(kind: &str, api_version: &str) -> Option<Value> {
-    let version = api_version.rsplit('/').next().unwrap_or(api_version);
-    let crds = [
-        crate::types::federation::crds(),
-        crate::types::maistra::crds(),
-        crate::types::olm::crds(),
-        crate::types::istio::crds(),
-    ];
-    let crd = crds
+/// The CustomResourceDefinitions of the kinds fedrun knows (src/types), generated once: each
+/// generation derives every schema, which is slow.
+fn known_crds() -> &'static [CustomResourceDefinition] {
+    static CRDS: OnceLock<Vec<CustomResourceDefinition>> = OnceLock::new();
+    CRDS.get_or_init(|| {
+        [
+            crate::types::federation::crds(),
+            crate::types::maistra::crds(),
+            crate::types::olm::crds(),
+            crate::types::istio::crds(),
+        ]
         .into_iter()
         .flatten()
-        .find(|c| c.spec.names.kind == kind)?;
+        .collect()
+    })
+}
+
+/// The schema of a kind at an apiVersion (else its stored version's).
+fn schema_of(kind: &str, api_version: &str) -> Option<Value> {
+    let version = api_version.rsplit('/').next().unwrap_or(api_version);
+    let crd = known_crds().iter().find(|c| c.spec.names.kind == kind)?;
     let served = crd
         .spec
         .versions
