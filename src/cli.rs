@@ -42,6 +42,10 @@ pub enum Command {
     Repl(ReplArgs),
     /// The request graph of a mesh from its Prometheus: a table, and DOT / SVG files.
     Graph(GraphArgs),
+    /// Check the federation of the kubeconfig's contexts (or --sim): every link, why one is down, and the fix.
+    Doctor(DoctorArgs),
+    /// Check federation manifests (YAML files, directories of them) without a cluster.
+    Lint(LintArgs),
     /// The simulated clusters: serve them, show their state, or start over.
     Sim {
         #[command(subcommand)]
@@ -132,6 +136,39 @@ pub struct GraphArgs {
     /// Write the graph as SVG to FILE (laid out by layout-rs; no Graphviz needed).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// Output format of the findings.
+    #[arg(long, value_enum, default_value_t = Findings::Text)]
+    pub output: Findings,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// YAML manifests, or directories of them (read recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// A value for the manifests' `${KEY}` placeholders, as `apply` substitutes them (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Output format of the findings.
+    #[arg(long, value_enum, default_value_t = Findings::Text)]
+    pub output: Findings,
+}
+
+/// How `doctor` and `lint` print their findings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Findings {
+    /// A table grouped by mesh pair.
+    #[default]
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

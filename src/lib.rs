@@ -8,6 +8,7 @@
 //! through the kubeconfig and the documented files of its state directory (`dataplane`). Leaf
 //! helpers (`duration`, `names`, `jsonpath`, `manifest`, `fetch`) sit below everything.
 
+pub mod analysis;
 pub mod cli;
 pub mod cmd;
 pub mod dataplane;

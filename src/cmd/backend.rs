@@ -126,7 +126,7 @@ pub fn settings(args: &BackendArgs) -> Result<Settings, Failure> {
     })
 }
 
-fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, String>, Failure> {
+pub(super) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, String>, Failure> {
     items
         .iter()
         .map(|item| match item.split_once('=') {

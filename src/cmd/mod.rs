@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod check;
 pub mod docs;
+pub mod doctor;
 pub mod graph;
 pub mod manual;
 pub mod plan;
@@ -63,6 +64,8 @@ pub fn main() -> ExitCode {
         Some(Command::Docs { name }) => docs::run(name),
         Some(Command::Repl(args)) => repl::run(args),
         Some(Command::Graph(args)) => graph::run(args),
+        Some(Command::Doctor(args)) => doctor::doctor(args),
+        Some(Command::Lint(args)) => doctor::lint(args),
         Some(Command::Completions { shell }) => manual::completions(shell),
         Some(Command::Man) => manual::man(),
         None => run::run(cli.run),

@@ -7,7 +7,6 @@
 
 pub mod cert;
 pub mod cluster;
-pub mod link;
 pub mod mesh;
 pub mod peer;
 pub mod traffic;

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use super::Env;
 use super::cert::{Certificate, ROOT_CONFIGMAP, ROOT_KEY, trusted_configmap};
 use super::cluster::fail;
-use super::link;
 use super::mesh::{DISCOVERY_PORT, Mesh, MeshSpec, SERVICE_PORT, gateway_names};
+use crate::analysis::link::{self, LinkState};
 use crate::kube::{ApplyOptions, ClusterClient, KubeError, WaitCondition, Watched};
 use crate::script::{PrimitiveError, to_json};
 
@@ -377,6 +377,7 @@ impl Env {
             peer,
             services,
             configmaps,
+            live: true,
         })
     }
 
@@ -865,76 +866,6 @@ fn entries<'a>(set: Option<&'a Value>, field: &str) -> impl Iterator<Item = &'a 
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-}
-
-/// A link as one side's ServiceMeshPeer shows it, read from the only status Maistra writes
-/// there, `discoveryStatus` (maistra/api `federation/v1/servicemeshpeer_types.go`).
-struct LinkState {
-    exists: bool,
-    /// This mesh's istiod watches the peer: an `active` entry whose watch is connected.
-    outbound: bool,
-    /// The peer's istiod watches this mesh: a connected `remotes` entry.
-    inbound: bool,
-    last_connected: String,
-    last_disconnect_status: String,
-}
-
-impl LinkState {
-    fn of(smp: Option<&Value>) -> LinkState {
-        let pods = |list: &str| {
-            smp.and_then(|s| s.pointer(&format!("/status/discoveryStatus/{list}")))
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let (active, inactive) = (pods("active"), pods("inactive"));
-        let all = || active.iter().chain(inactive.iter());
-        let yes = |v: Option<&Value>| v == Some(&Value::Bool(true));
-        let watch_text = |key: &str| {
-            all()
-                .find_map(|e| e.pointer(&format!("/watch/{key}")).and_then(Value::as_str))
-                .unwrap_or("")
-                .to_string()
-        };
-        LinkState {
-            exists: smp.is_some(),
-            outbound: active.iter().any(|e| yes(e.pointer("/watch/connected"))),
-            inbound: all().any(|e| {
-                e.get("remotes")
-                    .and_then(Value::as_array)
-                    .is_some_and(|r| r.iter().any(|r| yes(r.get("connected"))))
-            }),
-            last_connected: watch_text("lastConnected"),
-            last_disconnect_status: watch_text("lastDisconnectStatus"),
-        }
-    }
-
-    /// Up both ways.
-    fn connected(&self) -> bool {
-        self.outbound && self.inbound
-    }
-
-    fn describe(&self, peer: &str) -> String {
-        if !self.exists {
-            return format!("no ServiceMeshPeer {peer}");
-        }
-        let outbound = if self.outbound {
-            "istiod watches the peer".to_string()
-        } else if self.last_disconnect_status.is_empty() {
-            "istiod does not watch the peer yet".to_string()
-        } else {
-            format!(
-                "istiod's watch of the peer got \"{}\"",
-                self.last_disconnect_status
-            )
-        };
-        let inbound = if self.inbound {
-            "the peer watches this mesh"
-        } else {
-            "the peer does not watch this mesh (no connected remote)"
-        };
-        format!("{outbound}; {inbound}")
-    }
 }
 
 fn status_map(smp: Option<&Value>, iss: Option<&Value>, ess: Option<&Value>) -> Map {

@@ -7,14 +7,16 @@
 //! ingress address and ports, the roots and trust domains each side verifies the other with, and
 //! the clientID the peer's ingress admits. Each finding names the object, the field, what it
 //! holds, what it should hold, and the fix. Pure functions over objects read beforehand, so the
-//! same checks serve a wait that times out and a later `doctor`.
+//! same checks serve a wait that times out and `fedrun doctor` / `fedrun lint` (see
+//! [`super::analyze`]).
 
 use std::fmt;
 
 use serde_json::Value;
 
-use super::cert::{Certificate, ROOT_CONFIGMAP, ROOT_KEY};
-use super::mesh::{DISCOVERY_PORT, INGRESS_FOR, SERVICE_PORT};
+use super::Severity;
+use crate::prims::cert::{Certificate, ROOT_CONFIGMAP, ROOT_KEY};
+use crate::prims::mesh::{DISCOVERY_PORT, INGRESS_FOR, SERVICE_PORT};
 
 /// One mesh's side of a link, as read from its cluster.
 #[derive(Debug, Default)]
@@ -30,11 +32,17 @@ pub struct Side {
     pub services: Vec<Value>,
     /// The ConfigMaps of the mesh namespace (its own root, the peers' roots).
     pub configmaps: Vec<Value>,
+    /// Read from a cluster: statuses (load balancer addresses) and the ConfigMaps the
+    /// walkthrough creates by command are there to check. Manifests in files have neither.
+    pub live: bool,
 }
 
 /// Something in one object that keeps a link down.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
+    /// The rule's identifier (SARIF's ruleId), e.g. `client-id`.
+    pub rule: &'static str,
+    pub severity: Severity,
     pub cluster: String,
     /// `servicemeshpeer rosa-prod-mesh/aro-stg-mesh`
     pub object: String,
@@ -141,19 +149,23 @@ pub fn diagnose(a: &Side, b: Option<&Side>, b_name: &str) -> Vec<Finding> {
 fn local(from: &Side, to: &str, out: &mut Vec<Finding>) -> Option<()> {
     let Some(peer) = &from.peer else {
         out.push(Finding {
+            rule: "peer-missing",
+            severity: Severity::Error,
             cluster: from.cluster.clone(),
             object: from.peer_object(to),
             field: "metadata.name".into(),
             problem: format!(
-                "mesh {} has no ServiceMeshPeer named {to}: nothing watches {to} from this side",
-                from.mesh
+                "mesh {} has no ServiceMeshPeer named {to}: nothing watches {to} from this side, and {to}'s watch of {} finds no peer for it",
+                from.mesh, from.mesh
             ),
             fix: "peer::connect(a, b) creates both ServiceMeshPeers".into(),
         });
         return None;
     };
     let object = from.peer_object(to);
-    let finding = |field: &str, problem: String, fix: String| Finding {
+    let finding = |rule: &'static str, field: &str, problem: String, fix: String| Finding {
+        rule,
+        severity: Severity::Error,
         cluster: from.cluster.clone(),
         object: object.clone(),
         field: field.into(),
@@ -168,9 +180,10 @@ fn local(from: &Side, to: &str, out: &mut Vec<Finding>) -> Option<()> {
         let defined = from.gateways(kind);
         if name != default && !defined.iter().any(|g| g == name) {
             out.push(finding(
+                "gateway-name",
                 &format!("spec.gateways.{field}.name"),
                 format!(
-                    "\"{name}\" is not an {kind} gateway of ServiceMeshControlPlane {}/{} (it defines: {})",
+                    "\"{name}\" is not an {kind} gateway of ServiceMeshControlPlane {}/{} (it defines: {}): istiod routes the peer's traffic to a gateway that does not exist (no such host)",
                     from.namespace,
                     from.mesh,
                     if defined.is_empty() { "none".into() } else { defined.join(", ") }
@@ -181,12 +194,17 @@ fn local(from: &Side, to: &str, out: &mut Vec<Finding>) -> Option<()> {
             ));
         }
     }
+    // The walkthrough creates the peers' root ConfigMaps by command: files do not hold them.
+    if !from.live {
+        return Some(());
+    }
     let chain = text(peer, "/spec/security/certificateChain/name");
     match from.configmap(chain).filter(|_| !chain.is_empty()) {
         None => out.push(finding(
+            "ca-configmap",
             "spec.security.certificateChain.name",
             format!(
-                "ConfigMap {}/{chain} does not exist: istiod cannot verify the peer's certificate",
+                "ConfigMap {}/{chain} does not exist: istiod cannot verify the peer's certificate and the link stays down",
                 from.namespace
             ),
             format!("cert::trust(mesh, \"{to}\", cert::root(peer_mesh)) publishes the peer's root"),
@@ -194,9 +212,10 @@ fn local(from: &Side, to: &str, out: &mut Vec<Finding>) -> Option<()> {
         Some(cm) => {
             if Certificate::from_pem(text(cm, &format!("/data/{ROOT_KEY}"))).is_err() {
                 out.push(finding(
+                    "ca-configmap",
                     "spec.security.certificateChain.name",
                     format!(
-                        "ConfigMap {}/{chain} holds no PEM certificate under {ROOT_KEY}",
+                        "ConfigMap {}/{chain} holds no PEM certificate under {ROOT_KEY}: istiod cannot verify the peer's certificate",
                         from.namespace
                     ),
                     format!(
@@ -209,6 +228,13 @@ fn local(from: &Side, to: &str, out: &mut Vec<Finding>) -> Option<()> {
     Some(())
 }
 
+/// Whether an address can be one a load balancer has: an IP, or a DNS name of more than one
+/// label (cloud load balancers' are, e.g. `a1b2.elb.us-east-1.amazonaws.com`). The walkthrough's
+/// placeholders (`aro-stg-ingress-url`) are single labels.
+fn placeholder(address: &str) -> bool {
+    address.parse::<std::net::IpAddr>().is_err() && !address.contains('.')
+}
+
 /// The checks of the watch from `from` to `to`: `from`'s objects against `to`'s, and `to`'s
 /// clientID for `from`.
 fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
@@ -219,17 +245,28 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
         return;
     };
     let object = from.peer_object(&to.mesh);
-    let finding = |field: &str, problem: String, fix: String| Finding {
+    let finding = |rule: &'static str, field: &str, problem: String, fix: String| Finding {
+        rule,
+        severity: Severity::Error,
         cluster: from.cluster.clone(),
         object: object.clone(),
         field: field.into(),
         problem,
         fix,
     };
+    let addresses: Vec<&str> = peer
+        .pointer("/spec/remote/addresses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
 
     // The address and ports of the peer's ingress gateway for us.
     match to.ingress_for(&from.mesh) {
         None => out.push(Finding {
+            rule: "ingress-gateway",
+            severity: Severity::Error,
             cluster: to.cluster.clone(),
             object: format!("servicemeshcontrolplane {}/{}", to.namespace, to.mesh),
             field: "spec.gateways.additionalIngress".into(),
@@ -243,13 +280,6 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
             ),
         }),
         Some(gateway) => {
-            let addresses: Vec<&str> = peer
-                .pointer("/spec/remote/addresses")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
             let service = to.service(&gateway);
             let lb = service
                 .and_then(|s| s.pointer("/status/loadBalancer/ingress/0"))
@@ -259,25 +289,48 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
                 "service {}/{gateway} on cluster {}",
                 to.namespace, to.cluster
             );
+            let lookup = format!(
+                "oc -n {} get service {gateway} -o jsonpath='{{.status.loadBalancer.ingress[0]}}'",
+                to.namespace
+            );
             match lb {
+                None if !to.live => {
+                    if let Some(bad) = addresses.iter().find(|a| placeholder(a)) {
+                        out.push(finding(
+                            "remote-address",
+                            "spec.remote.addresses",
+                            format!(
+                                "\"{bad}\" is a placeholder, not an address: istiod's discovery watch cannot resolve it (no such host) and the link stays down"
+                            ),
+                            format!(
+                                "put the LoadBalancer address of {}'s ingress for {} there: {lookup} (peer::connect reads it)",
+                                to.mesh, from.mesh
+                            ),
+                        ));
+                    }
+                }
                 None => out.push(Finding {
+                    rule: "ingress-address",
+                    severity: Severity::Warning,
                     cluster: to.cluster.clone(),
                     object: format!("service {}/{gateway}", to.namespace),
                     field: "status.loadBalancer.ingress".into(),
                     problem: format!(
-                        "{} has no LoadBalancer address{}",
+                        "{} has no LoadBalancer address{}: the peer has nothing to connect to",
                         where_,
                         if service.is_none() { " (the Service does not exist)" } else { " yet" }
                     ),
                     fix: "wait for the cloud's load balancer (`peer::ingress_address` waits for it), or check the Service's events".into(),
                 }),
                 Some(address) if !addresses.contains(&address) => out.push(finding(
+                    "remote-address",
                     "spec.remote.addresses",
                     format!(
-                        "[{}] does not hold {}'s ingress address for {}, {address} ({where_})",
+                        "[{}] does not hold {}'s ingress address for {}, {address} ({where_}){}: istiod's discovery watch goes elsewhere and gets 503 Service Unavailable or no such host",
                         addresses.join(", "),
                         to.mesh,
-                        from.mesh
+                        from.mesh,
+                        if addresses.iter().any(|a| placeholder(a)) { ", only a placeholder" } else { "" }
                     ),
                     format!("set spec.remote.addresses to [\"{address}\"] (peer::connect does)"),
                 )),
@@ -301,9 +354,10 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
                         .unwrap_or(default);
                     if !ports.contains(&port) {
                         out.push(finding(
+                            "remote-port",
                             &format!("spec.remote.{field}"),
                             format!(
-                                "{port} is not a port of {where_} (it serves {})",
+                                "{port} is not a port of {where_} (it serves {}): the connection is refused",
                                 ports
                                     .iter()
                                     .map(i64::to_string)
@@ -319,42 +373,51 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
     }
 
     // The root this side verifies the peer with.
-    let chain = text(peer, "/spec/security/certificateChain/name");
-    let held = from
-        .configmap(chain)
-        .and_then(|cm| Certificate::from_pem(text(cm, &format!("/data/{ROOT_KEY}"))).ok());
-    match (held, to.root()) {
-        (Some(held), Some(root)) if held.sha256 != root.sha256 => {
-            let whose = if from.root().is_some_and(|own| own.sha256 == held.sha256) {
-                format!("this mesh's own root ({})", from.mesh)
-            } else {
-                "another certificate".into()
-            };
-            out.push(finding(
-                "spec.security.certificateChain.name",
-                format!(
-                    "ConfigMap {}/{chain} holds {whose}, sha256 {}, not the current root of {}, sha256 {} (ConfigMap {}/{ROOT_CONFIGMAP} on cluster {}): TLS to the peer fails (x509: certificate signed by unknown authority)",
-                    from.namespace, held.sha256, to.mesh, root.sha256, to.namespace, to.cluster
+    if from.live {
+        let chain = text(peer, "/spec/security/certificateChain/name");
+        let held = from
+            .configmap(chain)
+            .and_then(|cm| Certificate::from_pem(text(cm, &format!("/data/{ROOT_KEY}"))).ok());
+        match (held, to.root()) {
+            (Some(held), Some(root)) if held.sha256 != root.sha256 => {
+                let whose = if from.root().is_some_and(|own| own.sha256 == held.sha256) {
+                    format!("this mesh's own root ({})", from.mesh)
+                } else {
+                    "another certificate".into()
+                };
+                out.push(finding(
+                    "ca-configmap",
+                    "spec.security.certificateChain.name",
+                    format!(
+                        "ConfigMap {}/{chain} holds {whose}, sha256 {}, not the current root of {}, sha256 {} (ConfigMap {}/{ROOT_CONFIGMAP} on cluster {}): TLS to the peer fails (x509: certificate signed by unknown authority)",
+                        from.namespace, held.sha256, to.mesh, root.sha256, to.namespace, to.cluster
+                    ),
+                    format!("cert::trust(mesh, \"{}\", cert::root(peer_mesh)) publishes the peer's current root", to.mesh),
+                ));
+            }
+            (_, None) => out.push(Finding {
+                rule: "ca-root",
+                severity: Severity::Warning,
+                cluster: to.cluster.clone(),
+                object: format!("configmap {}/{ROOT_CONFIGMAP}", to.namespace),
+                field: format!("data.{ROOT_KEY}"),
+                problem: format!(
+                    "mesh {} has no root CA yet: its peers cannot trust it",
+                    to.mesh
                 ),
-                format!("cert::trust(mesh, \"{}\", cert::root(peer_mesh)) publishes the peer's current root", to.mesh),
-            ));
+                fix: "wait for its control plane to be ready (mesh wait_ready)".into(),
+            }),
+            _ => {}
         }
-        (_, None) => out.push(Finding {
-            cluster: to.cluster.clone(),
-            object: format!("configmap {}/{ROOT_CONFIGMAP}", to.namespace),
-            field: format!("data.{ROOT_KEY}"),
-            problem: format!("mesh {} has no root CA yet", to.mesh),
-            fix: "wait for its control plane to be ready (mesh wait_ready)".into(),
-        }),
-        _ => {}
     }
 
     let trust_domain = text(peer, "/spec/security/trustDomain");
     if trust_domain != to.trust_domain() {
         out.push(finding(
+            "trust-domain",
             "spec.security.trustDomain",
             format!(
-                "\"{trust_domain}\" is not the trust domain of {}, \"{}\" (its control plane's spec.security.trust.domain)",
+                "\"{trust_domain}\" is not the trust domain of {}, \"{}\" (its control plane's spec.security.trust.domain): istiod rejects the peer's certificate and the link stays down",
                 to.mesh,
                 to.trust_domain()
             ),
@@ -379,6 +442,8 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
         let client_id = text(back, "/spec/security/clientID");
         if client_id != identity {
             out.push(Finding {
+                rule: "client-id",
+                severity: Severity::Error,
                 cluster: to.cluster.clone(),
                 object: to.peer_object(&from.mesh),
                 field: "spec.security.clientID".into(),
@@ -389,6 +454,76 @@ fn outbound(from: &Side, to: &Side, out: &mut Vec<Finding>) {
                 fix: format!("set it to \"{identity}\" (peer::connect derives it)"),
             });
         }
+    }
+}
+
+/// A link as one side's ServiceMeshPeer shows it, read from the only status Maistra writes
+/// there, `discoveryStatus` (maistra/api `federation/v1/servicemeshpeer_types.go`).
+pub struct LinkState {
+    pub exists: bool,
+    /// This mesh's istiod watches the peer: an `active` entry whose watch is connected.
+    pub outbound: bool,
+    /// The peer's istiod watches this mesh: a connected `remotes` entry.
+    pub inbound: bool,
+    pub last_connected: String,
+    pub last_disconnect_status: String,
+}
+
+impl LinkState {
+    pub fn of(smp: Option<&Value>) -> LinkState {
+        let pods = |list: &str| {
+            smp.and_then(|s| s.pointer(&format!("/status/discoveryStatus/{list}")))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (active, inactive) = (pods("active"), pods("inactive"));
+        let all = || active.iter().chain(inactive.iter());
+        let yes = |v: Option<&Value>| v == Some(&Value::Bool(true));
+        let watch_text = |key: &str| {
+            all()
+                .find_map(|e| e.pointer(&format!("/watch/{key}")).and_then(Value::as_str))
+                .unwrap_or("")
+                .to_string()
+        };
+        LinkState {
+            exists: smp.is_some(),
+            outbound: active.iter().any(|e| yes(e.pointer("/watch/connected"))),
+            inbound: all().any(|e| {
+                e.get("remotes")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|r| yes(r.get("connected"))))
+            }),
+            last_connected: watch_text("lastConnected"),
+            last_disconnect_status: watch_text("lastDisconnectStatus"),
+        }
+    }
+
+    /// Up both ways.
+    pub fn connected(&self) -> bool {
+        self.outbound && self.inbound
+    }
+
+    pub fn describe(&self, peer: &str) -> String {
+        if !self.exists {
+            return format!("no ServiceMeshPeer {peer}");
+        }
+        let outbound = if self.outbound {
+            "istiod watches the peer".to_string()
+        } else if self.last_disconnect_status.is_empty() {
+            "istiod does not watch the peer yet".to_string()
+        } else {
+            format!(
+                "istiod's watch of the peer got \"{}\"",
+                self.last_disconnect_status
+            )
+        };
+        let inbound = if self.inbound {
+            "the peer watches this mesh"
+        } else {
+            "the peer does not watch this mesh (no connected remote)"
+        };
+        format!("{outbound}; {inbound}")
     }
 }
 
@@ -433,6 +568,7 @@ mod tests {
                 json!({"metadata": {"name": ROOT_CONFIGMAP}, "data": {ROOT_KEY: own}}),
                 json!({"metadata": {"name": format!("{other}-ca-root-cert")}, "data": {ROOT_KEY: others}}),
             ],
+            live: true,
         }
     }
 
