@@ -22,9 +22,6 @@ pub enum Action {
     Unchanged,
     /// The playbook deletes the object.
     Delete,
-    /// The playbook no longer declares an object it applied before. Reserved for pruning (a
-    /// later step of issue 19): nothing records it yet.
-    Prune,
     /// The object's kind is not served yet: the operator the same run installs brings it. The
     /// object was checked client-side against fedrun's types, not sent.
     AfterOperator,
@@ -41,11 +38,7 @@ impl Action {
     pub fn changes(self) -> bool {
         matches!(
             self,
-            Action::Create
-                | Action::Change
-                | Action::Delete
-                | Action::Prune
-                | Action::AfterOperator
+            Action::Create | Action::Change | Action::Delete | Action::AfterOperator
         )
     }
 }
@@ -189,7 +182,6 @@ impl Plan {
                 "change": self.count(Action::Change),
                 "unchanged": self.count(Action::Unchanged),
                 "delete": self.count(Action::Delete),
-                "prune": self.count(Action::Prune),
                 "after_operator": self.count(Action::AfterOperator),
             },
             "clusters": clusters,
@@ -224,7 +216,6 @@ impl Plan {
                         }
                     }
                     Action::Delete => out.push_str(&format!("  - delete {}\n", e.object_label())),
-                    Action::Prune => out.push_str(&format!("  - prune {}\n", e.object_label())),
                     Action::Unchanged
                     | Action::AfterOperator
                     | Action::Wait
@@ -270,7 +261,7 @@ impl Plan {
             "Plan: {} to create, {} to change, {} to delete, {} after an operator installs, {} unchanged.\n",
             self.count(Action::Create),
             self.count(Action::Change),
-            self.count(Action::Delete) + self.count(Action::Prune),
+            self.count(Action::Delete),
             self.count(Action::AfterOperator),
             self.count(Action::Unchanged),
         ));
