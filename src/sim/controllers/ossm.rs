@@ -602,6 +602,18 @@ fn workloads(smcp_name: &str, spec: &Value) -> Vec<Workload> {
             env: Vec::new(),
         });
     }
+    if addon_enabled(spec, "grafana") {
+        out.push(Workload {
+            name: "grafana".into(),
+            component: "grafana",
+            labels: labels(&[("app", "grafana")]),
+            annotations: Map::new(),
+            service_type: "ClusterIP".into(),
+            ports: vec![port("http", 3000, 3000)],
+            service_account: "grafana".into(),
+            env: Vec::new(),
+        });
+    }
     out
 }
 
@@ -946,20 +958,7 @@ impl Ossm {
         // Component (chart) -> whether all its Deployments are available.
         let mut components: BTreeMap<&'static str, bool> = BTreeMap::new();
         let mut errors: Vec<String> = Vec::new();
-        let mut workloads = workloads(&name, spec);
-        if addon_enabled(spec, "grafana") {
-            workloads.push(Workload {
-                name: "grafana".into(),
-                component: "grafana",
-                labels: labels(&[("app", "grafana")]),
-                annotations: Map::new(),
-                service_type: "ClusterIP".into(),
-                ports: vec![port("http", 3000, 3000)],
-                service_account: "grafana".into(),
-                env: Vec::new(),
-            });
-        }
-        for w in workloads {
+        for w in workloads(&name, spec) {
             let selector: Map<String, Value> = w
                 .labels
                 .iter()
