@@ -54,8 +54,11 @@ struct Case {
     writes: Writes,
     /// What must hold on the simulator before the case runs, and its description: a state
     /// the platform reaches asynchronously after an earlier case (a link going down).
-    once: Option<(&'static str, fn(&TestSim) -> bool)>,
+    once: Option<(&'static str, Precondition)>,
 }
+
+/// A state of the simulator a case waits for.
+type Precondition = fn(&TestSim) -> bool;
 
 fn case(name: &'static str, script: impl Into<String>, expect: &[&str]) -> Case {
     Case {
@@ -94,7 +97,7 @@ impl Case {
         self.writes = Writes::Allowed;
         self
     }
-    fn once(mut self, what: &'static str, holds: fn(&TestSim) -> bool) -> Case {
+    fn once(mut self, what: &'static str, holds: Precondition) -> Case {
         self.once = Some((what, holds));
         self
     }
